@@ -1,0 +1,41 @@
+# The two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app caseapp
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install system-packages translations lint clean
+
+run: install translations
+	$(FLASK) init-db
+	$(FLASK) seed --if-empty
+	@echo "Ankommen on http://127.0.0.1:5000 (demo logins: README.md). Ctrl-C stops it."
+	@$(FLASK) worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: system-packages install translations
+	$(BIN)/ruff check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-packages:
+	./scripts/ensure-system-packages
+
+translations: install
+	@if ls caseapp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile --statistics -d caseapp/translations 2>&1 | grep -v '^compiling' || true; fi
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance test-artifacts

@@ -1,0 +1,114 @@
+"""Command line: ``flask --app caseapp <command>``. Every command honours DATABASE_URL."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from datetime import date
+from importlib.resources import files
+
+import click
+from flask import Flask
+
+from .migrate import upgrade
+from .runtime import Runtime
+from .services import audit, cases, timers, users
+from .services.errors import ServiceError
+
+
+def init_app(app: Flask) -> None:
+    rt: Runtime = app.extensions["ankommen"]
+
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or migrate the database schema to the newest version."""
+        upgrade(rt.db)
+        click.echo("Database is at the newest schema.")
+
+    @app.cli.command("seed")
+    @click.option("--if-empty", is_flag=True, help="Only seed a database without users.")
+    def seed(if_empty: bool):
+        """Load demo teams, users and newcomers from seed/demo.json (idempotent)."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            if if_empty and users.any_users(ctx):
+                click.echo("Database already has users; not seeding.")
+                return
+            created = load_demo(ctx)
+        click.echo(f"Seeded {created['users']} user(s) and {created['cases']} case(s).")
+
+    @app.cli.command("create-user")
+    @click.option("--username", required=True)
+    @click.option("--name", "display_name", required=True)
+    @click.option("--role", required=True, type=click.Choice(["counsellor", "team_lead",
+                                                              "auditor", "admin"]))
+    @click.option("--team", default=None, help="Team name (counsellors and team leads).")
+    @click.password_option()
+    def create_user(username, display_name, role, team, password):
+        """Create a user (as the operator on the server)."""
+        with rt.sessions() as session:
+            try:
+                users.create_user(rt.context(session), None, username=username,
+                                  display_name=display_name, password=password, role=role,
+                                  team_name=team)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from None
+        click.echo(f"User {username} created.")
+
+    audit_group = click.Group("audit", help="Audit trail commands.")
+    app.cli.add_command(audit_group)
+
+    @audit_group.command("verify")
+    def verify():
+        """Walk the hash chain; exits 1 and names the first broken event."""
+        with rt.sessions() as session:
+            report = audit.verify_chain(session)
+        click.echo(report.summary())
+        sys.exit(0 if report.ok else 1)
+
+    @app.cli.command("worker")
+    @click.option("--interval", type=float, default=None, help="Seconds between rounds.")
+    @click.option("--once", is_flag=True, help="Fire what is due now, then stop.")
+    def worker(interval, once):
+        """Fire due process timers until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
+        interval = interval or app.config["WORKER_INTERVAL_SECONDS"]
+        stop = threading.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        click.echo(f"Timer worker running (every {interval:g} s).")
+        while not stop.is_set():
+            with rt.sessions() as session:
+                moved = timers.fire_due_timers(rt.context(session))
+            if moved:
+                click.echo(f"Fired timers in {moved} case(s).")
+            if once:
+                break
+            stop.wait(interval)
+        click.echo("Timer worker stopped.")
+
+
+def load_demo(ctx) -> dict[str, int]:
+    data = json.loads(files("seed").joinpath("demo.json").read_text(encoding="utf-8"))
+    made_users = 0
+    for spec in data["users"]:
+        if users.user_exists(ctx, spec["username"]):
+            continue
+        users.create_user(ctx, None, username=spec["username"], display_name=spec["name"],
+                          password=data["password"], role=spec["role"],
+                          team_name=spec.get("team"))
+        made_users += 1
+    made_cases = 0
+    if made_users:
+        for spec in data["newcomers"]:
+            counsellor = users.actor_by_username(ctx, spec["counsellor"])
+            cases.open_case(ctx, counsellor, cases.NewCase(
+                given_names=spec["given_names"], family_name=spec["family_name"],
+                birth_date=date.fromisoformat(spec["birth_date"]),
+                municipality=spec["municipality"], phone=spec.get("phone")))
+            made_cases += 1
+    return {"users": made_users, "cases": made_cases}
+
+
+__all__ = ["init_app", "load_demo"]

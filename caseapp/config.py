@@ -1,0 +1,62 @@
+"""Configuration classes. Everything deployment-specific comes from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _instance_dir() -> Path:
+    return Path(os.environ.get("ANKOMMEN_INSTANCE", Path.cwd() / "instance"))
+
+
+def _development_secret(instance: Path) -> str:
+    """A random key kept under instance/, so logins survive a restart of the dev server."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    INSTANCE_DIR = _instance_dir()
+    SQLALCHEMY_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'ankommen.db'}"
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    WTF_CSRF_TIME_LIMIT = None  # a long interview must not lose its form to a token timeout
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    LANGUAGES = ("de", "en")
+    # Process settings, handed to each new case's workflow.
+    MAIN_PROCESS = "first_orientation"
+    FOLLOW_UP_PERIOD = os.environ.get("ANKOMMEN_FOLLOW_UP_PERIOD", "P42D")
+    FOLLOW_UP_GRACE_PERIOD = os.environ.get("ANKOMMEN_FOLLOW_UP_GRACE_PERIOD", "P7D")
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    PASSWORD_HASH_METHOD = "scrypt"
+    WORKER_INTERVAL_SECONDS = 30
+    TESTING = False
+
+
+class DevelopmentConfig(Config):
+    SECRET_KEY = Config.SECRET_KEY or _development_secret(Config.INSTANCE_DIR)
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        if not self.SECRET_KEY:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        if not os.environ.get("DATABASE_URL"):
+            raise RuntimeError("DATABASE_URL must be set in production")
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}

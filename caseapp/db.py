@@ -1,0 +1,47 @@
+"""Engine and session set-up for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _serialize_sqlite_writes(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+WRITE = {"ankommen_write": True}
+
+
+def _serialize_sqlite_writes(engine: Engine) -> None:
+    """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE for write transactions.
+
+    A deferred SQLite transaction that reads and later writes fails at once
+    ("database is locked") when another connection wrote in between. A service
+    action therefore opens its transaction with the ``WRITE`` execution option,
+    which takes the write lock at BEGIN, so concurrent actions wait their turn;
+    plain reads stay deferred and never block anyone (WAL).
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        write = connection.get_execution_options().get("ankommen_write")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    # expire_on_commit=False: what a view renders after a service commits stays loaded.
+    # autoflush=False: services flush when they mean to (the audit append reads the head).
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -1,0 +1,26 @@
+"""Alembic, driven from code so `flask init-db` and the tests migrate the same way."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+from .models import AuditHead
+from .services.audit import GENESIS
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(files("caseapp").joinpath("migrations")))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "head")
+    with engine.begin() as conn:
+        if conn.execute(AuditHead.__table__.select()).first() is None:
+            conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))

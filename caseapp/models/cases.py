@@ -1,0 +1,55 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+
+
+class Person(Base):
+    """The newcomer's identifying data: kept apart from the case so it can be erased."""
+
+    __tablename__ = "persons"
+    __table_args__ = (Index("ix_persons_birth_date_family_key", "birth_date", "family_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_names: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    # Lower-cased, accent-folded family name for search and duplicate checks.
+    family_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(200))
+    erased_at: Mapped[datetime | None]
+
+
+class Case(Base):
+    """A newcomer's case. Every column a list, queue, search or report needs lives here."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        Index("ix_cases_team_id_status", "team_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    current_step: Mapped[str | None] = mapped_column(String(80), index=True)
+    current_step_title: Mapped[str | None] = mapped_column(String(200))
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    municipality: Mapped[str | None] = mapped_column(String(120), index=True)
+    german_level: Mapped[str | None] = mapped_column(String(8), index=True)
+    literacy: Mapped[str | None] = mapped_column(String(20), index=True)
+    schooling_years: Mapped[int | None]
+    recommended_course_type: Mapped[str | None] = mapped_column(String(40))
+    referred_course_type: Mapped[str | None] = mapped_column(String(40), index=True)
+    referral_outcome: Mapped[str | None] = mapped_column(String(20), index=True)
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(index=True)
+    closed_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,82 @@
+"""What an application process holds: the database, the process engine, settings.
+
+Shared by the web app, the CLI and the timer worker, so they all build their
+service context the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from forms import TASK_FORMS
+from workflows import Engine, load_library
+
+from .db import make_engine, make_sessionmaker
+from .models import ProcessVersion
+from .services.context import ProcessSettings, ServiceContext, system_clock
+
+
+@dataclass
+class Runtime:
+    db: SqlEngine
+    sessions: sessionmaker[Session]
+    engine: Engine
+    settings: ProcessSettings
+    clock: Callable[[], datetime] = field(default=system_clock)
+
+    def context(self, session: Session) -> ServiceContext:
+        return ServiceContext(session=session, engine=self.engine, settings=self.settings,
+                              clock=self.clock)
+
+
+def build_runtime(config) -> Runtime:
+    db = make_engine(config["SQLALCHEMY_URL"])
+    sessions = make_sessionmaker(db)
+    library = load_library(Path(config["BPMN_DIR"]), main_process=config["MAIN_PROCESS"],
+                           form_keys=TASK_FORMS)
+
+    def stored_spec(version: str) -> str:
+        with sessions() as session:
+            row = session.get(ProcessVersion, version)
+            if row is None:
+                raise KeyError(f"process version {version} is not stored")
+            return row.spec_json
+
+    settings = ProcessSettings(
+        follow_up_period=config["FOLLOW_UP_PERIOD"],
+        follow_up_grace_period=config["FOLLOW_UP_GRACE_PERIOD"],
+        login_max_failures=config["LOGIN_MAX_FAILURES"],
+        login_lock_minutes=config["LOGIN_LOCK_MINUTES"],
+        password_hash_method=config["PASSWORD_HASH_METHOD"],
+    )
+    return Runtime(db=db, sessions=sessions, engine=Engine(library, stored_spec=stored_spec),
+                   settings=settings)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["ankommen"] = build_runtime(app.config)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["ankommen"]
+
+
+def request_context() -> ServiceContext:
+    """The service context of the current request (one session per request)."""
+    if "service_context" not in g:
+        g.db_session = runtime().sessions()
+        g.service_context = runtime().context(g.db_session)
+    return g.service_context

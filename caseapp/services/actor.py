@@ -1,0 +1,44 @@
+"""Who is acting, as services see it: a small immutable record, not an ORM row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseapp.models import User
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: int | None
+    locale: str | None = None
+
+    # The attributes Flask-Login expects of a user object.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_writer(self) -> bool:
+        return self.role in ("counsellor", "team_lead")
+
+
+def load_actor(session: Session, user_id: int) -> Actor | None:
+    """One indexed query on a primary key, no ORM identity map (runs on every request)."""
+    row = session.execute(
+        select(User.id, User.username, User.display_name, User.role, User.team_id, User.locale)
+        .where(User.id == user_id, User.active.is_(True))
+    ).one_or_none()
+    return Actor(*row) if row else None
+
+
+SYSTEM = Actor(id=0, username="system", display_name="System", role="system", team_id=None)

@@ -1,0 +1,32 @@
+"""What admins manage: users, teams, process versions (never case contents)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from caseapp.models import ProcessVersion, Team, User
+
+from .actor import Actor
+from .authz import require_role
+from .context import ServiceContext
+
+
+@dataclass(frozen=True)
+class AdminOverview:
+    users: list[User]
+    teams: dict[int, str]
+    versions: list[ProcessVersion]
+    current_version: str
+
+
+def admin_overview(ctx: ServiceContext, actor: Actor) -> AdminOverview:
+    require_role(actor, "admin")
+    s = ctx.session
+    return AdminOverview(
+        users=list(s.scalars(select(User).order_by(User.role, User.username))),
+        teams=dict(s.execute(select(Team.id, Team.name)).all()),
+        versions=list(s.scalars(select(ProcessVersion).order_by(ProcessVersion.deployed_at.desc()))),
+        current_version=ctx.engine.version,
+    )

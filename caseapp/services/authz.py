@@ -1,0 +1,44 @@
+"""Authorization rules, in one place, checked by every service function."""
+
+from __future__ import annotations
+
+from caseapp.models import Case, HumanTask
+
+from .actor import Actor
+from .errors import Forbidden, NotFound
+
+READ_ONLY_MESSAGE = "Your role has read-only access: nothing was changed."
+
+
+def require_writer(actor: Actor) -> None:
+    if not actor.is_writer:
+        raise Forbidden(READ_ONLY_MESSAGE)
+
+
+def require_role(actor: Actor, *roles: str) -> None:
+    if actor.role not in roles:
+        raise Forbidden("Your role may not do this.")
+
+
+def can_read_case(actor: Actor, case: Case) -> bool:
+    if actor.role == "auditor":
+        return True
+    return actor.is_writer and case.team_id == actor.team_id
+
+
+def require_case_readable(actor: Actor, case: Case | None) -> Case:
+    # Another team's case answers exactly like a missing one: its existence is not disclosed.
+    if case is None or not can_read_case(actor, case):
+        raise NotFound("No such case.")
+    return case
+
+
+def require_task_workable(actor: Actor, case: Case, task: HumanTask) -> None:
+    require_writer(actor)
+    require_case_readable(actor, case)
+    if actor.role == "team_lead":
+        return
+    if task.lane and task.lane != "Counsellor":
+        raise Forbidden("This task belongs to the team lead.")
+    if task.assignee_id not in (None, actor.id):
+        raise Forbidden("This task is assigned to a colleague.")

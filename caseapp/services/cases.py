@@ -1,0 +1,144 @@
+"""Opening, finding and reading cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+
+from caseapp.models import Case, HumanTask, Person, ProcessInstance, User
+
+from . import audit, process_state
+from .actor import Actor
+from .authz import require_case_readable, require_writer
+from .context import ServiceContext
+from .text import name_key, similar
+
+
+@dataclass(frozen=True)
+class NewCase:
+    given_names: str
+    family_name: str
+    birth_date: date
+    municipality: str
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    case_id: int | None  # None when the match is in another team (not disclosed)
+    number: str | None
+    name: str | None
+
+
+def find_duplicates(ctx: ServiceContext, actor: Actor, given_names: str, family_name: str,
+                    birth_date: date) -> list[PossibleDuplicate]:
+    """Same date of birth and a similar name. Other teams' matches are only counted."""
+    require_writer(actor)
+    rows = ctx.session.execute(
+        select(Case.id, Case.number, Case.team_id, Person.given_names, Person.family_name)
+        .join(Person, Person.id == Case.person_id)
+        .where(Person.birth_date == birth_date, Person.erased_at.is_(None))).all()
+    found = []
+    for case_id, number, team_id, given, family in rows:
+        if not (similar(family or "", family_name) and
+                (similar(given or "", given_names, 0.6) or not given_names)):
+            continue
+        if team_id == actor.team_id:
+            found.append(PossibleDuplicate(case_id, number, f"{given} {family}"))
+        else:
+            found.append(PossibleDuplicate(None, None, None))
+    return found
+
+
+def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
+    require_writer(actor)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        process_state.ensure_version_stored(session, ctx.engine, now)
+        person = Person(given_names=new.given_names.strip(), family_name=new.family_name.strip(),
+                        family_key=name_key(new.family_name), birth_date=new.birth_date,
+                        phone=new.phone or None, email=new.email or None)
+        session.add(person)
+        session.flush()
+        case = Case(number=f"pending-{person.id}", person_id=person.id, team_id=actor.team_id,
+                    assignee_id=actor.id, status="open", municipality=new.municipality.strip(),
+                    opened_at=now, updated_at=now)
+        session.add(case)
+        session.flush()
+        case.number = f"{now.year}-{case.id:05d}"
+        run = ctx.engine.start({
+            "follow_up_period": ctx.settings.follow_up_period,
+            "follow_up_grace_period": ctx.settings.follow_up_grace_period,
+        }, now=now)
+        instance = ProcessInstance(case_id=case.id, version=run.version, state_json="")
+        session.add(instance)
+        process_state.sync(session, case, instance, run, now)
+        audit.append(session, type_="case_opened", at=now, actor_id=actor.id, case_id=case.id,
+                     details={"number": case.number, "process_version": run.version,
+                              "team_id": case.team_id},
+                     change={"person": {"given_names": person.given_names,
+                                        "family_name": person.family_name,
+                                        "birth_date": person.birth_date.isoformat(),
+                                        "phone": person.phone, "email": person.email},
+                             "municipality": case.municipality})
+    return case
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    tasks: list[HumanTask]
+    done: list[HumanTask]
+    names: dict[int, str]
+    row_version: int
+
+
+def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
+    """Everything the case page shows. Reading a case is an audit event too."""
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case = require_case_readable(actor, session.get(Case, case_id))
+        tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
+                                .order_by(HumanTask.created_at, HumanTask.id)).all()
+        row_version = session.scalar(select(ProcessInstance.row_version)
+                                     .where(ProcessInstance.case_id == case_id))
+        user_ids = {t.completed_by_id for t in tasks} | {t.assignee_id for t in tasks} | \
+            {case.assignee_id}
+        names = dict(session.execute(select(User.id, User.display_name)
+                                     .where(User.id.in_(user_ids - {None})))
+                     .all())
+        audit.append(session, type_="case_viewed", at=now, actor_id=actor.id, case_id=case_id)
+    return CaseView(case=case, tasks=[t for t in tasks if t.state == "ready"],
+                    done=[t for t in tasks if t.state == "completed"], names=names,
+                    row_version=row_version or 0)
+
+
+def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50) -> list[Case]:
+    """By case number, family or given name, or date of birth (YYYY-MM-DD or DD.MM.YYYY)."""
+    stmt = select(Case).join(Person, Person.id == Case.person_id)
+    if actor.role != "auditor":
+        stmt = stmt.where(Case.team_id == actor.team_id)
+    query = query.strip()
+    conditions = [Case.number == query, Person.family_key.startswith(name_key(query))]
+    birth = _parse_date(query)
+    if birth:
+        conditions.append(Person.birth_date == birth)
+    stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc()).limit(limit)
+    return list(ctx.session.scalars(stmt))
+
+
+def _parse_date(text: str) -> date | None:
+    for parse in (date.fromisoformat, _german_date):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _german_date(text: str) -> date:
+    day, month, year = text.split(".")
+    return date(int(year), int(month), int(day))

@@ -1,0 +1,74 @@
+"""Keep the indexed columns and human-task rows in step with the workflow.
+
+Called inside every action that advances a workflow, in the same transaction,
+so no listing ever needs to deserialize a workflow.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion
+from workflows import Engine, ProcessRun
+
+COUNSELLOR_LANE = "Counsellor"
+
+# Workflow data -> case column, for lists, referral and monitoring.
+PROJECTED_FIELDS = ("german_level", "literacy", "schooling_years", "recommended_course_type")
+
+
+def ensure_version_stored(session: Session, engine: Engine, now: datetime) -> None:
+    """Store the current process version once, so cases started on it can always load."""
+    if session.get(ProcessVersion, engine.version) is None:
+        session.add(ProcessVersion(
+            version=engine.version, spec_json=engine.spec_json(),
+            sources_json=json.dumps(engine.library.sources), deployed_at=now))
+        session.flush()
+
+
+def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,
+         now: datetime) -> list[HumanTask]:
+    """Save the run and bring task rows and case columns up to date; returns new tasks."""
+    instance.state_json = run.dumps()
+    instance.next_timer_at = run.next_timer_due()
+    instance.finished = run.is_finished
+
+    session.flush()  # the caller's changes to task rows first (autoflush is off)
+    ready = {t.id: t for t in run.ready_human_tasks()}
+    rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
+                                                   HumanTask.state == "ready")).all()
+    for row in rows:
+        if row.engine_task_id not in ready:
+            row.state = "cancelled"  # withdrawn by the process (e.g. an interrupting event)
+    existing = {row.engine_task_id for row in rows}
+    created = []
+    for task in ready.values():
+        if task.id in existing:
+            continue
+        row = HumanTask(
+            case_id=case.id, engine_task_id=task.id, bpmn_id=task.bpmn_id, title=task.title,
+            lane=task.lane, form_key=task.form_key, state="ready", team_id=case.team_id,
+            assignee_id=case.assignee_id if task.lane in (None, COUNSELLOR_LANE) else None,
+            created_at=now)
+        session.add(row)
+        created.append(row)
+
+    known = dict(run.data)
+    for task_id in ready:
+        known.update(run.task_data(task_id))
+    for field in PROJECTED_FIELDS:
+        if field in known:
+            setattr(case, field, known[field])
+
+    counsellor_tasks = [t for t in ready.values() if t.lane in (None, COUNSELLOR_LANE)]
+    current = counsellor_tasks[0] if counsellor_tasks else next(iter(ready.values()), None)
+    case.current_step = current.bpmn_id if current else None
+    case.current_step_title = current.title if current else None
+    case.due_at = instance.next_timer_at
+    case.updated_at = now
+    session.flush()
+    return created

@@ -1,0 +1,69 @@
+"""What each role sees first: read-only queries over indexed columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from caseapp.models import AuditEvent, Case, HumanTask, User
+
+from .actor import Actor
+from .authz import require_role
+from .context import ServiceContext
+
+
+@dataclass(frozen=True)
+class Home:
+    my_tasks: list[tuple[HumanTask, Case]]
+    team_queue: list[tuple[HumanTask, Case]]
+    recent: list[Case]
+
+
+def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
+    s = ctx.session
+    ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
+             .where(HumanTask.state == "ready", HumanTask.team_id == actor.team_id))
+    mine = s.execute(ready.where(HumanTask.assignee_id == actor.id)
+                     .order_by(HumanTask.created_at).limit(limit)).all()
+    queue = ready.where(HumanTask.assignee_id.is_(None))
+    if actor.role == "counsellor":
+        queue = queue.where(HumanTask.lane == "Counsellor")
+    queue_rows = s.execute(queue.order_by(HumanTask.created_at).limit(limit)).all()
+    recent_ids = (select(AuditEvent.case_id, func.max(AuditEvent.seq).label("last"))
+                  .where(AuditEvent.actor_id == actor.id, AuditEvent.case_id.is_not(None))
+                  .group_by(AuditEvent.case_id).order_by(func.max(AuditEvent.seq).desc())
+                  .limit(10).subquery())
+    recent = s.scalars(select(Case).join(recent_ids, recent_ids.c.case_id == Case.id)
+                       .where(Case.team_id == actor.team_id)
+                       .order_by(recent_ids.c.last.desc())).all()
+    return Home(my_tasks=list(mine), team_queue=list(queue_rows), recent=list(recent))
+
+
+@dataclass(frozen=True)
+class TeamOverview:
+    counsellors: list[tuple[User, int, int]]  # user, open cases, ready tasks
+    unassigned: int
+
+
+def team_overview(ctx: ServiceContext, actor: Actor) -> TeamOverview:
+    s = ctx.session
+    open_cases = (select(Case.assignee_id, func.count()).where(Case.team_id == actor.team_id,
+                                                               Case.status == "open")
+                  .group_by(Case.assignee_id))
+    cases_by_user = dict(s.execute(open_cases).all())
+    tasks = (select(HumanTask.assignee_id, func.count())
+             .where(HumanTask.team_id == actor.team_id, HumanTask.state == "ready")
+             .group_by(HumanTask.assignee_id))
+    tasks_by_user = dict(s.execute(tasks).all())
+    members = s.scalars(select(User).where(User.team_id == actor.team_id, User.active.is_(True))
+                        .order_by(User.display_name)).all()
+    return TeamOverview(
+        counsellors=[(u, cases_by_user.get(u.id, 0), tasks_by_user.get(u.id, 0)) for u in members],
+        unassigned=tasks_by_user.get(None, 0))
+
+
+def all_cases(ctx: ServiceContext, actor: Actor, limit: int = 100) -> list[Case]:
+    """Auditors review every case; nobody else lists across teams."""
+    require_role(actor, "auditor")
+    return list(ctx.session.scalars(select(Case).order_by(Case.updated_at.desc()).limit(limit)))

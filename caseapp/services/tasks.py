@@ -1,0 +1,105 @@
+"""Working on human tasks: claim, complete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from caseapp.models import Case, HumanTask, ProcessInstance, User
+from workflows import TaskNotReady
+
+from . import audit, process_state
+from .actor import Actor
+from .authz import require_case_readable, require_task_workable, require_writer
+from .context import ServiceContext
+from .errors import Conflict, NotFound
+
+
+@dataclass(frozen=True)
+class Completion:
+    case: Case
+    already_done: bool  # a repeated submit of a step this actor just completed
+
+
+def _load(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int):
+    session = ctx.session
+    case = require_case_readable(actor, session.get(Case, case_id))
+    task = session.get(HumanTask, task_row_id)
+    if task is None or task.case_id != case.id:
+        raise NotFound("No such task in this case.")
+    return case, task
+
+
+def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int,
+                  data: Mapping[str, Any], expected_version: int | None) -> Completion:
+    """Complete a step with validated form data and advance the process.
+
+    ``expected_version`` is the process row version the form was rendered with;
+    if the case moved on since, the submission is refused as a conflict (the
+    caller keeps the input and shows it again).
+    """
+    require_writer(actor)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case, task = _load(ctx, actor, case_id, task_row_id)
+        if task.state == "completed" and task.completed_by_id == actor.id:
+            return Completion(case, already_done=True)
+        require_task_workable(actor, case, task)
+        instance = session.scalars(select(ProcessInstance)
+                                   .where(ProcessInstance.case_id == case.id)).one()
+        if task.state != "ready" or (expected_version is not None
+                                     and expected_version != instance.row_version):
+            raise _conflict(session, task)
+        run = ctx.engine.load(instance.version, instance.state_json)
+        before = run.task_data(task.engine_task_id)
+        try:
+            run.complete(task.engine_task_id, data, now=now)
+        except TaskNotReady:
+            raise _conflict(session, task) from None
+        task.state, task.completed_at, task.completed_by_id = "completed", now, actor.id
+        task.draft_json = None
+        if case.assignee_id is None and actor.role == "counsellor":
+            case.assignee_id = actor.id
+        process_state.sync(session, case, instance, run, now)
+        changes = {k: {"old": before.get(k), "new": v} for k, v in data.items()
+                   if before.get(k) != v}
+        audit.append(session, type_="task_completed", at=now, actor_id=actor.id,
+                     case_id=case.id,
+                     details={"task": task.bpmn_id, "form": task.form_key,
+                              "fields": sorted(changes), "process_version": instance.version},
+                     change=changes or None)
+    return Completion(case, already_done=False)
+
+
+def _conflict(session, task: HumanTask) -> Conflict:
+    if task.state == "completed":
+        who = session.get(User, task.completed_by_id) if task.completed_by_id else None
+        return Conflict("“%(task)s” was already completed by %(name)s (%(when)s UTC). "
+                        "Your input is shown again below and was not saved.",
+                        task=task.title, name=who.display_name if who else "?",
+                        when=task.completed_at.strftime("%d.%m.%Y %H:%M")
+                        if task.completed_at else "?")
+    return Conflict("This case changed since you opened the form. "
+                    "Your input is shown again below: check the case and submit again.")
+
+
+def claim_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int) -> None:
+    """Take an unassigned task (and its case) from the team queue."""
+    require_writer(actor)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case, task = _load(ctx, actor, case_id, task_row_id)
+        if task.state != "ready":
+            raise Conflict("This task is no longer open.")
+        if task.assignee_id not in (None, actor.id):
+            raise Conflict("A colleague has already claimed this task.")
+        require_task_workable(actor, case, task)
+        task.assignee_id = actor.id
+        if case.assignee_id is None:
+            case.assignee_id = actor.id
+        case.updated_at = now
+        audit.append(session, type_="task_claimed", at=now, actor_id=actor.id, case_id=case.id,
+                     details={"task": task.bpmn_id, "to": actor.id})

@@ -1,0 +1,47 @@
+"""Firing due process timers (follow-ups, escalations)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from caseapp.models import Case, ProcessInstance
+
+from . import audit, process_state
+from .context import ServiceContext
+
+log = logging.getLogger(__name__)
+
+
+def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
+    """Fire every timer due now; one transaction per case. Returns the number of cases moved.
+
+    On PostgreSQL each instance is claimed with ``FOR UPDATE SKIP LOCKED``, so
+    several workers never fire the same timer twice and never wait on a case a
+    counsellor is saving.
+    """
+    moved = 0
+    while True:
+        now = ctx.now()
+        with ctx.transaction() as session:
+            instance = session.scalars(
+                select(ProcessInstance)
+                .where(ProcessInstance.next_timer_at <= now, ProcessInstance.finished.is_(False))
+                .order_by(ProcessInstance.next_timer_at).limit(1)
+                .with_for_update(skip_locked=True)).first()
+            if instance is None:
+                return moved
+            case = session.get(Case, instance.case_id)
+            run = ctx.engine.load(instance.version, instance.state_json)
+            fired = run.fire_due_timers(now)
+            created = process_state.sync(session, case, instance, run, now)
+            if not fired and instance.next_timer_at and instance.next_timer_at <= now:
+                # A stored due time the engine no longer knows: clear it, never spin on it.
+                log.warning("case %s: timer index was stale; cleared", case.number)
+                instance.next_timer_at = None
+            audit.append(session, type_="timer_fired", at=now, actor_id=None, case_id=case.id,
+                         details={"timers": fired, "new_tasks": [t.bpmn_id for t in created]})
+            moved += 1
+        if moved >= batch:
+            return moved

@@ -1,0 +1,1 @@
+"""Blueprints. Views are thin: parse the request, call a service, render."""

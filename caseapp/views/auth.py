@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from caseapp.services import users
+from caseapp.services.errors import ServiceError
+from caseapp.web import translate_error
+
+from .common import login_required, svc
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") \
+            and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    error = None
+    if request.method == "POST":
+        try:
+            actor = users.authenticate(svc(), request.form.get("username", ""),
+                                       request.form.get("password", ""))
+        except ServiceError as exc:
+            error = translate_error(exc)
+        else:
+            session.clear()
+            login_user(actor)
+            if actor.locale:
+                session["locale"] = actor.locale
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error,
+                           username=request.form.get("username", "")), (401 if error else 200)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    users.record_logout(svc(), current_user)
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def language():
+    locale = request.form.get("locale")
+    from flask import current_app
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            users.set_locale(svc(), current_user, locale)
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from caseapp.services import cases, tasks
+from caseapp.services.errors import Conflict
+from caseapp.web import translate_error
+from forms import TASK_FORMS, NewCaseForm
+
+from .common import login_required, roles_required, svc
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+WRITERS = ("counsellor", "team_lead")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*WRITERS)
+def new():
+    form = NewCaseForm(request.form if request.method == "POST" else None)
+    duplicates = []
+    if request.method == "POST" and form.validate():
+        duplicates = cases.find_duplicates(svc(), current_user, form.given_names.data,
+                                           form.family_name.data, form.birth_date.data)
+        if not duplicates or request.form.get("confirm_new") == "1":
+            case = cases.open_case(svc(), current_user, cases.NewCase(
+                given_names=form.given_names.data, family_name=form.family_name.data,
+                birth_date=form.birth_date.data, municipality=form.municipality.data,
+                phone=form.phone.data, email=form.email.data))
+            flash(_("Case %(number)s opened.", number=case.number), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    status = 422 if request.method == "POST" and form.errors else 200
+    return render_template("case_new.html", form=form, duplicates=duplicates), status
+
+
+@bp.get("/search")
+@roles_required(*WRITERS, "auditor")
+def search():
+    query = request.args.get("q", "")
+    found = cases.search_cases(svc(), current_user, query) if query.strip() else []
+    return render_template("case_search.html", query=query, found=found)
+
+
+@bp.get("/<int:case_id>")
+@login_required
+def detail(case_id: int):
+    return _render_case(case_id)
+
+
+def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=None,
+                 row_version: int | None = None, status: int = 200):
+    view = cases.view_case(svc(), current_user, case_id)
+    task_forms = {}
+    for task in view.tasks:
+        if task.id == task_id and form is not None:
+            task_forms[task.id] = form
+        else:
+            task_forms[task.id] = TASK_FORMS[task.form_key]()
+    return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
+                           error_task_id=task_id,
+                           row_version=row_version if row_version is not None
+                           else view.row_version), status
+
+
+@bp.post("/<int:case_id>/tasks/<int:task_id>")
+@login_required
+def submit(case_id: int, task_id: int):
+    form_key = request.form.get("form_key", "")
+    form_class = TASK_FORMS.get(form_key)
+    if form_class is None:
+        return _render_case(case_id, error=_("Unknown form."), status=400)
+    form = form_class(MultiDict(request.form))
+    row_version = request.form.get("row_version", type=int)
+    validate_kwargs = {}
+    if form_key == "referral":
+        validate_kwargs["recommended"] = request.form.get("recommended") or None
+    if not form.validate(**validate_kwargs):
+        return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
+                            error=_("Please correct the marked fields."), status=422)
+    try:
+        result = tasks.complete_task(svc(), current_user, case_id, task_id, form.data,
+                                     expected_version=row_version)
+    except Conflict as exc:
+        return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
+                            error=translate_error(exc), status=409)
+    if not result.already_done:
+        flash(_("Step saved."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/<int:case_id>/tasks/<int:task_id>/claim")
+@login_required
+def claim(case_id: int, task_id: int):
+    tasks.claim_task(svc(), current_user, case_id, task_id)
+    flash(_("Task claimed."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))

@@ -1,0 +1,16 @@
+"""Forms that are not tied to a process step."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, EmailField, Form, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class NewCaseForm(Form):
+    """Identity and contact basics: just enough to open a case and find duplicates."""
+
+    given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=200)])
+    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=200)])
+    birth_date = DateField(_l("Date of birth"), validators=[DataRequired()])
+    municipality = StringField(_l("Municipality"), validators=[DataRequired(), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=60)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=200)])

@@ -1,0 +1,31 @@
+"""Forms of the referral and its escalation."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from .choices import COURSE_TYPES
+
+
+class ReferralForm(Form):
+    course_type = SelectField(_l("Course type referred to"), choices=COURSE_TYPES,
+                              validators=[DataRequired()])
+    override_reason = TextAreaField(
+        _l("Reason for deviating from the recommendation"),
+        description=_l("Required when the course type differs from the recommendation."),
+        validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None, recommended: str | None = None):
+        ok = super().validate(extra_validators)
+        if (recommended and self.course_type.data != recommended
+                and not (self.override_reason.data or "").strip()):
+            self.override_reason.errors.append(
+                _l("The recommendation was %(course)s: please give a reason for deviating.",
+                   course=recommended))
+            ok = False
+        return ok
+
+
+class OverdueReviewForm(Form):
+    action = TextAreaField(_l("What was done about the overdue follow-up?"),
+                           validators=[DataRequired(), Length(max=2000)])

@@ -1,0 +1,1 @@
+"""Demo data. A package only so installed copies can find it."""

@@ -1,0 +1,138 @@
+"""Fixtures. Every database test runs twice: on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from caseapp import create_app
+from caseapp.config import Config
+from caseapp.migrate import upgrade
+from caseapp.models import AuditHead, Base
+from caseapp.services import users
+from caseapp.services.actor import Actor
+from caseapp.services.audit import GENESIS
+from tests.postgres import throwaway_cluster
+
+PASSWORD = "correct horse battery"
+
+
+class FakeClock:
+    """The time services and the engine see; tests move it, nothing sleeps."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, **kwargs) -> None:
+        self.current += timedelta(**kwargs)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url():
+    url = os.environ.get("ANKOMMEN_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory):
+    return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+
+
+_migrated: set[str] = set()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request):
+    """A migrated, empty database on each backend."""
+    url = request.getfixturevalue(f"{request.param}_url")
+    engine = create_engine(url)
+    if url not in _migrated:
+        upgrade(engine)
+        _migrated.add(url)
+    yield url
+    with engine.begin() as conn:
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
+    engine.dispose()
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast; production keeps scrypt
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(db_url, clock, tmp_path):
+    app = create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path)
+    runtime = app.extensions["ankommen"]
+    runtime.clock = clock
+    yield app
+    runtime.db.dispose()
+
+
+@pytest.fixture
+def runtime(app):
+    return app.extensions["ankommen"]
+
+
+@pytest.fixture
+def ctx(runtime):
+    session = runtime.sessions()
+    yield runtime.context(session)
+    session.close()
+
+
+@pytest.fixture
+def people(ctx):
+    """Two teams with a counsellor each, a team lead, an auditor and an admin."""
+    made = {}
+    for username, role, team in [("anna", "counsellor", "Nord"), ("ben", "counsellor", "Nord"),
+                                 ("lea", "team_lead", "Nord"), ("sami", "counsellor", "Süd"),
+                                 ("ida", "auditor", None), ("adam", "admin", None)]:
+        user = users.create_user(ctx, None, username=username, display_name=username.title(),
+                                 password=PASSWORD, role=role, team_name=team)
+        made[username] = Actor(user.id, user.username, user.display_name, user.role,
+                               user.team_id)
+    return made
+
+
+def csrf_token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def login(app, people):
+    """login("anna") -> a test client with that user logged in."""
+
+    def _login(username: str, language: str = "en"):
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+        token = csrf_token(client.get("/login").text)
+        response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                               "csrf_token": token})
+        assert response.status_code == 302, response.text
+        return client
+    return _login

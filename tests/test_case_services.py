@@ -1,0 +1,237 @@
+"""Services: one transaction per action, authorization, indexed state, conflicts."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersion
+from caseapp.services import cases, tasks, timers, users
+from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tests.conftest import PASSWORD
+from tests.helpers import STEP_DATA, complete, open_case, ready_task, row_version
+
+
+def events(ctx, case_id=None):
+    stmt = select(AuditEvent.type).order_by(AuditEvent.seq)
+    if case_id:
+        stmt = stmt.where(AuditEvent.case_id == case_id)
+    return list(ctx.session.scalars(stmt))
+
+
+def test_opening_a_case_starts_the_process_and_indexes_it(ctx, people):
+    case = open_case(ctx, people["anna"])
+    ctx.session.expire_all()
+    case = ctx.session.get(Case, case.id)
+    assert case.number == f"2026-{case.id:05d}"
+    assert (case.status, case.current_step, case.assignee_id) == (
+        "open", "Task_situation_analysis", people["anna"].id)
+    task = ready_task(ctx, case.id)
+    assert (task.form_key, task.lane, task.assignee_id, task.team_id) == (
+        "situation_analysis", "Counsellor", people["anna"].id, people["anna"].team_id)
+    instance = ctx.session.scalars(select(ProcessInstance)).one()
+    assert ctx.session.get(ProcessVersion, instance.version) is not None
+    assert events(ctx, case.id) == ["case_opened"]
+
+
+def test_completing_steps_moves_the_case_and_fills_indexed_columns(ctx, people):
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    complete(ctx, anna, case.id, "situation_analysis")
+    complete(ctx, anna, case.id, "language_assessment", german_level="A1", literacy="latin")
+    ctx.session.expire_all()
+    case = ctx.session.get(Case, case.id)
+    assert (case.current_step, case.german_level, case.literacy, case.schooling_years) == (
+        "Task_referral", "A1", "latin", 10)
+    assert case.recommended_course_type == "integrationskurs"
+    assert events(ctx, case.id)[-2:] == ["task_completed", "task_completed"]
+
+
+def test_stale_form_is_a_conflict_and_changes_nothing(ctx, people):
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    task = ready_task(ctx, case.id)
+    stale = row_version(ctx, case.id)
+    tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["situation_analysis"], stale)
+    next_task = ready_task(ctx, case.id)
+    before = row_version(ctx, case.id)
+    with pytest.raises(Conflict):
+        tasks.complete_task(ctx, anna, case.id, next_task.id,
+                            STEP_DATA["language_assessment"], stale)
+    assert row_version(ctx, case.id) == before
+    assert ready_task(ctx, case.id).id == next_task.id
+
+
+def test_double_submit_completes_once(ctx, people):
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    task = ready_task(ctx, case.id)
+    version = row_version(ctx, case.id)
+    first = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["situation_analysis"],
+                                version)
+    again = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["situation_analysis"],
+                                version)
+    assert (first.already_done, again.already_done) == (False, True)
+    assert events(ctx, case.id).count("task_completed") == 1
+
+
+def test_two_people_completing_one_task_at_once_one_wins(runtime, people):
+    """Real concurrency: two sessions, two threads, one task."""
+    setup = runtime.context(runtime.sessions())
+    case_id = open_case(setup, people["anna"]).id
+    task_id = ready_task(setup, case_id).id
+    version = row_version(setup, case_id)
+    setup.session.close()
+    results, barrier = [], threading.Barrier(2)
+
+    def attempt(actor):
+        ctx = runtime.context(runtime.sessions())
+        barrier.wait()
+        try:
+            tasks.complete_task(ctx, actor, case_id, task_id, STEP_DATA["situation_analysis"],
+                                version)
+            results.append("ok")
+        except Conflict:
+            results.append("conflict")
+        finally:
+            ctx.session.close()
+
+    threads = [threading.Thread(target=attempt, args=(people[name],)) for name in ("anna", "lea")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["conflict", "ok"]
+    check = runtime.context(runtime.sessions())
+    assert check.session.scalar(select(func.count()).select_from(HumanTask).where(
+        HumanTask.case_id == case_id, HumanTask.form_key == "language_assessment")) == 1
+    check.session.close()
+
+
+def test_other_teams_case_is_not_found(ctx, people):
+    case = open_case(ctx, people["anna"])
+    with pytest.raises(NotFound):
+        cases.view_case(ctx, people["sami"], case.id)
+    task = ready_task(ctx, case.id)
+    with pytest.raises(NotFound):
+        tasks.complete_task(ctx, people["sami"], case.id, task.id,
+                            STEP_DATA["situation_analysis"], None)
+
+
+def test_auditor_reads_but_every_write_is_refused(ctx, people):
+    ida = people["ida"]
+    case = open_case(ctx, people["anna"])
+    assert cases.view_case(ctx, ida, case.id).case.id == case.id
+    task = ready_task(ctx, case.id)
+    with pytest.raises(Forbidden):
+        tasks.complete_task(ctx, ida, case.id, task.id, STEP_DATA["situation_analysis"], None)
+    with pytest.raises(Forbidden):
+        tasks.claim_task(ctx, ida, case.id, task.id)
+    with pytest.raises(Forbidden):
+        open_case(ctx, ida)
+    assert ready_task(ctx, case.id).id == task.id
+
+
+def test_viewing_a_case_is_audited(ctx, people):
+    case = open_case(ctx, people["anna"])
+    cases.view_case(ctx, people["ida"], case.id)
+    viewed = ctx.session.scalars(select(AuditEvent).where(AuditEvent.type == "case_viewed")).one()
+    assert (viewed.actor_id, viewed.case_id) == (people["ida"].id, case.id)
+
+
+def test_counsellor_may_not_work_a_colleagues_task_but_team_lead_may(ctx, people):
+    case = open_case(ctx, people["anna"])
+    task = ready_task(ctx, case.id)
+    with pytest.raises(Forbidden):
+        tasks.complete_task(ctx, people["ben"], case.id, task.id,
+                            STEP_DATA["situation_analysis"], None)
+    complete(ctx, people["lea"], case.id, "situation_analysis")
+
+
+def test_claiming_from_the_team_queue(ctx, people):
+    case = open_case(ctx, people["anna"])
+    task = ready_task(ctx, case.id)
+    task.assignee_id = None
+    ctx.session.get(Case, case.id).assignee_id = None
+    ctx.session.commit()
+    task = ready_task(ctx, case.id)
+    tasks.claim_task(ctx, people["ben"], case.id, task.id)
+    with pytest.raises(Conflict):
+        tasks.claim_task(ctx, people["anna"], case.id, task.id)
+    ctx.session.expire_all()
+    assert ctx.session.get(Case, case.id).assignee_id == people["ben"].id
+
+
+def test_duplicate_check_finds_similar_names_and_hides_other_teams(ctx, people):
+    open_case(ctx, people["anna"], family_name="Müller", given_names="Fatima",
+              birth_date=date(1990, 1, 1))
+    open_case(ctx, people["sami"], family_name="Mueller", given_names="Fatma",
+              birth_date=date(1990, 1, 1))
+    found = cases.find_duplicates(ctx, people["ben"], "Fatma", "Muller", date(1990, 1, 1))
+    assert len(found) == 2
+    own = [d for d in found if d.case_id]
+    assert len(own) == 1 and "Müller" in own[0].name
+    assert cases.find_duplicates(ctx, people["ben"], "Fatima", "Müller", date(1990, 1, 2)) == []
+    assert cases.find_duplicates(ctx, people["ben"], "Fatima", "Schmidt", date(1990, 1, 1)) == []
+
+
+def test_search_by_name_number_and_birth_date_stays_in_team(ctx, people):
+    mine = open_case(ctx, people["anna"], family_name="Kovalenko", birth_date=date(1984, 11, 2))
+    open_case(ctx, people["sami"], family_name="Kovalenko", birth_date=date(1984, 11, 2))
+    for query in ("kova", mine.number, "1984-11-02", "02.11.1984"):
+        assert [c.id for c in cases.search_cases(ctx, people["ben"], query)] == [mine.id]
+    assert len(cases.search_cases(ctx, people["ida"], "Kovalenko")) == 2
+
+
+def test_follow_up_timer_fires_on_the_clock_and_escalates(ctx, people, clock):
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    for step in ("situation_analysis", "language_assessment", "referral"):
+        complete(ctx, anna, case.id, step)
+    assert ready_task(ctx, case.id) is None
+    assert ctx.session.get(Case, case.id).due_at == clock() + timedelta(days=42)
+    clock.advance(days=41)
+    assert timers.fire_due_timers(ctx) == 0
+    clock.advance(days=2)
+    assert timers.fire_due_timers(ctx) == 1
+    assert ready_task(ctx, case.id).form_key == "follow_up"
+    clock.advance(days=8)
+    assert timers.fire_due_timers(ctx) == 1
+    review = ready_task(ctx, case.id, "overdue_review")
+    assert (review.lane, review.assignee_id) == ("Team lead", None)
+    assert events(ctx, case.id).count("timer_fired") == 2
+    with pytest.raises(Forbidden):
+        tasks.complete_task(ctx, anna, case.id, review.id, {"action": "x"}, None)
+    complete(ctx, anna, case.id, "follow_up")
+    tasks.complete_task(ctx, people["lea"], case.id, review.id, {"action": "called"},
+                        row_version(ctx, case.id))
+    ctx.session.expire_all()
+    assert ctx.session.scalar(select(ProcessInstance.finished)) is True
+
+
+def test_login_is_locked_after_repeated_failures(ctx, people, clock):
+    for _ in range(5):
+        with pytest.raises(InvalidInput):
+            users.authenticate(ctx, "anna", "wrong password")
+    with pytest.raises(Forbidden, match="locked"):
+        users.authenticate(ctx, "anna", PASSWORD)
+    clock.advance(minutes=16)
+    assert users.authenticate(ctx, "anna", PASSWORD).username == "anna"
+
+
+def test_passwords_are_hashed_and_users_validated(ctx, people):
+    from caseapp.models import User
+    stored = ctx.session.scalars(select(User.password_hash).where(User.username == "anna")).one()
+    assert PASSWORD not in stored and stored.startswith("pbkdf2:sha256:1000$")
+    with pytest.raises(InvalidInput, match="taken"):
+        users.create_user(ctx, None, username="anna", display_name="A", password=PASSWORD,
+                          role="counsellor", team_name="Nord")
+    with pytest.raises(InvalidInput, match="team"):
+        users.create_user(ctx, None, username="x", display_name="X", password=PASSWORD,
+                          role="counsellor", team_name=None)
+    with pytest.raises(Forbidden):
+        users.create_user(ctx, people["lea"], username="y", display_name="Y",
+                          password=PASSWORD, role="auditor", team_name=None)

@@ -1,0 +1,86 @@
+"""The command line, against the same databases: init-db, seed, create-user, worker, audit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from caseapp.models import Case, User
+from tests.helpers import complete, open_case, ready_task
+
+
+def invoke(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=list(args), input=input)
+
+
+def count(ctx, model) -> int:
+    ctx.session.rollback()
+    return ctx.session.scalar(select(func.count()).select_from(model))
+
+
+def test_init_db_is_repeatable(app):
+    for _ in range(2):
+        result = invoke(app, "init-db")
+        assert result.exit_code == 0, result.output
+        assert "newest schema" in result.output
+
+
+def test_seed_is_idempotent_and_verifiable(app, ctx):
+    first = invoke(app, "seed", "--if-empty")
+    assert first.exit_code == 0, first.output
+    assert "Seeded 8 user(s) and 3 case(s)" in first.output
+    assert "not seeding" in invoke(app, "seed", "--if-empty").output
+    assert "Seeded 0 user(s)" in invoke(app, "seed").output
+    assert (count(ctx, User), count(ctx, Case)) == (8, 3)
+    roles = set(ctx.session.scalars(select(User.role)))
+    assert roles == {"counsellor", "team_lead", "auditor", "admin"}
+    verify = invoke(app, "audit", "verify")
+    assert verify.exit_code == 0 and "intact" in verify.output
+
+
+def test_create_user_refuses_bad_input_clearly(app, ctx):
+    ok = invoke(app, "create-user", "--username", "neu", "--name", "Neue Beraterin",
+                "--role", "counsellor", "--team", "Team Ost",
+                input="lang-genug-123\nlang-genug-123\n")
+    assert ok.exit_code == 0, ok.output
+    short = invoke(app, "create-user", "--username", "kurz", "--name", "K", "--role", "auditor",
+                   input="kurz\nkurz\n")
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    again = invoke(app, "create-user", "--username", "neu", "--name", "X", "--role", "auditor",
+                   input="lang-genug-123\nlang-genug-123\n")
+    assert again.exit_code != 0 and "taken" in again.output
+    assert count(ctx, User) == 1
+
+
+def test_worker_fires_due_follow_ups(app, ctx, people, clock):
+    case = open_case(ctx, people["anna"])
+    for step in ("situation_analysis", "language_assessment", "referral"):
+        complete(ctx, people["anna"], case.id, step)
+    assert "Fired" not in invoke(app, "worker", "--once").output
+    clock.advance(days=43)
+    result = invoke(app, "worker", "--once")
+    assert result.exit_code == 0, result.output
+    assert "Fired timers in 1 case(s)" in result.output
+    assert ready_task(ctx, case.id).form_key == "follow_up"
+
+
+def test_worker_stops_cleanly_on_sigterm(db_url, tmp_path):
+    env = {**os.environ, "DATABASE_URL": db_url, "ANKOMMEN_INSTANCE": str(tmp_path),
+           "PYTHONUNBUFFERED": "1"}
+    flask = Path(sys.executable).with_name("flask")
+    worker = subprocess.Popen([str(flask), "--app", "caseapp", "worker", "--interval", "0.2"],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+    try:
+        assert "Timer worker running" in worker.stdout.readline()
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=20)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0
+    assert "Timer worker stopped." in output

@@ -1,0 +1,141 @@
+"""The engine boundary on the real process files, round-tripping through JSON at every step."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from forms import TASK_FORMS
+from workflows import Engine, TaskNotReady, load_library
+
+BPMN = Path(str(files("bpmn")))
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SETTINGS = {"follow_up_period": "P42D", "follow_up_grace_period": "P7D"}
+
+
+@pytest.fixture(scope="module")
+def library():
+    return load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS)
+
+
+def fresh_engine(library, stored: dict[str, str]) -> Engine:
+    """An engine that knows only the stored specs (as after a restart with new files)."""
+    engine = Engine(library, stored_spec=stored.__getitem__)
+    engine._specs.clear()  # force the stored-spec path
+    return engine
+
+
+def roundtrip(engine: Engine, run):
+    state = run.dumps()
+    json.loads(state)  # valid JSON
+    return engine.load(run.version, state)
+
+
+def test_version_is_a_content_hash(library, tmp_path):
+    again = load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS)
+    assert again.version == library.version
+    for source in BPMN.iterdir():
+        if source.suffix in (".bpmn", ".dmn"):
+            (tmp_path / source.name).write_bytes(source.read_bytes())
+    dmn = tmp_path / "referral.dmn"
+    dmn.write_text(dmn.read_text().replace("German at B1 or above", "B1 or better"))
+    changed = load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS)
+    assert changed.version != library.version
+
+
+def test_ready_task_carries_lane_form_title_and_documentation(library):
+    run = Engine(library).start(SETTINGS, now=START)
+    [task] = run.ready_human_tasks()
+    assert (task.title, task.lane, task.form_key) == ("Situation analysis", "Counsellor",
+                                                      "situation_analysis")
+    assert "schooling" in task.documentation
+
+
+def test_whole_process_round_trips_after_every_step(library):
+    engine = Engine(library)
+    stored = {library.version: engine.spec_json()}
+    engine = fresh_engine(library, stored)
+    run = roundtrip(engine, engine.start(SETTINGS, now=START))
+
+    def complete(form_key, data, now=START):
+        nonlocal run
+        [task] = [t for t in run.ready_human_tasks() if t.form_key == form_key]
+        run.complete(task.id, data, now=now)
+        run = roundtrip(engine, run)
+
+    complete("situation_analysis", {"household": "alone", "schooling_years": 10,
+                                    "goals": "Pflegefachkraft", "arrival": date(2025, 9, 1)})
+    complete("language_assessment", {"german_level": "A2", "literacy": "latin"})
+    [referral] = run.ready_human_tasks()
+    data = run.task_data(referral.id)
+    assert data["recommended_course_type"] == "integrationskurs"
+    assert data["recommendation_rule"] == "literate in Latin script, below B1"
+    assert data["arrival"] == date(2025, 9, 1)  # dates survive JSON
+    complete("referral", {"course_type": "integrationskurs", "fee": Decimal("2.29")})
+
+    assert run.ready_human_tasks() == []
+    assert run.next_timer_due() == START + timedelta(days=42)
+    assert run.fire_due_timers(START + timedelta(days=41)) == []
+    assert run.ready_human_tasks() == []
+    assert run.fire_due_timers(START + timedelta(days=42, seconds=1)) == ["Follow-up due"]
+    run = roundtrip(engine, run)
+    assert [t.form_key for t in run.ready_human_tasks()] == ["follow_up"]
+    complete("follow_up", {"course_status": "started"}, now=START + timedelta(days=43))
+    assert run.is_finished
+
+
+def test_overdue_follow_up_escalates_to_team_lead_lane(library):
+    engine = Engine(library)
+    run = engine.start(SETTINGS, now=START)
+    for form_key, data in [("situation_analysis", {"goals": "x"}),
+                           ("language_assessment", {"german_level": "none", "literacy": "none"}),
+                           ("referral", {"course_type": "alphabetisierung"})]:
+        [task] = run.ready_human_tasks()
+        assert task.form_key == form_key
+        run.complete(task.id, data, now=START)
+    run.fire_due_timers(START + timedelta(days=43))
+    run = roundtrip(engine, run)
+    assert run.fire_due_timers(START + timedelta(days=49)) == []
+    assert run.fire_due_timers(START + timedelta(days=51)) == ["Follow-up overdue"]
+    lanes = sorted((t.lane, t.form_key) for t in run.ready_human_tasks())
+    assert lanes == [("Counsellor", "follow_up"), ("Team lead", "overdue_review")]
+
+
+def test_two_loads_in_a_row_from_one_cache(library):
+    """Deserializing mutates the spec dict it is given; the cache must survive that."""
+    engine = Engine(library)
+    stored = {library.version: engine.spec_json()}
+    engine = fresh_engine(library, stored)
+    state = engine.start(SETTINGS, now=START).dumps()
+    first = engine.load(library.version, state)
+    second = engine.load(library.version, state)
+    for run in (first, second):
+        [task] = run.ready_human_tasks()
+        assert task.form_key == "situation_analysis"  # the form key survived the reload
+
+
+def test_instance_is_stored_without_its_spec(library):
+    engine = Engine(library)
+    state = json.loads(engine.start(SETTINGS, now=START).dumps())
+    assert "spec" not in state and "subprocess_specs" not in state
+
+
+def test_unknown_version_is_a_clear_error(library):
+    engine = fresh_engine(library, {})
+    with pytest.raises(KeyError):
+        engine.load("0" * 64, "{}")
+
+
+def test_completing_a_task_twice_is_refused(library):
+    run = Engine(library).start(SETTINGS, now=START)
+    [task] = run.ready_human_tasks()
+    run.complete(task.id, {"goals": "x"}, now=START)
+    with pytest.raises(TaskNotReady):
+        run.complete(task.id, {"goals": "y"}, now=START)
+    with pytest.raises(TaskNotReady):
+        run.complete("not-a-uuid", {}, now=START)

@@ -1,0 +1,21 @@
+"""The engine boundary: everything Ankommen knows about SpiffWorkflow lives here.
+
+Nothing in this package imports Flask, SQLAlchemy or caseapp. Callers hand in
+what the engine needs (form keys, a way to fetch stored specs, the current time)
+and get back plain data.
+"""
+
+from .engine import Engine, HumanTask, ProcessRun, TaskNotReady
+from .errors import ProcessDefinitionError, ScriptRefused
+from .library import ProcessLibrary, load_library
+
+__all__ = [
+    "Engine",
+    "HumanTask",
+    "ProcessDefinitionError",
+    "ProcessLibrary",
+    "ProcessRun",
+    "ScriptRefused",
+    "TaskNotReady",
+    "load_library",
+]

@@ -1,0 +1,245 @@
+"""Start, advance, persist and time process instances.
+
+Storage layout: the spec of a version is serialized once (:meth:`Engine.spec_json`)
+and stored beside the cases; an instance is serialized *without* its spec
+(about half the size). To load an instance we rebuild a ``BpmnWorkflow`` around
+spec objects cached per version and restore only its tasks. Spec objects are
+never mutated by running workflows, so one cached set serves every load; the
+stored spec JSON is parsed afresh whenever the cache misses, because
+SpiffWorkflow's deserializer mutates the dict it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from .clock import engine_time
+from .library import FORM_KEY_PROPERTY, ProcessLibrary
+from .sandbox import SandboxEnvironment
+
+
+class TaskNotReady(Exception):
+    """The task is not (or no longer) waiting for a person."""
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A task waiting for a person, as the application sees it."""
+
+    id: str
+    bpmn_id: str
+    title: str
+    lane: str | None
+    form_key: str
+    documentation: str | None
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Serializes a workflow without its specs and restores it around given specs."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, *, spec, subprocess_specs, script_engine):
+        workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine,
+                                     deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializers() -> tuple[BpmnWorkflowSerializer, BpmnWorkflowSerializer]:
+    """A serializer for specs (the stock one) and one for spec-less instances."""
+    spec_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    instance_registry = BpmnWorkflowSerializer.configure(config)
+    for registry in (spec_registry, instance_registry):
+        # Form data carries dates and amounts; without these, serializing raises TypeError.
+        registry.register(date, lambda v: {"value": v.isoformat()},
+                          lambda v: date.fromisoformat(v["value"]))
+        registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    return BpmnWorkflowSerializer(spec_registry), BpmnWorkflowSerializer(instance_registry)
+
+
+class Engine:
+    """Runs the instances of every process version this deployment has seen.
+
+    ``stored_spec(version)`` returns the spec JSON of an older version (the
+    application keeps it in its database); the current version comes from the
+    library loaded at start-up.
+    """
+
+    def __init__(self, library: ProcessLibrary, *,
+                 stored_spec: Callable[[str], str] | None = None,
+                 helpers: Mapping[str, Callable[..., Any]] | None = None):
+        self.library = library
+        self._spec_serializer, self._serializer = _make_serializers()
+        self._script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers))
+        self._stored_spec = stored_spec
+        self._specs = {library.version: (library.spec, library.subprocess_specs)}
+        self._specs_lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        return self.library.version
+
+    def spec_json(self) -> str:
+        """The current version's specs as JSON, to be stored once per version."""
+        registry = self._spec_serializer.registry
+        return json.dumps({
+            "spec": registry.convert(self.library.spec),
+            "subprocess_specs": {name: registry.convert(spec)
+                                 for name, spec in self.library.subprocess_specs.items()},
+        })
+
+    def start(self, data: Mapping[str, Any] | None = None, *,
+              now: datetime | None = None) -> ProcessRun:
+        """Start an instance of the current version and run it to its first wait."""
+        workflow = BpmnWorkflow(self.library.spec, self.library.subprocess_specs,
+                                script_engine=self._script_engine)
+        if data:
+            workflow.task_tree.data.update(data)
+            for task in workflow.get_tasks(state=TaskState.READY):
+                task.data.update(data)
+        run = ProcessRun(self, self.version, workflow)
+        run.advance(now)
+        return run
+
+    def load(self, version: str, state_json: str) -> ProcessRun:
+        spec, subprocess_specs = self._specs_of(version)
+        dct = json.loads(state_json)
+        self._serializer.migrate(dct)
+        workflow = self._serializer.registry.restore(
+            dct, spec=spec, subprocess_specs=subprocess_specs, script_engine=self._script_engine)
+        return ProcessRun(self, version, workflow)
+
+    def _specs_of(self, version: str):
+        with self._specs_lock:
+            cached = self._specs.get(version)
+        if cached is not None:
+            return cached
+        if self._stored_spec is None:
+            raise KeyError(f"process version {version} is unknown")
+        stored = json.loads(self._stored_spec(version))  # a fresh dict: restoring mutates it
+        registry = self._spec_serializer.registry
+        subprocess_specs = {name: registry.restore(spec)
+                            for name, spec in stored["subprocess_specs"].items()}
+        specs = (registry.restore(stored["spec"]), subprocess_specs)
+        with self._specs_lock:
+            self._specs.setdefault(version, specs)
+            return self._specs[version]
+
+    def dumps(self, run: ProcessRun) -> str:
+        dct = self._serializer.to_dict(run.workflow)
+        dct[self._serializer.VERSION_KEY] = self._serializer.VERSION
+        return json.dumps(dct, cls=self._serializer._encoder_cls)
+
+
+class ProcessRun:
+    """One loaded process instance. Not thread-safe; load one per action."""
+
+    def __init__(self, engine: Engine, version: str, workflow: BpmnWorkflow):
+        self.engine = engine
+        self.version = version
+        self.workflow = workflow
+
+    def dumps(self) -> str:
+        return self.engine.dumps(self)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.workflow.is_completed()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.workflow.data
+
+    def advance(self, now: datetime | None = None) -> None:
+        with engine_time(now):
+            self.workflow.do_engine_steps()
+
+    def ready_human_tasks(self) -> list[HumanTask]:
+        return [_human_task(t) for t in self.workflow.get_tasks(state=TaskState.READY,
+                                                                  manual=True)]
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        return dict(self._ready_task(task_id).data)
+
+    def complete(self, task_id: str, data: Mapping[str, Any], *,
+                 now: datetime | None = None) -> None:
+        """Complete a ready human task with the data its form produced, then advance."""
+        task = self._ready_task(task_id)
+        task.data.update(data)
+        with engine_time(now):
+            task.run()
+            self.workflow.do_engine_steps()
+
+    def next_timer_due(self) -> datetime | None:
+        """When the earliest pending timer fires (UTC), for the timer worker's index."""
+        due = [TimerEventDefinition.get_datetime(event.value)
+               for event in self.workflow.waiting_events()
+               if event.event_type.endswith("TimerEventDefinition")
+               and isinstance(event.value, str)]
+        return min(due).astimezone(UTC) if due else None
+
+    def fire_due_timers(self, now: datetime) -> list[str]:
+        """Fire every timer due at ``now``; returns the names of the timers that fired."""
+        before = {t.id for t in self._waiting_timer_tasks()}
+        with engine_time(now):
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+        still = {t.id for t in self._waiting_timer_tasks()}
+        spec_names = {t.id: (t.task_spec.bpmn_name or t.task_spec.bpmn_id)
+                      for t in self.workflow.get_tasks()}
+        return [spec_names.get(task_id, str(task_id)) for task_id in before - still]
+
+    def _waiting_timer_tasks(self):
+        return [t for t in self.workflow.get_tasks(state=TaskState.WAITING)
+                if isinstance(getattr(t.task_spec, "event_definition", None),
+                              TimerEventDefinition)]
+
+    def _ready_task(self, task_id: str):
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, TypeError):
+            task = None
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_id)
+        return task
+
+
+def _human_task(task) -> HumanTask:
+    spec = task.task_spec
+    return HumanTask(
+        id=str(task.id),
+        bpmn_id=spec.bpmn_id,
+        title=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane,
+        form_key=spec.extensions.get("properties", {}).get(FORM_KEY_PROPERTY, ""),
+        documentation=spec.documentation,
+    )
