@@ -44,12 +44,14 @@ def main() -> None:
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     client.post("/login", data={"username": "berater.nord", "password": "ankommen-demo",
                                 "csrf_token": token})
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text).group(1)
 
     case_ids = []
     for i in range(args.cases):
         response = client.post("/cases/new", data={
             "csrf_token": token, "given_names": f"Bench{i}", "family_name": f"Person{i}",
             "birth_date": "1990-01-01", "municipality": "Hildesheim", "confirm_new": "1"})
+        assert response.status_code == 302, response.text[:2000]
         case_ids.append(int(response.location.rsplit("/", 1)[1]))
 
     gets, posts = [], []
