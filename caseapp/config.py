@@ -46,7 +46,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    SECRET_KEY = Config.SECRET_KEY or _development_secret(Config.INSTANCE_DIR)
+    def __init__(self) -> None:
+        self.SECRET_KEY = Config.SECRET_KEY or _development_secret(self.INSTANCE_DIR)
 
 
 class ProductionConfig(Config):

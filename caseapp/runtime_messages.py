@@ -27,6 +27,8 @@ MESSAGES = (
     # service message
     N_("Too many failed logins: this account is locked until %(time)s UTC."),
     # service message
+    N_("The recommendation was %(course)s: please give a reason for deviating."),
+    # service message
     N_("Your role has read-only access: nothing was changed."),
     # service message
     N_("Your role may not do this."),

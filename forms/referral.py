@@ -15,16 +15,6 @@ class ReferralForm(Form):
         description=_l("Required when the course type differs from the recommendation."),
         validators=[Optional(), Length(max=2000)])
 
-    def validate(self, extra_validators=None, recommended: str | None = None):
-        ok = super().validate(extra_validators)
-        if (recommended and self.course_type.data != recommended
-                and not (self.override_reason.data or "").strip()):
-            self.override_reason.errors.append(
-                _l("The recommendation was %(course)s: please give a reason for deviating.",
-                   course=recommended))
-            ok = False
-        return ok
-
 
 class OverdueReviewForm(Form):
     action = TextAreaField(_l("What was done about the overdue follow-up?"),

@@ -235,3 +235,30 @@ def test_passwords_are_hashed_and_users_validated(ctx, people):
     with pytest.raises(Forbidden):
         users.create_user(ctx, people["lea"], username="y", display_name="Y",
                           password=PASSWORD, role="auditor", team_name=None)
+
+
+def test_deviating_from_the_recommendation_needs_a_reason(ctx, people):
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    complete(ctx, anna, case.id, "situation_analysis")
+    complete(ctx, anna, case.id, "language_assessment", german_level="A1", literacy="latin")
+    with pytest.raises(InvalidInput) as refused:
+        complete(ctx, anna, case.id, "referral", course_type="intensivkurs", override_reason=" ")
+    assert "override_reason" in refused.value.field_errors
+    assert ready_task(ctx, case.id).form_key == "referral"
+    complete(ctx, anna, case.id, "referral", course_type="intensivkurs",
+             override_reason="Placement test predicts fast progress")
+    assert ready_task(ctx, case.id) is None
+
+
+def test_timer_due_exactly_now_fires_on_the_next_round(ctx, people, clock):
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    for step in ("situation_analysis", "language_assessment", "referral"):
+        complete(ctx, anna, case.id, step)
+    clock.advance(days=42)  # exactly the due time: SpiffWorkflow fires strictly after it
+    assert timers.fire_due_timers(ctx) == 0
+    assert ctx.session.get(Case, case.id).due_at == clock()
+    clock.advance(seconds=1)
+    assert timers.fire_due_timers(ctx) == 1
+    assert ready_task(ctx, case.id).form_key == "follow_up"

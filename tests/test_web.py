@@ -220,3 +220,20 @@ def test_conflict_message_is_in_the_readers_language(login, ctx, people):
     response = anna.post(action, data={**hidden, **step})
     assert response.status_code == 409
     assert "„Situationsanalyse“ wurde bereits von Lea abgeschlossen" in response.text
+
+
+def test_deviating_referral_without_reason_is_marked_at_the_field(login, ctx, people):
+    from tests.helpers import complete
+    case = open_case(ctx, people["anna"])
+    complete(ctx, people["anna"], case.id, "situation_analysis")
+    complete(ctx, people["anna"], case.id, "language_assessment")
+    client = login("anna")
+    action, hidden = task_form(client.get(f"/cases/{case.id}").text)
+    response = client.post(action, data={**hidden, "form_key": "referral",
+                                         "course_type": "intensivkurs", "override_reason": "",
+                                         "recommended": "intensivkurs"})
+    assert response.status_code == 422
+    assert 'id="override_reason-error"' in response.text
+    assert "The recommendation was integrationskurs" in response.text
+    assert re.search(r'<option selected value="intensivkurs">|'
+                     r'<option value="intensivkurs" selected', response.text)

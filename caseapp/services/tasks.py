@@ -15,7 +15,7 @@ from . import audit, process_state
 from .actor import Actor
 from .authz import require_case_readable, require_task_workable, require_writer
 from .context import ServiceContext
-from .errors import Conflict, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
             raise _conflict(session, task)
         run = ctx.engine.load(instance.version, instance.state_json)
         before = run.task_data(task.engine_task_id)
+        _check_override(before, data)
         try:
             run.complete(task.engine_task_id, data, now=now)
         except TaskNotReady:
@@ -72,6 +73,17 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
                               "fields": sorted(changes), "process_version": instance.version},
                      change=changes or None)
     return Completion(case, already_done=False)
+
+
+def _check_override(before: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+    """The system advises, the counsellor decides: deviating needs a written reason."""
+    recommended = before.get("recommended_course_type")
+    chosen = data.get("course_type")
+    if recommended and chosen and chosen != recommended \
+            and not str(data.get("override_reason") or "").strip():
+        raise InvalidInput("Please correct the marked fields.", field_errors={
+            "override_reason": ["The recommendation was %(course)s: please give a reason "
+                                "for deviating."]}, course=recommended)
 
 
 def _conflict(session, task: HumanTask) -> Conflict:

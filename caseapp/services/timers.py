@@ -27,7 +27,8 @@ def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
         with ctx.transaction() as session:
             instance = session.scalars(
                 select(ProcessInstance)
-                .where(ProcessInstance.next_timer_at <= now, ProcessInstance.finished.is_(False))
+                # strictly before: SpiffWorkflow fires a timer only once its time has passed
+                .where(ProcessInstance.next_timer_at < now, ProcessInstance.finished.is_(False))
                 .order_by(ProcessInstance.next_timer_at).limit(1)
                 .with_for_update(skip_locked=True)).first()
             if instance is None:
@@ -36,7 +37,7 @@ def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
             run = ctx.engine.load(instance.version, instance.state_json)
             fired = run.fire_due_timers(now)
             created = process_state.sync(session, case, instance, run, now)
-            if not fired and instance.next_timer_at and instance.next_timer_at <= now:
+            if not fired and instance.next_timer_at and instance.next_timer_at < now:
                 # A stored due time the engine no longer knows: clear it, never spin on it.
                 log.warning("case %s: timer index was stale; cleared", case.number)
                 instance.next_timer_at = None

@@ -6,7 +6,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from caseapp.services import cases, tasks
-from caseapp.services.errors import Conflict
+from caseapp.services.errors import Conflict, InvalidInput
 from caseapp.web import translate_error
 from forms import TASK_FORMS, NewCaseForm
 
@@ -73,10 +73,7 @@ def submit(case_id: int, task_id: int):
         return _render_case(case_id, error=_("Unknown form."), status=400)
     form = form_class(MultiDict(request.form))
     row_version = request.form.get("row_version", type=int)
-    validate_kwargs = {}
-    if form_key == "referral":
-        validate_kwargs["recommended"] = request.form.get("recommended") or None
-    if not form.validate(**validate_kwargs):
+    if not form.validate():
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
                             error=_("Please correct the marked fields."), status=422)
     try:
@@ -85,6 +82,12 @@ def submit(case_id: int, task_id: int):
     except Conflict as exc:
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
                             error=translate_error(exc), status=409)
+    except InvalidInput as exc:
+        for name, messages in exc.field_errors.items():
+            form[name].errors = [*form[name].errors,
+                                 *(_(m, **exc.params) for m in messages)]
+        return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
+                            error=translate_error(exc), status=422)
     if not result.already_done:
         flash(_("Step saved."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
