@@ -27,6 +27,8 @@ MESSAGES = (
     # service message
     N_("Too many failed logins: this account is locked until %(time)s UTC."),
     # service message
+    N_("This form does not belong to this step."),
+    # service message
     N_("The recommendation was %(course)s: please give a reason for deviating."),
     # service message
     N_("Your role has read-only access: nothing was changed."),
@@ -75,11 +77,23 @@ MESSAGES = (
     N_("Counsellor"),
     # service message
     N_("Team lead"),
-    # Process step titles (BPMN user tasks)
+    # Process step titles and step groups (BPMN user tasks and sub-processes)
     # service message
     N_("Situation analysis"),
     # service message
-    N_("Language assessment"),
+    N_("Person and contact"),
+    # service message
+    N_("Residence and course entitlement"),
+    # service message
+    N_("Family and household"),
+    # service message
+    N_("Education and work"),
+    # service message
+    N_("Practical situation"),
+    # service message
+    N_("Goals and plan"),
+    # service message
+    N_("Language and literacy"),
     # service message
     N_("Referral"),
     # service message

@@ -2,21 +2,38 @@
 
 Forms never touch the database. CSRF is enforced once, globally, by the web
 layer, so these are plain ``wtforms.Form`` classes; the web layer renders the
-token beside them.
+token beside them. Conditional fields follow forms/conditional.py.
 """
 
 from wtforms import Form
 
 from .case_forms import NewCaseForm
-from .interview import FollowUpForm, LanguageAssessmentForm, SituationAnalysisForm
+from .conditional import applicable_data
+from .interview import (
+    EducationWorkForm,
+    FamilyForm,
+    FollowUpForm,
+    GoalsPlanForm,
+    LanguageLiteracyForm,
+    PersonForm,
+    PracticalForm,
+    ResidenceForm,
+)
 from .referral import OverdueReviewForm, ReferralForm
 
 TASK_FORMS: dict[str, type[Form]] = {
-    "situation_analysis": SituationAnalysisForm,
-    "language_assessment": LanguageAssessmentForm,
+    "person": PersonForm,
+    "residence": ResidenceForm,
+    "family": FamilyForm,
+    "education_work": EducationWorkForm,
+    "practical": PracticalForm,
+    "goals_plan": GoalsPlanForm,
+    "language_literacy": LanguageLiteracyForm,
     "referral": ReferralForm,
     "follow_up": FollowUpForm,
     "overdue_review": OverdueReviewForm,
 }
 
-__all__ = ["TASK_FORMS", "NewCaseForm"]
+__all__ = [
+    "applicable_data",
+    "applicable_data","TASK_FORMS", "NewCaseForm"]

@@ -1,15 +1,30 @@
 """Choice lists shared by several forms. Stored values are stable codes; labels translate."""
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
-CEFR_LEVELS = [("none", _l("No German")), ("A1", "A1"), ("A2", "A2"), ("B1", "B1"),
-               ("B2", "B2"), ("C1", "C1"), ("C2", "C2")]
 
-LITERACY = [("latin", _l("Literate in Latin script")),
-            ("other_script", _l("Literate only in another script")),
-            ("none", _l("Not literate in any script"))]
+def options(*pairs) -> list[SelectChoice]:
+    """(code, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
-COURSE_TYPES = [
+
+# First entry of a select that starts empty: "" is "not answered yet".
+BLANK = SelectChoice("", _l("– please choose –"))
+
+YES_NO = options(("yes", _l("Yes")), ("no", _l("No")))
+YES_NO_UNKNOWN = [*YES_NO, *options(("unknown", _l("Unknown")))]
+YES_NO_NOT_STATED = [*YES_NO, *options(("not_stated", _l("Prefers not to say")))]
+
+CEFR_A1_TO_C2 = options(*((level, level) for level in ("A1", "A2", "B1", "B2", "C1", "C2")))
+CEFR_LEVELS = [*options(("none", _l("No German"))), *CEFR_A1_TO_C2]
+
+# The codes latin / other_script / none are read by bpmn/referral.dmn: keep them.
+LITERACY = options(("latin", _l("Literate in Latin script")),
+                   ("other_script", _l("Literate only in another script")),
+                   ("none", _l("Not literate in any script")))
+
+COURSE_TYPES = options(
     ("integrationskurs", _l("General integration course")),
     ("intensivkurs", _l("Intensive course")),
     ("alphabetisierung", _l("Literacy course (Alphabetisierungskurs)")),
@@ -18,4 +33,11 @@ COURSE_TYPES = [
     ("berufssprachkurs", _l("Job-related language course (Berufssprachkurs)")),
     ("erstorientierung", _l("First orientation course (EOK)")),
     ("none", _l("No course for now")),
-]
+)
+
+COURSE_LABELS = {choice.value: choice.label for choice in COURSE_TYPES}
+
+
+def blank_first(choices):
+    """The choices of a select that starts unanswered (pairs or SelectChoices)."""
+    return [BLANK, *(c if isinstance(c, SelectChoice) else SelectChoice(*c) for c in choices)]

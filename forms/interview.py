@@ -1,48 +1,389 @@
-"""Forms of the first-orientation interview."""
+"""Forms of the structured first-orientation interview (one per section) and the follow-up.
+
+Only what the case does not already hold: names and date of birth are entered when the
+case is opened (``NewCaseForm``).
+"""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    DateField,
+    EmailField,
+    Form,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
-from .choices import CEFR_LEVELS, LITERACY
+from .choices import (
+    CEFR_A1_TO_C2,
+    CEFR_LEVELS,
+    COURSE_TYPES,
+    LITERACY,
+    YES_NO,
+    YES_NO_NOT_STATED,
+    YES_NO_UNKNOWN,
+    blank_first,
+    options,
+)
+from .conditional import is_shown, require_when, show_when
+
+DATE_FORMAT = "%Y-%m-%d"
 
 
-class SituationAnalysisForm(Form):
-    household = SelectField(_l("Household"), choices=[
+class PersonForm(Form):
+    place_of_birth = StringField(_l("Place of birth"),
+                                 description=_l("Town and country, as in the document."),
+                                 validators=[Optional(), Length(max=200)])
+    sex = SelectField(_l("Sex"), choices=blank_first([
+        ("female", _l("Female")), ("male", _l("Male")), ("diverse", _l("Diverse")),
+        ("not_stated", _l("Not stated"))]),
+        description=_l("As the person states it; “Not stated” if they prefer not to say."),
+        validators=[DataRequired()])
+    nationalities = StringField(
+        _l("Nationalities"),
+        description=_l("All nationalities, separated by commas; “stateless” or "
+                       "“unclear” if so."),
+        validators=[Optional(), Length(max=200)])
+    address = TextAreaField(
+        _l("Address"),
+        description=_l("Current address, including the accommodation if the person lives "
+                       "in shared accommodation."),
+        validators=[Optional(), Length(max=500)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=60)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=200)])
+    languages_spoken = StringField(
+        _l("Languages spoken"),
+        description=_l("With level, e.g. “Arabic (native), English (B1)”."),
+        validators=[Optional(), Length(max=300)])
+    interpreter_needed = SelectField(_l("Interpreter needed?"), choices=blank_first(YES_NO),
+                                     validators=[DataRequired()])
+    interpreter_language = StringField(
+        _l("Interpreter language"),
+        description=_l("Language (and dialect, if it matters) the interpreter should speak."),
+        validators=[Optional(), Length(max=100)],
+        render_kw=show_when("interpreter_needed", "yes"))
+    data_protection_notice_given = DateField(
+        _l("Data protection notice given on"), format=DATE_FORMAT,
+        description=_l("Date the person received the data protection notice (Art. 13 "
+                       "DSGVO)."),
+        validators=[InputRequired()])
+    data_protection_notice_language = StringField(
+        _l("Language of the data protection notice"),
+        description=_l("Language in which the notice was given or handed over."),
+        validators=[DataRequired(), Length(max=100)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        ok &= require_when(self, "interpreter_language",
+                           _l("Please name the language the interpreter should speak."))
+        return ok
+
+
+class ResidenceForm(Form):
+    residence_document = SelectField(_l("Residence document"), choices=blank_first([
+        ("residence_permit", _l("Residence permit (with paragraph)")),
+        ("aufenthaltsgestattung", _l("Permission to stay during the asylum procedure "
+                                     "(Aufenthaltsgestattung)")),
+        ("duldung", _l("Suspension of deportation (Duldung)")),
+        ("temporary_protection_24", _l("Temporary protection (section 24 AufenthG)")),
+        ("eu_citizen", _l("EU citizen")),
+        ("spaetaussiedler", _l("Ethnic German resettler (Spätaussiedler)")),
+        ("german", _l("German citizen"))]), validators=[DataRequired()])
+    residence_paragraph = StringField(
+        _l("Legal basis of the residence permit"),
+        description=_l("As on the permit, e.g. “§ 25 Abs. 2”."),
+        validators=[Optional(), Length(max=100)],
+        render_kw=show_when("residence_document", "residence_permit"))
+    document_issued = DateField(
+        _l("Document issued on"), format=DATE_FORMAT,
+        description=_l("Matters for the course entitlement: a legal claim expires one year "
+                       "after the first permit was issued."),
+        validators=[Optional()])
+    safe_country_of_origin = SelectField(
+        _l("From a safe country of origin?"), choices=blank_first(YES_NO_UNKNOWN),
+        description=_l("Matters mainly for asylum seekers: admission to a course depends "
+                       "on it."),
+        validators=[DataRequired()])
+    course_status = SelectField(_l("Integration course: entitlement or obligation"),
+                                choices=blank_first([
+                                    ("entitled", _l("Entitled (legal claim)")),
+                                    ("obliged", _l("Obliged to attend")),
+                                    ("admission_possible",
+                                     _l("Admission possible (while places are free)")),
+                                    ("not_eligible", _l("Not eligible")),
+                                    ("unknown", _l("Not yet known"))]),
+                                description=_l("As stated by the issuing office."),
+                                validators=[DataRequired()])
+    course_issuer = SelectField(_l("Issued by"), choices=blank_first([
+        ("auslaenderbehoerde", _l("Immigration office (Ausländerbehörde)")),
+        ("jobcenter", _l("Jobcenter")),
+        ("bamf", _l("Federal Office for Migration and Refugees (BAMF)")),
+        ("asylblg_office", _l("Office for asylum seekers' benefits (AsylbLG)")),
+        ("none", _l("No office"))]),
+        description=_l("The office that issued the entitlement or obligation."),
+        validators=[Optional()], render_kw=show_when("course_status", "entitled", "obliged"))
+    course_decision_date = DateField(
+        _l("Date of the entitlement or obligation"), format=DATE_FORMAT,
+        description=_l("Date on the certificate."), validators=[Optional()],
+        render_kw=show_when("course_status", "entitled", "obliged"))
+    fee_exempt = SelectField(
+        _l("Exempt from the course fee?"), choices=blank_first(YES_NO_UNKNOWN),
+        description=_l("For example because the person receives benefits."),
+        validators=[DataRequired()])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        ok &= require_when(self, "residence_paragraph",
+                           _l("Please enter the paragraph of the residence permit."))
+        ok &= require_when(self, "course_issuer",
+                           _l("Please say which office issued the entitlement or "
+                              "obligation."))
+        return ok
+
+
+MAX_CHILD_AGE = 17
+
+
+def _normalise_ages(value):
+    """“3,7 ,12” -> “3, 7, 12”: one spelling for whatever reads the ages later."""
+    if not isinstance(value, str):
+        return value
+    return ", ".join(part.strip() for part in value.split(",") if part.strip())
+
+
+class FamilyForm(Form):
+    household = SelectField(_l("Household"), choices=blank_first([
         ("alone", _l("Lives alone")), ("partner", _l("With partner")),
         ("partner_children", _l("With partner and children")),
-        ("single_parent", _l("Single parent")), ("other", _l("Other"))],
+        ("single_parent", _l("Single parent")), ("other", _l("Other"))]),
         validators=[DataRequired()])
-    children_count = IntegerField(_l("Number of children"), default=0,
-                                  validators=[InputRequired(), NumberRange(min=0, max=20)])
+    household_members = IntegerField(
+        _l("Household members"), description=_l("Including the person."),
+        validators=[InputRequired(), NumberRange(min=1, max=20)])
+    children_count = IntegerField(
+        _l("Number of children"), default=0,
+        description=_l("Children under 18 living with the person."),
+        validators=[InputRequired(), NumberRange(min=0, max=20)])
+    children_ages = StringField(
+        _l("Ages of the children"),
+        description=_l("Whole years, separated by commas, e.g. “3, 7, 12”: Kita from age "
+                       "1, school for school-age children."),
+        filters=[_normalise_ages], validators=[Optional(), Length(max=100)],
+        render_kw=show_when("children_count", ">0"))
+    childcare_needed_during_course = SelectField(
+        _l("Childcare needed during a course?"), choices=blank_first(YES_NO),
+        validators=[Optional()], render_kw=show_when("children_count", ">0"))
+    caring_duties = TextAreaField(
+        _l("Caring duties"),
+        description=_l("Optional: only if the person wants to say, e.g. caring for a "
+                       "relative."),
+        validators=[Optional(), Length(max=2000)])
+    pregnancy = SelectField(
+        _l("Pregnancy"), choices=blank_first(YES_NO_NOT_STATED),
+        description=_l("Sensitive health information (Art. 9 DSGVO): only record if needed "
+                       "for course planning."),
+        validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        ok &= require_when(self, "children_ages", _l("Please enter the age of each child."))
+        ok &= require_when(self, "childcare_needed_during_course",
+                           _l("Please say whether childcare is needed during a course."))
+        ok &= self._check_children_ages()
+        return ok
+
+    def _check_children_ages(self) -> bool:
+        field = self.children_ages
+        if field.errors or not field.data or not is_shown(self, field):
+            return True
+        parts = field.data.split(", ")
+        if not all(p.isascii() and p.isdigit() and int(p) <= MAX_CHILD_AGE for p in parts):
+            field.errors.append(_l("Enter whole ages from 0 to 17, separated by commas "
+                                   "(e.g. “3, 7, 12”)."))
+            return False
+        if len(parts) != self.children_count.data:
+            field.errors.append(_l("Number of children: %(count)s, ages given: %(given)s. "
+                                   "Enter one age per child.",
+                                   count=self.children_count.data, given=len(parts)))
+            return False
+        return True
+
+
+class EducationWorkForm(Form):
+    school_qualification = StringField(
+        _l("School qualification"),
+        description=_l("Highest school-leaving certificate, in the person's words."),
+        validators=[Optional(), Length(max=200)])
+    school_country = StringField(_l("Country of schooling"),
+                                 validators=[Optional(), Length(max=100)])
+    vocational_qualification = StringField(
+        _l("Vocational qualification or degree"),
+        description=_l("Vocational training or university degree, with the country if it "
+                       "differs from the country of schooling."),
+        validators=[Optional(), Length(max=200)])
+    qualification_abroad = SelectField(
+        _l("Qualification obtained abroad?"), choices=blank_first(YES_NO),
+        description=_l("A foreign qualification can be recognised: refer to recognition "
+                       "counselling (IQ network)."),
+        validators=[DataRequired()])
+    profession = StringField(_l("Profession"), validators=[Optional(), Length(max=200)])
+    regulated_profession = SelectField(
+        _l("Regulated profession?"), choices=blank_first(YES_NO_UNKNOWN),
+        description=_l("Regulated professions (e.g. doctor, nurse, teacher) need recognition "
+                       "before the person may work in them in Germany."),
+        validators=[Optional()], render_kw=show_when("qualification_abroad", "yes"))
+    recognition_status = SelectField(_l("Recognition status"), choices=blank_first([
+        ("not_started", _l("Not started")),
+        ("referred", _l("Referred to recognition counselling")),
+        ("partial", _l("Partially recognised")),
+        ("full", _l("Fully recognised"))]),
+        validators=[Optional()], render_kw=show_when("qualification_abroad", "yes"))
+    employment = SelectField(_l("Employment"), choices=blank_first([
+        ("employed", _l("Employed")), ("job_offer", _l("Has a job offer")),
+        ("seeking", _l("Seeking work")), ("not_seeking", _l("Not seeking work"))]),
+        validators=[DataRequired()])
+    registered_with = SelectField(_l("Registered with"), choices=blank_first([
+        ("jobcenter", _l("Jobcenter")),
+        ("agentur", _l("Employment agency (Agentur für Arbeit)")),
+        ("none", _l("Neither"))]), validators=[DataRequired()])
+    work_experience = TextAreaField(
+        _l("Work experience"),
+        description=_l("Jobs, years and countries; informal work counts too."),
+        validators=[Optional(), Length(max=2000)])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        ok &= require_when(self, "regulated_profession",
+                           _l("Please say whether the profession is regulated."))
+        ok &= require_when(self, "recognition_status",
+                           _l("Please give the recognition status."))
+        return ok
+
+
+class PracticalForm(Form):
+    availability = SelectField(_l("Availability for a course"), choices=blank_first([
+        ("full_time", _l("Full-time")), ("part_time", _l("Part-time"))]),
+        validators=[DataRequired()])
+    time_of_day = SelectField(_l("Preferred time of day"), choices=blank_first([
+        ("mornings", _l("Mornings")), ("afternoons", _l("Afternoons")),
+        ("evenings", _l("Evenings")), ("flexible", _l("Flexible"))]),
+        validators=[DataRequired()])
+    max_travel_km = IntegerField(
+        _l("Maximum travel distance (km)"),
+        description=_l("How far the person can travel to a course, one way. The distance "
+                       "matters for travel-cost support (the 5 km rule)."),
+        validators=[Optional(), NumberRange(min=0, max=200)])
+    benefits = SelectField(_l("Benefits received"), choices=blank_first([
+        ("sgb2", _l("Citizen's benefit (SGB II, Jobcenter)")),
+        ("asylblg", _l("Asylum seekers' benefits (AsylbLG)")),
+        ("sgb12", _l("Social assistance (SGB XII)")),
+        ("none", _l("None")), ("other", _l("Other"))]),
+        description=_l("Matters for the fee exemption and travel-cost support."),
+        validators=[DataRequired()])
+    notes = TextAreaField(
+        _l("Notes on practical matters"),
+        description=_l("E.g. shift work, limited mobility, appointments already fixed."),
+        validators=[Optional(), Length(max=2000)])
+
+
+class GoalsPlanForm(Form):
+    goals_own_words = TextAreaField(
+        _l("Goals and expectations (in the person's own words)"),
+        description=_l("Write down what the person says, as close to their words as "
+                       "possible."),
+        validators=[DataRequired(), Length(max=4000)])
+    agreed_plan = TextAreaField(
+        _l("Agreed plan"),
+        description=_l("Goals, measures and dates agreed with the person."),
+        validators=[DataRequired(), Length(max=4000)])
+    next_appointment = DateField(_l("Next appointment"), format=DATE_FORMAT,
+                                 validators=[Optional()])
+
+
+class LanguageLiteracyForm(Form):
+    german_level = SelectField(
+        _l("German level (self-reported, CEFR)"), choices=blank_first(CEFR_LEVELS),
+        description=_l("As the person describes it; a placement test result is recorded "
+                       "separately below."),
+        validators=[DataRequired()])
+    german_certificate_level = SelectField(
+        _l("German certificate (level)"),
+        choices=blank_first([("none", _l("No certificate")), *CEFR_A1_TO_C2]),
+        validators=[Optional()])
+    german_certificate_date = DateField(
+        _l("Date of the certificate"), format=DATE_FORMAT, validators=[Optional()],
+        render_kw=show_when("german_certificate_level",
+                            *(choice.value for choice in CEFR_A1_TO_C2)))
+    literacy = SelectField(
+        _l("Literacy and script"), choices=blank_first(LITERACY),
+        description=_l("Decides between a literacy course, a second-script course and a "
+                       "general course."),
+        validators=[DataRequired()])
     schooling_years = IntegerField(_l("Years of schooling"),
                                    validators=[InputRequired(), NumberRange(min=0, max=30)])
-    vocational_training = StringField(_l("Vocational training or degree"),
-                                      validators=[Optional(), Length(max=300)])
-    work_experience = TextAreaField(_l("Work experience"), validators=[Optional(),
-                                                                       Length(max=2000)])
-    goals = TextAreaField(_l("Goals and expectations (in the person's own words)"),
-                          validators=[DataRequired(), Length(max=4000)])
+    other_languages = StringField(_l("Other languages"),
+                                  validators=[Optional(), Length(max=300)])
+    placement_test_taken = SelectField(_l("Placement test taken?"),
+                                       choices=blank_first(YES_NO),
+                                       validators=[DataRequired()])
+    placement_test_date = DateField(
+        _l("Date of the placement test"), format=DATE_FORMAT, validators=[Optional()],
+        render_kw=show_when("placement_test_taken", "yes"))
+    placement_test_provider = StringField(
+        _l("Placement test provider"), validators=[Optional(), Length(max=200)],
+        render_kw=show_when("placement_test_taken", "yes"))
+    placement_test_result = SelectField(
+        _l("Placement test result (CEFR)"), choices=blank_first(CEFR_LEVELS),
+        validators=[Optional()], render_kw=show_when("placement_test_taken", "yes"))
+    placement_recommended_course = SelectField(
+        _l("Course type recommended by the test"), choices=blank_first(COURSE_TYPES),
+        validators=[Optional()], render_kw=show_when("placement_test_taken", "yes"))
+    placement_deviation_reason = TextAreaField(
+        _l("Reason for deviating from the test result"),
+        description=_l("Required when the German level recorded above differs from the "
+                       "placement test result."),
+        validators=[Optional(), Length(max=2000)],
+        render_kw=show_when("placement_test_taken", "yes"))
 
-
-class LanguageAssessmentForm(Form):
-    german_level = SelectField(_l("German level (CEFR)"), choices=CEFR_LEVELS,
-                               validators=[DataRequired()])
-    literacy = SelectField(_l("Literacy"), choices=LITERACY, validators=[DataRequired()])
-    other_languages = StringField(_l("Other languages"), validators=[Optional(),
-                                                                     Length(max=300)])
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        ok &= require_when(self, "placement_test_date",
+                           _l("Please give the date of the placement test."))
+        ok &= require_when(self, "placement_test_provider",
+                           _l("Please name the placement test provider."))
+        ok &= require_when(self, "placement_test_result",
+                           _l("Please give the placement test result."))
+        ok &= require_when(self, "placement_recommended_course",
+                           _l("Please give the course type the test recommends."))
+        level, result = self.german_level.data, self.placement_test_result.data
+        ok &= require_when(
+            self, "placement_deviation_reason",
+            _l("The German level recorded differs from the placement test result: a "
+               "deviation from the result needs a written reason."),
+            when=lambda form: is_shown(form, form.placement_deviation_reason)
+            and bool(level) and bool(result) and level != result)
+        return ok
 
 
 class FollowUpForm(Form):
-    course_status = SelectField(_l("Did the course start?"), choices=[
+    course_status = SelectField(_l("Did the course start?"), choices=options(
         ("started", _l("Started")), ("not_started", _l("Not started")),
-        ("dropped_out", _l("Dropped out"))], validators=[DataRequired()])
+        ("dropped_out", _l("Dropped out"))), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (if not started or dropped out)"),
                            validators=[Optional(), Length(max=2000)])
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
-        if self.course_status.data in ("not_started", "dropped_out") and not self.reason.data:
-            self.reason.errors.append(_l("Please give a reason."))
-            ok = False
+        ok &= require_when(self, "reason", _l("Please give a reason."),
+                           when=lambda form: form.course_status.data
+                           in ("not_started", "dropped_out"))
         return ok

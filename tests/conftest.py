@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,6 +17,7 @@ from caseapp.models import AuditHead, Base
 from caseapp.services import users
 from caseapp.services.actor import Actor
 from caseapp.services.audit import GENESIS
+from tests.browser import CHROMIUM_ARGS, chromium_path, serve
 from tests.postgres import throwaway_cluster
 
 PASSWORD = "correct horse battery"
@@ -136,3 +138,47 @@ def login(app, people):
         assert response.status_code == 302, response.text
         return client
     return _login
+
+
+# --- browser tests --------------------------------------------------------------------
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                             args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_server(app):
+    with serve(app) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context at 1280x800; a screenshot is kept when the test fails."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    context.close()

@@ -9,11 +9,39 @@ from sqlalchemy import select
 from caseapp.models import HumanTask, ProcessInstance
 from caseapp.services import cases, tasks
 
+SITUATION_STEPS = ("person", "residence", "family", "education_work", "practical",
+                   "goals_plan")
+STEPS = (*SITUATION_STEPS, "language_literacy", "referral")
+
 STEP_DATA = {
-    "situation_analysis": {"household": "alone", "children_count": 0, "schooling_years": 10,
-                           "vocational_training": "", "work_experience": "",
-                           "goals": "Arbeit in der Pflege"},
-    "language_assessment": {"german_level": "A2", "literacy": "latin", "other_languages": "ar"},
+    "person": {"place_of_birth": "Aleppo", "sex": "female", "nationalities": "syrisch",
+               "address": "Marktstraße 1, 31134 Hildesheim", "phone": "", "email": "",
+               "languages_spoken": "Arabisch (Muttersprache)", "interpreter_needed": "no",
+               "interpreter_language": "", "data_protection_notice_given": date(2026, 3, 2),
+               "data_protection_notice_language": "Arabisch"},
+    "residence": {"residence_document": "residence_permit",
+                  "residence_paragraph": "§ 25 Abs. 2 AufenthG", "document_issued": None,
+                  "safe_country_of_origin": "no", "course_status": "entitled",
+                  "course_issuer": "auslaenderbehoerde", "course_decision_date": None,
+                  "fee_exempt": "no"},
+    "family": {"household": "alone", "household_members": 1, "children_count": 0,
+               "children_ages": "", "childcare_needed_during_course": "", "caring_duties": "",
+               "pregnancy": ""},
+    "education_work": {"school_qualification": "Abitur", "school_country": "Syrien",
+                       "vocational_qualification": "", "qualification_abroad": "no",
+                       "profession": "", "regulated_profession": "", "recognition_status": "",
+                       "employment": "seeking", "registered_with": "jobcenter",
+                       "work_experience": "Schneiderin, 6 Jahre"},
+    "practical": {"availability": "full_time", "time_of_day": "mornings", "max_travel_km": 10,
+                  "benefits": "sgb2", "notes": ""},
+    "goals_plan": {"goals_own_words": "Arbeit in der Pflege",
+                   "agreed_plan": "Integrationskurs, danach Anerkennung", "next_appointment": None},
+    "language_literacy": {"german_level": "A2", "german_certificate_level": "",
+                          "german_certificate_date": None, "literacy": "latin",
+                          "schooling_years": 12, "other_languages": "Englisch",
+                          "placement_test_taken": "no", "placement_test_date": None,
+                          "placement_test_provider": "", "placement_test_result": "",
+                          "placement_recommended_course": "", "placement_deviation_reason": ""},
     "referral": {"course_type": "integrationskurs", "override_reason": ""},
     "follow_up": {"course_status": "started", "reason": ""},
 }
@@ -45,4 +73,10 @@ def complete(ctx, actor, case_id, form_key, **overrides):
     assert task is not None, f"no ready task {form_key}"
     return tasks.complete_task(ctx, actor, case_id, task.id,
                                {**STEP_DATA[form_key], **overrides},
-                               expected_version=row_version(ctx, case_id))
+                               expected_version=row_version(ctx, case_id), form_key=form_key)
+
+
+def complete_until(ctx, actor, case_id, last_step: str, **overrides_by_step):
+    """Complete the steps in process order up to and including ``last_step``."""
+    for step in STEPS[:STEPS.index(last_step) + 1]:
+        complete(ctx, actor, case_id, step, **overrides_by_step.get(step, {}))

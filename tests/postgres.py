@@ -41,7 +41,9 @@ def throwaway_cluster():
                              "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
     subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-w", "-l", log, "-o",
                              f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
-                             "-c max_connections=200", "start"], check=True, capture_output=True)
+                             # a German server's zone, so UTC handling is really tested
+                             "-c max_connections=200 -c timezone=Europe/Berlin", "start"],
+                   check=True, capture_output=True)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:

@@ -14,7 +14,7 @@ from tests.helpers import complete, open_case
 def history(ctx, people):
     """(seq of "case opened", seq of "task completed") after six "user created" events."""
     case = open_case(ctx, people["anna"])
-    complete(ctx, people["anna"], case.id, "situation_analysis")
+    complete(ctx, people["anna"], case.id, "person")
     return tuple(ctx.session.execute(text("SELECT seq FROM audit_events WHERE case_id = :c "
                                           "ORDER BY seq"), {"c": case.id}).scalars())
 
@@ -32,10 +32,10 @@ def test_verify_passes_on_real_history(app, ctx, history):
 def test_events_hold_no_personal_data_in_the_clear(ctx, history):
     rows = ctx.session.execute(text("SELECT details FROM audit_events")).scalars().all()
     dumped = " ".join(str(r) for r in rows)
-    for personal in ("Haddad", "Amina", "1991-04-12", "Pflege"):
+    for personal in ("Haddad", "Amina", "1991-04-12", "Aleppo"):
         assert personal not in dumped
     changes = ctx.session.execute(text("SELECT data_json FROM audit_changes")).scalars().all()
-    assert any("Haddad" in c for c in changes) and any("Pflege" in c for c in changes)
+    assert any("Haddad" in c for c in changes) and any("Aleppo" in c for c in changes)
 
 
 def test_edited_event_is_named(app, ctx, history):
@@ -68,7 +68,7 @@ def test_deleted_last_event_is_noticed(app, ctx, history):
 
 def test_edited_change_record_is_named(app, ctx, history):
     ctx.session.execute(text(
-        "UPDATE audit_changes SET data_json = REPLACE(data_json, 'Pflege', 'Büro')"))
+        "UPDATE audit_changes SET data_json = REPLACE(data_json, 'Aleppo', 'Homs')"))
     ctx.session.commit()
     result = run_verify(app)
     assert result.exit_code == 1
@@ -95,3 +95,27 @@ def test_rewriting_an_event_and_its_hash_still_breaks_the_link(app, ctx, history
     result = run_verify(app)
     assert result.exit_code == 1
     assert f"BROKEN at event {completed}" in result.output and "link" in result.output
+
+
+def test_erased_change_record_still_verifies_and_is_reported(app, ctx, people, history):
+    opened, completed = history
+    case_id = ctx.session.get(AuditEvent, opened).case_id
+    erasure = audit.append(ctx.session, type_=audit.ERASURE_EVENT, at=ctx.now(),
+                           actor_id=people["lea"].id, case_id=case_id)
+    ctx.session.commit()
+    ctx.session.execute(text("UPDATE audit_changes SET data_json = NULL, salt = NULL, "
+                             "erased_by_seq = :e"), {"e": erasure.seq})
+    ctx.session.commit()
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert "2 change record(s) erased" in result.output
+
+
+def test_forged_erasure_marker_is_named(app, ctx, history):
+    opened, completed = history
+    ctx.session.execute(text("UPDATE audit_changes SET data_json = NULL, erased_by_seq = :e"),
+                        {"e": completed + 50})
+    ctx.session.commit()
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at event {opened}" in result.output

@@ -12,7 +12,14 @@ from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, Process
 from caseapp.services import cases, tasks, timers, users
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import PASSWORD
-from tests.helpers import STEP_DATA, complete, open_case, ready_task, row_version
+from tests.helpers import (
+    STEP_DATA,
+    complete,
+    complete_until,
+    open_case,
+    ready_task,
+    row_version,
+)
 
 
 def events(ctx, case_id=None):
@@ -28,10 +35,10 @@ def test_opening_a_case_starts_the_process_and_indexes_it(ctx, people):
     case = ctx.session.get(Case, case.id)
     assert case.number == f"2026-{case.id:05d}"
     assert (case.status, case.current_step, case.assignee_id) == (
-        "open", "Task_situation_analysis", people["anna"].id)
+        "open", "Task_person", people["anna"].id)
     task = ready_task(ctx, case.id)
     assert (task.form_key, task.lane, task.assignee_id, task.team_id) == (
-        "situation_analysis", "Counsellor", people["anna"].id, people["anna"].team_id)
+        "person", "Counsellor", people["anna"].id, people["anna"].team_id)
     instance = ctx.session.scalars(select(ProcessInstance)).one()
     assert ctx.session.get(ProcessVersion, instance.version) is not None
     assert events(ctx, case.id) == ["case_opened"]
@@ -40,14 +47,17 @@ def test_opening_a_case_starts_the_process_and_indexes_it(ctx, people):
 def test_completing_steps_moves_the_case_and_fills_indexed_columns(ctx, people):
     anna = people["anna"]
     case = open_case(ctx, anna)
-    complete(ctx, anna, case.id, "situation_analysis")
-    complete(ctx, anna, case.id, "language_assessment", german_level="A1", literacy="latin")
-    ctx.session.expire_all()
+    complete_until(ctx, anna, case.id, "language_literacy", language_literacy={
+        "german_level": "A1", "placement_test_taken": "yes", "placement_test_result": "A1",
+        "placement_recommended_course": "intensivkurs"})
+    ctx.session.rollback()
     case = ctx.session.get(Case, case.id)
     assert (case.current_step, case.german_level, case.literacy, case.schooling_years) == (
-        "Task_referral", "A1", "latin", 10)
+        "Task_referral", "A1", "latin", 12)
+    assert (case.placement_test_result, case.placement_recommended_course) == (
+        "A1", "intensivkurs")
     assert case.recommended_course_type == "integrationskurs"
-    assert events(ctx, case.id)[-2:] == ["task_completed", "task_completed"]
+    assert events(ctx, case.id).count("task_completed") == 7
 
 
 def test_stale_form_is_a_conflict_and_changes_nothing(ctx, people):
@@ -55,12 +65,12 @@ def test_stale_form_is_a_conflict_and_changes_nothing(ctx, people):
     case = open_case(ctx, anna)
     task = ready_task(ctx, case.id)
     stale = row_version(ctx, case.id)
-    tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["situation_analysis"], stale)
+    tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["person"], stale, "person")
     next_task = ready_task(ctx, case.id)
     before = row_version(ctx, case.id)
     with pytest.raises(Conflict):
-        tasks.complete_task(ctx, anna, case.id, next_task.id,
-                            STEP_DATA["language_assessment"], stale)
+        tasks.complete_task(ctx, anna, case.id, next_task.id, STEP_DATA["residence"], stale,
+                            "residence")
     assert row_version(ctx, case.id) == before
     assert ready_task(ctx, case.id).id == next_task.id
 
@@ -70,10 +80,10 @@ def test_double_submit_completes_once(ctx, people):
     case = open_case(ctx, anna)
     task = ready_task(ctx, case.id)
     version = row_version(ctx, case.id)
-    first = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["situation_analysis"],
-                                version)
-    again = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["situation_analysis"],
-                                version)
+    first = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["person"], version,
+                                "person")
+    again = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["person"], version,
+                                "person")
     assert (first.already_done, again.already_done) == (False, True)
     assert events(ctx, case.id).count("task_completed") == 1
 
@@ -91,8 +101,8 @@ def test_two_people_completing_one_task_at_once_one_wins(runtime, people):
         ctx = runtime.context(runtime.sessions())
         barrier.wait()
         try:
-            tasks.complete_task(ctx, actor, case_id, task_id, STEP_DATA["situation_analysis"],
-                                version)
+            tasks.complete_task(ctx, actor, case_id, task_id, STEP_DATA["person"], version,
+                                "person")
             results.append("ok")
         except Conflict:
             results.append("conflict")
@@ -107,7 +117,7 @@ def test_two_people_completing_one_task_at_once_one_wins(runtime, people):
     assert sorted(results) == ["conflict", "ok"]
     check = runtime.context(runtime.sessions())
     assert check.session.scalar(select(func.count()).select_from(HumanTask).where(
-        HumanTask.case_id == case_id, HumanTask.form_key == "language_assessment")) == 1
+        HumanTask.case_id == case_id, HumanTask.form_key == "residence")) == 1
     check.session.close()
 
 
@@ -117,8 +127,8 @@ def test_other_teams_case_is_not_found(ctx, people):
         cases.view_case(ctx, people["sami"], case.id)
     task = ready_task(ctx, case.id)
     with pytest.raises(NotFound):
-        tasks.complete_task(ctx, people["sami"], case.id, task.id,
-                            STEP_DATA["situation_analysis"], None)
+        tasks.complete_task(ctx, people["sami"], case.id, task.id, STEP_DATA["person"], None,
+                            "person")
 
 
 def test_auditor_reads_but_every_write_is_refused(ctx, people):
@@ -127,7 +137,7 @@ def test_auditor_reads_but_every_write_is_refused(ctx, people):
     assert cases.view_case(ctx, ida, case.id).case.id == case.id
     task = ready_task(ctx, case.id)
     with pytest.raises(Forbidden):
-        tasks.complete_task(ctx, ida, case.id, task.id, STEP_DATA["situation_analysis"], None)
+        tasks.complete_task(ctx, ida, case.id, task.id, STEP_DATA["person"], None, "person")
     with pytest.raises(Forbidden):
         tasks.claim_task(ctx, ida, case.id, task.id)
     with pytest.raises(Forbidden):
@@ -146,9 +156,9 @@ def test_counsellor_may_not_work_a_colleagues_task_but_team_lead_may(ctx, people
     case = open_case(ctx, people["anna"])
     task = ready_task(ctx, case.id)
     with pytest.raises(Forbidden):
-        tasks.complete_task(ctx, people["ben"], case.id, task.id,
-                            STEP_DATA["situation_analysis"], None)
-    complete(ctx, people["lea"], case.id, "situation_analysis")
+        tasks.complete_task(ctx, people["ben"], case.id, task.id, STEP_DATA["person"], None,
+                            "person")
+    complete(ctx, people["lea"], case.id, "person")
 
 
 def test_claiming_from_the_team_queue(ctx, people):
@@ -189,8 +199,7 @@ def test_search_by_name_number_and_birth_date_stays_in_team(ctx, people):
 def test_follow_up_timer_fires_on_the_clock_and_escalates(ctx, people, clock):
     anna = people["anna"]
     case = open_case(ctx, anna)
-    for step in ("situation_analysis", "language_assessment", "referral"):
-        complete(ctx, anna, case.id, step)
+    complete_until(ctx, anna, case.id, "referral")
     assert ready_task(ctx, case.id) is None
     assert ctx.session.get(Case, case.id).due_at == clock() + timedelta(days=42)
     clock.advance(days=41)
@@ -204,10 +213,11 @@ def test_follow_up_timer_fires_on_the_clock_and_escalates(ctx, people, clock):
     assert (review.lane, review.assignee_id) == ("Team lead", None)
     assert events(ctx, case.id).count("timer_fired") == 2
     with pytest.raises(Forbidden):
-        tasks.complete_task(ctx, anna, case.id, review.id, {"action": "x"}, None)
+        tasks.complete_task(ctx, anna, case.id, review.id, {"action": "x"}, None,
+                            "overdue_review")
     complete(ctx, anna, case.id, "follow_up")
     tasks.complete_task(ctx, people["lea"], case.id, review.id, {"action": "called"},
-                        row_version(ctx, case.id))
+                        row_version(ctx, case.id), "overdue_review")
     ctx.session.expire_all()
     assert ctx.session.scalar(select(ProcessInstance.finished)) is True
 
@@ -240,8 +250,7 @@ def test_passwords_are_hashed_and_users_validated(ctx, people):
 def test_deviating_from_the_recommendation_needs_a_reason(ctx, people):
     anna = people["anna"]
     case = open_case(ctx, anna)
-    complete(ctx, anna, case.id, "situation_analysis")
-    complete(ctx, anna, case.id, "language_assessment", german_level="A1", literacy="latin")
+    complete_until(ctx, anna, case.id, "language_literacy")
     with pytest.raises(InvalidInput) as refused:
         complete(ctx, anna, case.id, "referral", course_type="intensivkurs", override_reason=" ")
     assert "override_reason" in refused.value.field_errors
@@ -254,11 +263,84 @@ def test_deviating_from_the_recommendation_needs_a_reason(ctx, people):
 def test_timer_due_exactly_now_fires_on_the_next_round(ctx, people, clock):
     anna = people["anna"]
     case = open_case(ctx, anna)
-    for step in ("situation_analysis", "language_assessment", "referral"):
-        complete(ctx, anna, case.id, step)
+    complete_until(ctx, anna, case.id, "referral")
     clock.advance(days=42)  # exactly the due time: SpiffWorkflow fires strictly after it
     assert timers.fire_due_timers(ctx) == 0
     assert ctx.session.get(Case, case.id).due_at == clock()
     clock.advance(seconds=1)
     assert timers.fire_due_timers(ctx) == 1
     assert ready_task(ctx, case.id).form_key == "follow_up"
+
+
+def test_a_broken_case_does_not_stop_the_timer_worker(ctx, people, clock):
+    anna = people["anna"]
+    broken = open_case(ctx, anna, family_name="Eins")
+    healthy = open_case(ctx, anna, family_name="Zwei")
+    for case in (broken, healthy):
+        complete_until(ctx, anna, case.id, "referral")
+    instance = ctx.session.scalars(select(ProcessInstance)
+                                   .where(ProcessInstance.case_id == broken.id)).one()
+    instance.state_json = '{"not": "a workflow"}'
+    ctx.session.commit()
+    clock.advance(days=43)
+    assert timers.fire_due_timers(ctx) == 2
+    assert ready_task(ctx, healthy.id).form_key == "follow_up"
+    assert ready_task(ctx, broken.id) is None
+    ctx.session.rollback()
+    failed = ctx.session.scalars(select(AuditEvent).where(AuditEvent.type == "timer_failed")).one()
+    assert failed.case_id == broken.id
+    assert ctx.session.get(ProcessInstance, instance.id).next_timer_at > clock()
+    assert timers.fire_due_timers(ctx) == 0  # not retried before its retry time
+
+
+def test_a_step_only_accepts_its_own_form(ctx, people):
+    case = open_case(ctx, people["anna"])
+    task = ready_task(ctx, case.id)
+    with pytest.raises(InvalidInput, match="does not belong"):
+        tasks.complete_task(ctx, people["anna"], case.id, task.id, {"german_level": "C2"},
+                            row_version(ctx, case.id), "language_literacy")
+    assert ready_task(ctx, case.id).id == task.id
+
+
+def test_two_people_claiming_one_task_at_once_one_wins(runtime, people):
+    setup = runtime.context(runtime.sessions())
+    case_id = open_case(setup, people["anna"]).id
+    task = ready_task(setup, case_id)
+    task.assignee_id = None
+    setup.session.get(Case, case_id).assignee_id = None
+    setup.session.commit()
+    task_id = task.id
+    setup.session.close()
+    results, barrier = [], threading.Barrier(2)
+
+    def attempt(actor):
+        ctx = runtime.context(runtime.sessions())
+        barrier.wait()
+        try:
+            tasks.claim_task(ctx, actor, case_id, task_id)
+            results.append(actor.id)
+        except Conflict:
+            results.append("conflict")
+        finally:
+            ctx.session.close()
+
+    threads = [threading.Thread(target=attempt, args=(people[name],)) for name in ("anna", "ben")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [r for r in results if r != "conflict"]
+    assert len(winners) == 1 and results.count("conflict") == 1
+    check = runtime.context(runtime.sessions())
+    assert check.session.get(HumanTask, task_id).assignee_id == winners[0]
+    check.session.close()
+
+
+def test_search_treats_wildcards_literally_and_is_audited(ctx, people):
+    open_case(ctx, people["anna"], family_name="Kovalenko")
+    assert cases.search_cases(ctx, people["ben"], "%") == []
+    assert cases.search_cases(ctx, people["ben"], "_ovalenko") == []
+    ctx.session.rollback()
+    searches = ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.type == "cases_searched")).all()
+    assert len(searches) == 2 and searches[0].actor_id == people["ben"].id

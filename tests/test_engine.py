@@ -51,9 +51,9 @@ def test_version_is_a_content_hash(library, tmp_path):
 def test_ready_task_carries_lane_form_title_and_documentation(library):
     run = Engine(library).start(SETTINGS, now=START)
     [task] = run.ready_human_tasks()
-    assert (task.title, task.lane, task.form_key) == ("Situation analysis", "Counsellor",
-                                                      "situation_analysis")
-    assert "schooling" in task.documentation
+    assert (task.title, task.lane, task.form_key) == ("Person and contact", "Counsellor",
+                                                      "person")
+    assert "interpreter" in task.documentation
 
 
 def test_whole_process_round_trips_after_every_step(library):
@@ -68,14 +68,16 @@ def test_whole_process_round_trips_after_every_step(library):
         run.complete(task.id, data, now=now)
         run = roundtrip(engine, run)
 
-    complete("situation_analysis", {"household": "alone", "schooling_years": 10,
-                                    "goals": "Pflegefachkraft", "arrival": date(2025, 9, 1)})
-    complete("language_assessment", {"german_level": "A2", "literacy": "latin"})
+    complete("person", {"sex": "female", "data_protection_notice_given": date(2025, 9, 1)})
+    for form_key in ("residence", "family", "education_work", "practical", "goals_plan"):
+        complete(form_key, {f"{form_key}_done": True})
+    complete("language_literacy", {"german_level": "A2", "literacy": "latin"})
     [referral] = run.ready_human_tasks()
     data = run.task_data(referral.id)
     assert data["recommended_course_type"] == "integrationskurs"
     assert data["recommendation_rule"] == "literate in Latin script, below B1"
-    assert data["arrival"] == date(2025, 9, 1)  # dates survive JSON
+    assert data["data_protection_notice_given"] == date(2025, 9, 1)  # dates survive JSON
+    assert data["goals_plan_done"] is True  # subprocess data flows on
     complete("referral", {"course_type": "integrationskurs", "fee": Decimal("2.29")})
 
     assert run.ready_human_tasks() == []
@@ -92,9 +94,11 @@ def test_whole_process_round_trips_after_every_step(library):
 def test_overdue_follow_up_escalates_to_team_lead_lane(library):
     engine = Engine(library)
     run = engine.start(SETTINGS, now=START)
-    for form_key, data in [("situation_analysis", {"goals": "x"}),
-                           ("language_assessment", {"german_level": "none", "literacy": "none"}),
-                           ("referral", {"course_type": "alphabetisierung"})]:
+    steps = [(key, {}) for key in ("person", "residence", "family", "education_work",
+                                   "practical", "goals_plan")]
+    steps += [("language_literacy", {"german_level": "none", "literacy": "none"}),
+              ("referral", {"course_type": "alphabetisierung"})]
+    for form_key, data in steps:
         [task] = run.ready_human_tasks()
         assert task.form_key == form_key
         run.complete(task.id, data, now=START)
@@ -116,7 +120,7 @@ def test_two_loads_in_a_row_from_one_cache(library):
     second = engine.load(library.version, state)
     for run in (first, second):
         [task] = run.ready_human_tasks()
-        assert task.form_key == "situation_analysis"  # the form key survived the reload
+        assert task.form_key == "person"  # the form key survived the reload
 
 
 def test_instance_is_stored_without_its_spec(library):
@@ -134,8 +138,35 @@ def test_unknown_version_is_a_clear_error(library):
 def test_completing_a_task_twice_is_refused(library):
     run = Engine(library).start(SETTINGS, now=START)
     [task] = run.ready_human_tasks()
-    run.complete(task.id, {"goals": "x"}, now=START)
+    run.complete(task.id, {"sex": "male"}, now=START)
     with pytest.raises(TaskNotReady):
-        run.complete(task.id, {"goals": "y"}, now=START)
+        run.complete(task.id, {"sex": "female"}, now=START)
     with pytest.raises(TaskNotReady):
         run.complete("not-a-uuid", {}, now=START)
+
+
+def test_outline_lists_the_interview_steps_in_order(library):
+    steps = Engine(library).outline(library.version)
+    assert [s.form_key for s in steps] == [
+        "person", "residence", "family", "education_work", "practical", "goals_plan",
+        "language_literacy", "referral", "follow_up", "overdue_review"]
+    assert {s.group for s in steps[:6]} == {"Situation analysis"}
+    assert steps[-1].lane == "Team lead"
+
+
+def test_fixed_date_timer_is_indexed_and_fires(tmp_path):
+    for source in BPMN.iterdir():
+        if source.suffix in (".bpmn", ".dmn"):
+            (tmp_path / source.name).write_bytes(source.read_bytes())
+    bpmn = tmp_path / "first_orientation.bpmn"
+    bpmn.write_text(bpmn.read_text().replace(
+        "<bpmn:timeDuration>follow_up_period</bpmn:timeDuration>",
+        '<bpmn:timeDate>"2026-05-04T08:00:00+00:00"</bpmn:timeDate>'))
+    library = load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS)
+    run = Engine(library).start(SETTINGS, now=START)
+    while run.ready_human_tasks():
+        run.complete(run.ready_human_tasks()[0].id, {"german_level": "A2", "literacy": "latin",
+                                                     "course_type": "integrationskurs"},
+                     now=START)
+    assert run.next_timer_due() == datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    assert run.fire_due_timers(datetime(2026, 5, 4, 8, 1, tzinfo=UTC)) == ["Follow-up due"]

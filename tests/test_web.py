@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 
 from caseapp.models import Case, HumanTask
 from tests.conftest import PASSWORD, csrf_token
-from tests.helpers import open_case, ready_task
+from tests.helpers import STEP_DATA, complete_until, open_case, ready_task
+
+
+def posted(form_key: str, **overrides) -> dict[str, str]:
+    """The step's test data as a browser would post it."""
+    values = {**STEP_DATA[form_key], **overrides}
+    return {"form_key": form_key, **{k: "" if v is None else
+                                     v.isoformat() if hasattr(v, "isoformat") else str(v)
+                                     for k, v in values.items()}}
 
 
 def count(ctx, model) -> int:
@@ -74,9 +82,9 @@ def test_post_without_csrf_token_is_refused(login, ctx, people):
     case = open_case(ctx, people["anna"])
     client = login("anna")
     response = client.post(f"/cases/{case.id}/tasks/{ready_task(ctx, case.id).id}",
-                           data={"form_key": "situation_analysis", "goals": "x"})
+                           data=posted("person"))
     assert response.status_code == 400
-    assert ready_task(ctx, case.id).form_key == "situation_analysis"
+    assert ready_task(ctx, case.id).form_key == "person"
 
 
 def test_session_cookie_and_security_headers(app, people):
@@ -105,9 +113,8 @@ def test_auditor_reads_any_case_but_every_write_is_refused(login, ctx, people):
     assert page.status_code == 200 and "Read-only access." in page.text
     token = csrf_token(page.text)
     task = ready_task(ctx, case.id)
-    response = client.post(f"/cases/{case.id}/tasks/{task.id}", data={
-        "csrf_token": token, "form_key": "situation_analysis", "household": "alone",
-        "children_count": "0", "schooling_years": "5", "goals": "x"})
+    response = client.post(f"/cases/{case.id}/tasks/{task.id}",
+                           data={"csrf_token": token, **posted("person")})
     assert response.status_code == 403
     assert client.post(f"/cases/{case.id}/tasks/{task.id}/claim",
                        data={"csrf_token": token}).status_code == 403
@@ -119,32 +126,31 @@ def test_invalid_step_rerenders_every_value_with_messages_at_the_fields(login, c
     case = open_case(ctx, people["anna"])
     client = login("anna")
     action, hidden = task_form(client.get(f"/cases/{case.id}").text)
-    response = client.post(action, data={**hidden, "form_key": "situation_analysis",
-                                         "household": "partner", "children_count": "2",
-                                         "schooling_years": "99",
-                                         "work_experience": "Schneiderin, 6 Jahre",
-                                         "goals": ""}, headers={"Accept-Language": "en"})
+    response = client.post(action, data={**hidden, **posted(
+        "person", languages_spoken="Arabisch, Kurdisch (gut)", interpreter_needed="yes",
+        interpreter_language="", data_protection_notice_given="2026-02-31")})
     assert response.status_code == 422
     html = response.text
-    assert "Schneiderin, 6 Jahre" in html
-    assert re.search(r'<option selected value="partner">|<option value="partner" selected', html)
-    assert re.search(r'id="schooling_years"[^>]*aria-invalid="true"', html) or \
-        re.search(r'aria-invalid="true"[^>]*id="schooling_years"', html)
-    assert 'id="schooling_years-error"' in html and 'id="goals-error"' in html
-    assert ready_task(ctx, case.id).form_key == "situation_analysis"
+    assert "Arabisch, Kurdisch (gut)" in html
+    assert re.search(r'<option selected value="yes">|<option value="yes" selected', html)
+    assert re.search(r'id="interpreter_language"[^>]*aria-invalid="true"', html) or \
+        re.search(r'aria-invalid="true"[^>]*id="interpreter_language"', html)
+    assert 'id="interpreter_language-error"' in html
+    assert 'id="data_protection_notice_given-error"' in html
+    assert 'value="2026-02-31"' in html
+    assert ready_task(ctx, case.id).form_key == "person"
 
 
 def test_valid_step_redirects_so_back_and_reload_do_not_resubmit(login, ctx, people):
     case = open_case(ctx, people["anna"])
     client = login("anna")
     action, hidden = task_form(client.get(f"/cases/{case.id}").text)
-    data = {**hidden, "form_key": "situation_analysis", "household": "alone",
-            "children_count": "0", "schooling_years": "8", "goals": "Deutsch lernen"}
+    data = {**hidden, **posted("person")}
     first = client.post(action, data=data)
     assert first.status_code == 302 and first.location == f"/cases/{case.id}"
     again = client.post(action, data=data)
     assert again.status_code == 302
-    assert ready_task(ctx, case.id).form_key == "language_assessment"
+    assert ready_task(ctx, case.id).form_key == "residence"
     ctx.session.rollback()
     completed = ctx.session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.state == "completed"))
@@ -156,15 +162,12 @@ def test_stale_form_is_refused_with_input_kept(login, ctx, people):
     anna, lea = login("anna"), login("lea")
     action, hidden = task_form(anna.get(f"/cases/{case.id}").text)
     lea_action, lea_hidden = task_form(lea.get(f"/cases/{case.id}").text)
-    lea.post(lea_action, data={**lea_hidden, "form_key": "situation_analysis",
-                               "household": "alone", "children_count": "0",
-                               "schooling_years": "8", "goals": "von Lea"})
-    response = anna.post(action, data={**hidden, "form_key": "situation_analysis",
-                                       "household": "alone", "children_count": "0",
-                                       "schooling_years": "8", "goals": "von Anna"},
+    lea.post(lea_action, data={**lea_hidden, **posted("person", place_of_birth="Homs")})
+    response = anna.post(action, data={**hidden, **posted("person", place_of_birth="Hama")},
                          headers={"Accept-Language": "en"})
     assert response.status_code == 409
     assert "already completed by Lea" in response.text
+    assert 'value="Hama"' not in response.text  # the completed step is not offered again
 
 
 def test_new_case_warns_of_a_likely_duplicate(login, ctx, people):
@@ -214,19 +217,15 @@ def test_conflict_message_is_in_the_readers_language(login, ctx, people):
     anna, lea = login("anna", language="de"), login("lea")
     action, hidden = task_form(anna.get(f"/cases/{case.id}").text)
     lea_action, lea_hidden = task_form(lea.get(f"/cases/{case.id}").text)
-    step = {"form_key": "situation_analysis", "household": "alone", "children_count": "0",
-            "schooling_years": "8", "goals": "x"}
-    lea.post(lea_action, data={**lea_hidden, **step})
-    response = anna.post(action, data={**hidden, **step})
+    lea.post(lea_action, data={**lea_hidden, **posted("person")})
+    response = anna.post(action, data={**hidden, **posted("person")})
     assert response.status_code == 409
-    assert "„Situationsanalyse“ wurde bereits von Lea abgeschlossen" in response.text
+    assert "„Person und Kontakt“ wurde bereits von Lea abgeschlossen" in response.text
 
 
 def test_deviating_referral_without_reason_is_marked_at_the_field(login, ctx, people):
-    from tests.helpers import complete
     case = open_case(ctx, people["anna"])
-    complete(ctx, people["anna"], case.id, "situation_analysis")
-    complete(ctx, people["anna"], case.id, "language_assessment")
+    complete_until(ctx, people["anna"], case.id, "language_literacy")
     client = login("anna")
     action, hidden = task_form(client.get(f"/cases/{case.id}").text)
     response = client.post(action, data={**hidden, "form_key": "referral",
@@ -234,6 +233,76 @@ def test_deviating_referral_without_reason_is_marked_at_the_field(login, ctx, pe
                                          "recommended": "intensivkurs"})
     assert response.status_code == 422
     assert 'id="override_reason-error"' in response.text
-    assert "The recommendation was integrationskurs" in response.text
+    assert "The recommendation was General integration course" in response.text
     assert re.search(r'<option selected value="intensivkurs">|'
                      r'<option value="intensivkurs" selected', response.text)
+
+
+def test_step_posted_with_another_steps_form_is_refused(login, ctx, people):
+    case = open_case(ctx, people["anna"])
+    client = login("anna")
+    action, hidden = task_form(client.get(f"/cases/{case.id}").text)
+    response = client.post(action, data={**hidden, **posted("language_literacy")})
+    assert response.status_code == 422
+    assert "This form does not belong to this step." in response.text
+    assert ready_task(ctx, case.id).form_key == "person"
+
+
+def test_after_a_conflict_submitting_again_works(login, ctx, people):
+    case = open_case(ctx, people["anna"])
+    anna = login("anna")
+    action, hidden = task_form(anna.get(f"/cases/{case.id}").text)
+    complete_until(ctx, people["lea"], case.id, "person")
+    conflict = anna.post(action, data={**hidden, **posted("person")})
+    assert conflict.status_code == 409
+    retry_action, retry_hidden = task_form(conflict.text)
+    assert retry_hidden["row_version"] != hidden["row_version"]
+    response = anna.post(retry_action, data={**retry_hidden, **posted("residence")})
+    assert response.status_code == 302
+    assert ready_task(ctx, case.id).form_key == "family"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/"])
+def test_login_only_redirects_within_the_site(app, people, target):
+    client = app.test_client()
+    token = csrf_token(client.get("/login").text)
+    response = client.post("/login", query_string={"next": target}, data={
+        "username": "anna", "password": PASSWORD, "csrf_token": token})
+    assert response.location == "/"
+
+
+def test_explicit_draft_keeps_unvalidated_input_for_another_browser(login, ctx, people):
+    case = open_case(ctx, people["anna"])
+    first = login("anna")
+    action, hidden = task_form(first.get(f"/cases/{case.id}").text)
+    saved = first.post(action + "/draft", data={**hidden, "form_key": "person",
+                                                "place_of_birth": "Damaskus",
+                                                "data_protection_notice_given": "bald"})
+    assert saved.status_code == 302
+    second = login("anna")  # another browser, another session
+    page = second.get(f"/cases/{case.id}").text
+    assert 'value="Damaskus"' in page and 'value="bald"' in page
+    assert "Draft from" in page
+    assert ready_task(ctx, case.id).form_key == "person"
+
+
+def test_autosave_answers_json_and_refuses_finished_steps(login, ctx, people):
+    case = open_case(ctx, people["anna"])
+    client = login("anna")
+    action, hidden = task_form(client.get(f"/cases/{case.id}").text)
+    ok = client.post(action + "/draft?autosave=1", data={**hidden, "place_of_birth": "Idlib"})
+    assert ok.status_code == 200 and ok.json["saved"] is True
+    complete_until(ctx, people["anna"], case.id, "person")
+    late = client.post(action + "/draft?autosave=1", data={**hidden, "place_of_birth": "x"})
+    assert late.status_code == 409 and late.json["saved"] is False
+    assert "already completed" in late.json["message"]
+
+
+def test_case_file_shows_completed_steps_read_only(login, ctx, people):
+    case = open_case(ctx, people["anna"])
+    complete_until(ctx, people["anna"], case.id, "residence")
+    page = login("ben").get(f"/cases/{case.id}").text
+    file_part = page[page.index('id="case-file"'):]
+    assert "Aleppo" in file_part and "§ 25 Abs. 2 AufenthG" in file_part
+    assert "Anna" in file_part  # who entered it
+    assert 'aria-current="step"' in page

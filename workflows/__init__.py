@@ -5,7 +5,7 @@ what the engine needs (form keys, a way to fetch stored specs, the current time)
 and get back plain data.
 """
 
-from .engine import Engine, HumanTask, ProcessRun, TaskNotReady
+from .engine import Engine, HumanTask, ProcessRun, Step, TaskNotReady
 from .errors import ProcessDefinitionError, ScriptRefused
 from .library import ProcessLibrary, load_library
 
@@ -16,6 +16,7 @@ __all__ = [
     "ProcessLibrary",
     "ProcessRun",
     "ScriptRefused",
+    "Step",
     "TaskNotReady",
     "load_library",
 ]

@@ -52,6 +52,43 @@ class HumanTask:
     documentation: str | None
 
 
+@dataclass(frozen=True)
+class Step:
+    """A user task of a process version, in process order, for progress displays."""
+
+    bpmn_id: str
+    title: str
+    lane: str | None
+    form_key: str
+    group: str | None  # the title of the subprocess it belongs to
+
+
+def _outline(spec, subprocess_specs, group: str | None = None) -> list[Step]:
+    """Depth-first along sequence flows; subprocesses expand in place."""
+    steps, seen = [], set()
+
+    def walk(task_spec):
+        if task_spec.name in seen:
+            return
+        seen.add(task_spec.name)
+        if task_spec.manual:
+            steps.append(Step(task_spec.bpmn_id, task_spec.bpmn_name or task_spec.bpmn_id,
+                              task_spec.lane, _form_key(task_spec), group))
+        sub = getattr(task_spec, "spec", None)
+        if isinstance(sub, str) and sub in subprocess_specs:
+            steps.extend(_outline(subprocess_specs[sub], subprocess_specs,
+                                  task_spec.bpmn_name or task_spec.bpmn_id))
+        for output in task_spec.outputs:
+            walk(output)
+
+    walk(spec.start)
+    return steps
+
+
+def _form_key(task_spec) -> str:
+    return task_spec.extensions.get("properties", {}).get(FORM_KEY_PROPERTY, "")
+
+
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its specs and restores it around given specs."""
 
@@ -102,6 +139,7 @@ class Engine:
         self._script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers))
         self._stored_spec = stored_spec
         self._specs = {library.version: (library.spec, library.subprocess_specs)}
+        self._outlines: dict[str, list[Step]] = {}
         self._specs_lock = threading.Lock()
 
     @property
@@ -129,6 +167,16 @@ class Engine:
         run = ProcessRun(self, self.version, workflow)
         run.advance(now)
         return run
+
+    def outline(self, version: str) -> list[Step]:
+        """The user tasks of a version in process order (cached per version)."""
+        with self._specs_lock:
+            cached = self._outlines.get(version)
+        if cached is None:
+            cached = _outline(*self._specs_of(version))
+            with self._specs_lock:
+                self._outlines[version] = cached
+        return cached
 
     def load(self, version: str, state_json: str) -> ProcessRun:
         spec, subprocess_specs = self._specs_of(version)
@@ -201,10 +249,11 @@ class ProcessRun:
 
     def next_timer_due(self) -> datetime | None:
         """When the earliest pending timer fires (UTC), for the timer worker's index."""
-        due = [TimerEventDefinition.get_datetime(event.value)
-               for event in self.workflow.waiting_events()
-               if event.event_type.endswith("TimerEventDefinition")
-               and isinstance(event.value, str)]
+        due = []
+        for task in self._waiting_timer_tasks():
+            value = task.task_spec.event_definition.details(task).value
+            if isinstance(value, str):
+                due.append(TimerEventDefinition.get_datetime(value))
         return min(due).astimezone(UTC) if due else None
 
     def fire_due_timers(self, now: datetime) -> list[str]:
@@ -240,6 +289,6 @@ def _human_task(task) -> HumanTask:
         bpmn_id=spec.bpmn_id,
         title=spec.bpmn_name or spec.bpmn_id,
         lane=spec.lane,
-        form_key=spec.extensions.get("properties", {}).get(FORM_KEY_PROPERTY, ""),
+        form_key=_form_key(spec),
         documentation=spec.documentation,
     )

@@ -45,6 +45,8 @@ class Case(Base):
     german_level: Mapped[str | None] = mapped_column(String(8), index=True)
     literacy: Mapped[str | None] = mapped_column(String(20), index=True)
     schooling_years: Mapped[int | None]
+    placement_test_result: Mapped[str | None] = mapped_column(String(8), index=True)
+    placement_recommended_course: Mapped[str | None] = mapped_column(String(40))
     recommended_course_type: Mapped[str | None] = mapped_column(String(40))
     referred_course_type: Mapped[str | None] = mapped_column(String(40), index=True)
     referral_outcome: Mapped[str | None] = mapped_column(String(20), index=True)

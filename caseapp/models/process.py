@@ -57,6 +57,8 @@ class HumanTask(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What the step's form submitted: the read-only case file (personal data, erasable).
+    data_json: Mapped[str | None] = mapped_column(Text)
     draft_json: Mapped[str | None] = mapped_column(Text)
     draft_saved_at: Mapped[datetime | None]
     draft_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from caseapp.models import AuditChange, AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+ERASURE_EVENT = "data_erased"
 
 
 def _canonical(value: Any) -> str:
@@ -55,7 +56,8 @@ def append(session: Session, *, type_: str, at: datetime, actor_id: int | None,
            case_id: int | None = None, details: dict | None = None,
            change: dict | None = None) -> AuditEvent:
     """Append one event (and its change record). Call inside the action's transaction."""
-    details = details or {}
+    # Stored exactly as hashed: dates become ISO strings, tuples lists.
+    details = json.loads(_canonical(details or {}))
     digest = None
     if change:
         salt = secrets.token_hex(16)
@@ -95,6 +97,8 @@ class ChainReport:
 def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
     """Walk every event in order, recomputing hashes, links and change digests."""
     prev_hash, expected_seq, count, erased = GENESIS, 1, 0, 0
+    erasures: dict[int, int | None] = {}  # seq of each erasure event -> its case
+    claimed_erasures: dict[int, tuple[int, int | None]] = {}  # erasure seq -> (event, case)
     rows = session.execute(
         select(AuditEvent, AuditChange)
         .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
@@ -115,16 +119,25 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
             if change is None:
                 broken = "its change record was deleted without an erasure"
             elif change.data_json is None:
-                if change.erased_by_seq is None:
+                if change.erased_by_seq is None or change.erased_by_seq <= event.seq:
                     broken = "its change record was blanked without an erasure"
                 else:
                     erased += 1
+                    claimed_erasures.setdefault(change.erased_by_seq, (event.seq, event.case_id))
             elif change_digest(change.salt or "", change.data_json) != event.change_digest:
                 broken = "its change record was edited"
+        if event.type == ERASURE_EVENT:
+            erasures[event.seq] = event.case_id
         if broken:
             return ChainReport(False, count, erased, event.seq if event.seq == expected_seq
                                else expected_seq, broken)
         prev_hash, expected_seq = event.hash, event.seq + 1
+    for erasure_seq, (event_seq, case_id) in sorted(claimed_erasures.items(),
+                                                    key=lambda item: item[1]):
+        if erasures.get(erasure_seq, -1) != case_id:
+            return ChainReport(False, count, erased, event_seq,
+                               f"its change record claims erasure by event {erasure_seq}, "
+                               "which is no erasure of this case")
     head = session.get(AuditHead, 1)
     last_seq = head.last_seq if head else 0
     if last_seq != expected_seq - 1 or (head and head.last_hash != prev_hash):

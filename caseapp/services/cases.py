@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import or_, select
 
 from caseapp.models import Case, HumanTask, Person, ProcessInstance, User
+from workflows import Step
 
 from . import audit, process_state
 from .actor import Actor
@@ -88,10 +89,17 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
 
 
 @dataclass(frozen=True)
+class StepStatus:
+    step: Step
+    status: str  # "done", "current" or "todo"
+
+
+@dataclass(frozen=True)
 class CaseView:
     case: Case
     tasks: list[HumanTask]
     done: list[HumanTask]
+    steps: list[StepStatus]
     names: dict[int, str]
     row_version: int
 
@@ -103,17 +111,28 @@ def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
         case = require_case_readable(actor, session.get(Case, case_id))
         tasks = session.scalars(select(HumanTask).where(HumanTask.case_id == case_id)
                                 .order_by(HumanTask.created_at, HumanTask.id)).all()
-        row_version = session.scalar(select(ProcessInstance.row_version)
-                                     .where(ProcessInstance.case_id == case_id))
+        instance = session.execute(select(ProcessInstance.version, ProcessInstance.row_version)
+                                   .where(ProcessInstance.case_id == case_id)).one()
         user_ids = {t.completed_by_id for t in tasks} | {t.assignee_id for t in tasks} | \
-            {case.assignee_id}
+            {t.draft_saved_by_id for t in tasks} | {case.assignee_id}
         names = dict(session.execute(select(User.id, User.display_name)
-                                     .where(User.id.in_(user_ids - {None})))
-                     .all())
+                                     .where(User.id.in_(user_ids - {None}))).all())
         audit.append(session, type_="case_viewed", at=now, actor_id=actor.id, case_id=case_id)
-    return CaseView(case=case, tasks=[t for t in tasks if t.state == "ready"],
-                    done=[t for t in tasks if t.state == "completed"], names=names,
-                    row_version=row_version or 0)
+    ready = [t for t in tasks if t.state == "ready"]
+    done = [t for t in tasks if t.state == "completed"]
+    return CaseView(case=case, tasks=ready, done=done,
+                    steps=_step_statuses(ctx.engine.outline(instance.version), ready, done),
+                    names=names, row_version=instance.row_version)
+
+
+def _step_statuses(outline: list[Step], ready: list[HumanTask],
+                   done: list[HumanTask]) -> list[StepStatus]:
+    current = {t.bpmn_id for t in ready}
+    finished = {t.bpmn_id for t in done}
+    return [StepStatus(step, "current" if step.bpmn_id in current
+                       else "done" if step.bpmn_id in finished else "todo")
+            for step in outline
+            if step.lane in (None, "Counsellor") or step.bpmn_id in current | finished]
 
 
 def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50) -> list[Case]:
@@ -122,12 +141,19 @@ def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50)
     if actor.role != "auditor":
         stmt = stmt.where(Case.team_id == actor.team_id)
     query = query.strip()
-    conditions = [Case.number == query, Person.family_key.startswith(name_key(query))]
+    conditions = [Case.number == query,
+                  Person.family_key.startswith(name_key(query), autoescape=True)]
     birth = _parse_date(query)
     if birth:
         conditions.append(Person.birth_date == birth)
     stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc()).limit(limit)
-    return list(ctx.session.scalars(stmt))
+    with ctx.transaction() as session:
+        found = list(session.scalars(stmt))
+        # Search results show names and birth dates: who searched is recorded (the query
+        # itself is personal data, so only the cases shown are named).
+        audit.append(session, type_="cases_searched", at=ctx.now(), actor_id=actor.id,
+                     details={"cases": [c.id for c in found]})
+    return found
 
 
 def _parse_date(text: str) -> date | None:

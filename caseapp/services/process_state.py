@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion
@@ -18,16 +19,20 @@ from workflows import Engine, ProcessRun
 COUNSELLOR_LANE = "Counsellor"
 
 # Workflow data -> case column, for lists, referral and monitoring.
-PROJECTED_FIELDS = ("german_level", "literacy", "schooling_years", "recommended_course_type")
+PROJECTED_FIELDS = ("german_level", "literacy", "schooling_years", "placement_test_result",
+                    "placement_recommended_course", "recommended_course_type")
 
 
 def ensure_version_stored(session: Session, engine: Engine, now: datetime) -> None:
     """Store the current process version once, so cases started on it can always load."""
     if session.get(ProcessVersion, engine.version) is None:
-        session.add(ProcessVersion(
-            version=engine.version, spec_json=engine.spec_json(),
-            sources_json=json.dumps(engine.library.sources), deployed_at=now))
-        session.flush()
+        try:
+            with session.begin_nested():  # another worker may store it at the same moment
+                session.add(ProcessVersion(
+                    version=engine.version, spec_json=engine.spec_json(),
+                    sources_json=json.dumps(engine.library.sources), deployed_at=now))
+        except IntegrityError:
+            pass
 
 
 def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from caseapp.models import Case, HumanTask, ProcessInstance, User
+from forms import TASK_FORMS
+from forms.choices import COURSE_LABELS
 from workflows import TaskNotReady
 
 from . import audit, process_state
@@ -27,14 +31,16 @@ class Completion:
 def _load(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int):
     session = ctx.session
     case = require_case_readable(actor, session.get(Case, case_id))
-    task = session.get(HumanTask, task_row_id)
+    # Locked: two people claiming or completing one task queue up instead of both winning.
+    task = session.get(HumanTask, task_row_id, with_for_update=True)
     if task is None or task.case_id != case.id:
         raise NotFound("No such task in this case.")
     return case, task
 
 
 def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int,
-                  data: Mapping[str, Any], expected_version: int | None) -> Completion:
+                  data: Mapping[str, Any], expected_version: int | None,
+                  form_key: str) -> Completion:
     """Complete a step with validated form data and advance the process.
 
     ``expected_version`` is the process row version the form was rendered with;
@@ -53,6 +59,8 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         if task.state != "ready" or (expected_version is not None
                                      and expected_version != instance.row_version):
             raise _conflict(session, task)
+        if form_key != task.form_key:
+            raise InvalidInput("This form does not belong to this step.")
         run = ctx.engine.load(instance.version, instance.state_json)
         before = run.task_data(task.engine_task_id)
         _check_override(before, data)
@@ -61,6 +69,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         except TaskNotReady:
             raise _conflict(session, task) from None
         task.state, task.completed_at, task.completed_by_id = "completed", now, actor.id
+        task.data_json = json.dumps(data, default=str, ensure_ascii=False)
         task.draft_json = None
         if case.assignee_id is None and actor.role == "counsellor":
             case.assignee_id = actor.id
@@ -83,7 +92,8 @@ def _check_override(before: Mapping[str, Any], data: Mapping[str, Any]) -> None:
             and not str(data.get("override_reason") or "").strip():
         raise InvalidInput("Please correct the marked fields.", field_errors={
             "override_reason": ["The recommendation was %(course)s: please give a reason "
-                                "for deviating."]}, course=recommended)
+                                "for deviating."]},
+            course=COURSE_LABELS.get(recommended, recommended))
 
 
 def _conflict(session, task: HumanTask) -> Conflict:
@@ -96,6 +106,26 @@ def _conflict(session, task: HumanTask) -> Conflict:
                         if task.completed_at else "?")
     return Conflict("This case changed since you opened the form. "
                     "Your input is shown again below: check the case and submit again.")
+
+
+def save_draft(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int,
+               fields: Mapping[str, str]) -> datetime:
+    """Keep partial, unvalidated input of an open step (explicitly or autosaved)."""
+    require_writer(actor)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case, task = _load(ctx, actor, case_id, task_row_id)
+        if task.state != "ready":
+            raise _conflict(session, task)
+        require_task_workable(actor, case, task)
+        names = {field.name for field in TASK_FORMS[task.form_key]()}
+        draft = {name: str(value) for name, value in fields.items() if name in names}
+        task.draft_json = json.dumps(draft, ensure_ascii=False)
+        task.draft_saved_at, task.draft_saved_by_id = now, actor.id
+        audit.append(session, type_="draft_saved", at=now, actor_id=actor.id, case_id=case.id,
+                     details={"task": task.bpmn_id,
+                              "fields": sorted(k for k, v in draft.items() if v)})
+    return now
 
 
 def claim_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int) -> None:

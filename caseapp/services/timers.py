@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -14,15 +15,19 @@ from .context import ServiceContext
 log = logging.getLogger(__name__)
 
 
+RETRY_AFTER = timedelta(minutes=15)
+
+
 def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
-    """Fire every timer due now; one transaction per case. Returns the number of cases moved.
+    """Fire every timer due now; one transaction per case. Returns the number of cases handled.
 
     On PostgreSQL each instance is claimed with ``FOR UPDATE SKIP LOCKED``, so
     several workers never fire the same timer twice and never wait on a case a
-    counsellor is saving.
+    counsellor is saving. A case whose timers fail (a bug in a process version,
+    say) is logged, audited and retried later; it never stops the other cases.
     """
-    moved = 0
-    while True:
+    handled = 0
+    while handled < batch:
         now = ctx.now()
         with ctx.transaction() as session:
             instance = session.scalars(
@@ -32,17 +37,31 @@ def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
                 .order_by(ProcessInstance.next_timer_at).limit(1)
                 .with_for_update(skip_locked=True)).first()
             if instance is None:
-                return moved
+                return handled
             case = session.get(Case, instance.case_id)
-            run = ctx.engine.load(instance.version, instance.state_json)
-            fired = run.fire_due_timers(now)
-            created = process_state.sync(session, case, instance, run, now)
-            if not fired and instance.next_timer_at and instance.next_timer_at < now:
-                # A stored due time the engine no longer knows: clear it, never spin on it.
-                log.warning("case %s: timer index was stale; cleared", case.number)
-                instance.next_timer_at = None
-            audit.append(session, type_="timer_fired", at=now, actor_id=None, case_id=case.id,
-                         details={"timers": fired, "new_tasks": [t.bpmn_id for t in created]})
-            moved += 1
-        if moved >= batch:
-            return moved
+            try:
+                with session.begin_nested():
+                    fired, created = _fire(ctx, case, instance, now)
+            except Exception as exc:  # noqa: BLE001 - one broken case must not stop the rest
+                log.exception("case %s: firing timers failed; retrying later", case.number)
+                instance.next_timer_at = now + RETRY_AFTER
+                audit.append(session, type_="timer_failed", at=now, actor_id=None,
+                             case_id=case.id, details={"error": type(exc).__name__,
+                                                       "retry_at": instance.next_timer_at})
+            else:
+                audit.append(session, type_="timer_fired", at=now, actor_id=None,
+                             case_id=case.id,
+                             details={"timers": fired, "new_tasks": [t.bpmn_id for t in created]})
+            handled += 1
+    return handled
+
+
+def _fire(ctx: ServiceContext, case: Case, instance: ProcessInstance, now):
+    run = ctx.engine.load(instance.version, instance.state_json)
+    fired = run.fire_due_timers(now)
+    created = process_state.sync(ctx.session, case, instance, run, now)
+    if not fired and instance.next_timer_at and instance.next_timer_at < now:
+        # A stored due time the engine no longer knows: clear it, never spin on it.
+        log.warning("case %s: timer index was stale; cleared", case.number)
+        instance.next_timer_at = None
+    return fired, created

@@ -22,7 +22,9 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
     now = ctx.now()
     failure = InvalidInput("Unknown user name or wrong password.")
     with ctx.transaction() as session:
-        user = session.scalars(select(User).where(User.username == username.strip())).first()
+        # Locked row: parallel guesses are counted one after another, none slips through.
+        user = session.scalars(select(User).where(User.username == username.strip())
+                               .with_for_update()).first()
         if user is None or not user.active:
             check_password_hash(_DUMMY_HASH, password)  # same time as a real check
             raise failure

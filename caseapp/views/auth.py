@@ -15,8 +15,11 @@ bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") \
-            and not target.startswith("//"):
+    """Only a path on this site: no scheme, host, '//' or backslash (browsers read '/\\x' as
+    '//x'), no control characters."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and target.isprintable()
+            and not urlsplit(target).netloc and not urlsplit(target).scheme):
         return target
     return url_for("home.index")
 

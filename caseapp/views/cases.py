@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import json
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from caseapp.services import cases, tasks
-from caseapp.services.errors import Conflict, InvalidInput
+from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
-from forms import TASK_FORMS, NewCaseForm
+from forms import TASK_FORMS, NewCaseForm, applicable_data
+from forms.choices import COURSE_LABELS
 
 from .common import login_required, roles_required, svc
 
@@ -56,12 +60,35 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
     for task in view.tasks:
         if task.id == task_id and form is not None:
             task_forms[task.id] = form
+        elif task.draft_json:
+            task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(json.loads(task.draft_json)))
         else:
             task_forms[task.id] = TASK_FORMS[task.form_key]()
+    case_file = {task.id: TASK_FORMS[task.form_key](data=json.loads(task.data_json))
+                 for task in view.done if task.data_json and task.form_key in TASK_FORMS}
     return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
-                           error_task_id=task_id,
+                           error_task_id=task_id, case_file=case_file,
+                           course_labels=COURSE_LABELS,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
+
+
+@bp.post("/<int:case_id>/tasks/<int:task_id>/draft")
+@login_required
+def save_draft(case_id: int, task_id: int):
+    """Explicit "save draft" (redirects) and autosave from the page script (JSON)."""
+    wants_json = request.args.get("autosave") == "1"
+    try:
+        saved_at = tasks.save_draft(svc(), current_user, case_id, task_id,
+                                    request.form.to_dict())
+    except ServiceError as exc:
+        if wants_json:
+            return jsonify(saved=False, message=translate_error(exc)), exc.status
+        raise
+    if wants_json:
+        return jsonify(saved=True, saved_at=format_datetime(saved_at, "short"))
+    flash(_("Draft saved. You can continue later, also from another computer."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor=f"task-{task_id}"))
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>")
@@ -77,11 +104,13 @@ def submit(case_id: int, task_id: int):
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
                             error=_("Please correct the marked fields."), status=422)
     try:
-        result = tasks.complete_task(svc(), current_user, case_id, task_id, form.data,
-                                     expected_version=row_version)
+        result = tasks.complete_task(svc(), current_user, case_id, task_id,
+                                     applicable_data(form),
+                                     expected_version=row_version, form_key=form_key)
     except Conflict as exc:
-        return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
-                            error=translate_error(exc), status=409)
+        # Shown with the case's current version: after checking, submitting again works.
+        return _render_case(case_id, task_id=task_id, form=form, error=translate_error(exc),
+                            status=409)
     except InvalidInput as exc:
         for name, messages in exc.field_errors.items():
             form[name].errors = [*form[name].errors,

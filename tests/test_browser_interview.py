@@ -1,0 +1,183 @@
+"""The interview in a real browser (Debian's Chromium, headless), as a counsellor does it.
+
+Also writes the screenshots of the user guide (docs/img/), so the guide stays true.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.helpers import STEP_DATA
+
+pytestmark = pytest.mark.browser
+GUIDE_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "img"
+
+
+def shoot(page, name: str) -> None:
+    GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(GUIDE_IMAGES / f"{name}.png"), full_page=True)
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("#password").press("Enter")
+    page.locator("h1").wait_for()
+
+
+def log_out(page) -> None:
+    page.locator("form[action='/logout'] button").click()
+    page.locator("#username").wait_for()
+
+
+def task_form(page):
+    return page.locator("form[data-autosave]").first
+
+
+def fill_step(page, form_key: str, **overrides) -> None:
+    """Fill the open step's form from the test data, the way a person would."""
+    form = task_form(page)
+    for name, value in {**STEP_DATA[form_key], **overrides}.items():
+        field = form.locator(f"[name='{name}']")
+        if not field.is_visible():
+            continue
+        text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") \
+            else str(value)
+        if field.evaluate("el => el.tagName") == "SELECT":
+            field.select_option(text)
+        else:
+            field.fill(text)
+
+
+def complete_step(page) -> None:
+    """Submit with the keyboard: focus the button, press Enter."""
+    button = task_form(page).locator("button[type=submit]:not([formaction])")
+    button.focus()
+    button.press("Enter")
+    page.locator("h1").wait_for()
+
+
+def current_step(page) -> str:
+    return page.locator(".steps [aria-current=step]").inner_text()
+
+
+def assert_fields_labelled(page) -> None:
+    unlabelled = task_form(page).evaluate("""form => [...form.querySelectorAll(
+        'input:not([type=hidden]), select, textarea')].filter(
+        el => el.offsetParent !== null && el.labels.length === 0).map(el => el.name)""")
+    assert unlabelled == []
+
+
+def test_counsellor_runs_the_interview_with_an_error_a_draft_and_a_new_login(
+        browser, page, live_server, people):
+    base = live_server
+    log_in(page, base, "anna")
+    shoot(page, "01-start")
+
+    # A new case: identity basics only.
+    page.goto(f"{base}/cases/new")
+    page.locator("#given_names").fill("Amina")
+    page.locator("#family_name").fill("Haddad")
+    page.locator("#birth_date").fill("1991-04-12")
+    page.locator("#municipality").fill("Hildesheim")
+    shoot(page, "02-new-case")
+    page.locator("form button[type=submit]").click()
+    page.locator(".steps").wait_for()
+    case_url = page.url
+    assert "Haddad" in page.locator(".facts").inner_text()
+
+    # Situation analysis, first form: an error, shown at the field, input kept.
+    assert_fields_labelled(page)
+    fill_step(page, "person", interpreter_needed="yes", interpreter_language="")
+    assert task_form(page).locator("#interpreter_language").is_visible()
+    complete_step(page)
+    error = page.locator("#interpreter_language-error")
+    assert error.is_visible()
+    assert task_form(page).locator("#place_of_birth").input_value() == "Aleppo"
+    shoot(page, "03-error-at-field")
+    task_form(page).locator("#interpreter_language").fill("Arabisch")
+    complete_step(page)
+    assert "Aufenthalt" in current_step(page) or "Residence" in current_step(page)
+
+    for form_key in ("residence", "family", "education_work"):
+        fill_step(page, form_key)
+        complete_step(page)
+
+    # A draft: partial input, saved explicitly; then the counsellor leaves.
+    form = task_form(page)
+    form.locator("#availability").select_option("part_time")
+    form.locator("#notes").fill("Kann nur vormittags, Kind in der Kita bis 13 Uhr")
+    shoot(page, "04-draft")
+    form.locator("button[formaction]").click()
+    page.locator(".flash").wait_for()
+    log_out(page)
+
+    # Later, another browser: the draft is there.
+    other = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    resumed = other.new_page()
+    log_in(resumed, base, "anna")
+    resumed.goto(case_url)
+    form = task_form(resumed)
+    assert form.locator("#availability").input_value() == "part_time"
+    assert form.locator("#notes").input_value().startswith("Kann nur vormittags")
+    fill_step(resumed, "practical", availability="part_time",
+              notes="Kann nur vormittags, Kind in der Kita bis 13 Uhr")
+    complete_step(resumed)
+    fill_step(resumed, "goals_plan")
+    complete_step(resumed)
+
+    # Language assessment, then the case moves on to the referral.
+    assert_fields_labelled(resumed)
+    fill_step(resumed, "language_literacy", german_level="A1")
+    shoot(resumed, "05-language")
+    complete_step(resumed)
+    assert "Vermittlung" in current_step(resumed) or "Referral" in current_step(resumed)
+    assert resumed.locator(".recommendation").inner_text().endswith("Integrationskurs")
+    case_file = resumed.locator("#case-file").locator("xpath=..")
+    assert case_file.locator("details").count() == 7
+    shoot(resumed, "06-referral-next")
+    other.close()
+
+
+def test_typing_is_autosaved_and_survives_leaving_the_page(browser, page, live_server, people):
+    base = live_server
+    log_in(page, base, "anna")
+    page.goto(f"{base}/cases/new")
+    for field, value in (("#given_names", "Oleksandr"), ("#family_name", "Kovalenko"),
+                         ("#birth_date", "1984-11-02"), ("#municipality", "Sarstedt")):
+        page.locator(field).fill(value)
+    page.locator("form button[type=submit]").click()
+    page.locator(".steps").wait_for()
+    case_url = page.url
+
+    task_form(page).locator("#place_of_birth").fill("Charkiw")
+    page.locator(".autosave-status").filter(has_text=":").wait_for()  # "saved at hh:mm"
+    task_form(page).locator("#nationalities").fill("ukrainisch")
+    page.goto(f"{base}/")  # leaves at once: the page saves on its way out
+    page.locator("h1").wait_for()
+
+    other = browser.new_context(locale="de-DE")
+    again = other.new_page()
+    log_in(again, base, "anna")
+    again.goto(case_url)
+    form = task_form(again)
+    assert form.locator("#place_of_birth").input_value() == "Charkiw"
+    form.locator("#nationalities").wait_for()
+    assert form.locator("#nationalities").input_value() == "ukrainisch"
+    other.close()
+
+
+def test_pages_fit_a_tablet(browser, live_server, ctx, people):
+    from tests.helpers import open_case
+    case = open_case(ctx, people["anna"])
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="de-DE")
+    page = context.new_page()
+    log_in(page, live_server, "anna")
+    for path in ("/", "/cases/new", f"/cases/{case.id}"):
+        page.goto(f"{live_server}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    context.close()
