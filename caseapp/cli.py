@@ -6,7 +6,7 @@ import json
 import signal
 import sys
 import threading
-from datetime import date
+from datetime import date, timedelta
 from importlib.resources import files
 
 import click
@@ -14,7 +14,7 @@ from flask import Flask
 
 from .migrate import upgrade
 from .runtime import Runtime
-from .services import audit, cases, timers, users
+from .services import audit, cases, catalogue, timers, users
 from .services.errors import ServiceError
 
 
@@ -99,6 +99,7 @@ def load_demo(ctx) -> dict[str, int]:
                           password=data["password"], role=spec["role"],
                           team_name=spec.get("team"))
         made_users += 1
+    load_catalogue(ctx)
     made_cases = 0
     if made_users:
         for spec in data["newcomers"]:
@@ -109,6 +110,31 @@ def load_demo(ctx) -> dict[str, int]:
                 municipality=spec["municipality"], phone=spec.get("phone")))
             made_cases += 1
     return {"users": made_users, "cases": made_cases}
+
+
+def load_catalogue(ctx) -> None:
+    """Municipalities, providers and courses (start dates relative to today), once."""
+    data = json.loads(files("seed").joinpath("catalogue.json").read_text(encoding="utf-8"))
+    providers, _courses = catalogue.catalogue(ctx)
+    if providers:
+        return
+    for spec in data["municipalities"]:
+        catalogue.ensure_municipality(ctx, None, **spec)
+    ids = {}
+    for spec in data["providers"]:
+        ids[spec["name"]] = catalogue.create_provider(ctx, None, **spec).id
+    today = ctx.now().date()
+    for spec in data["courses"]:
+        provider = next(p for p in data["providers"] if p["name"] == spec["provider"])
+        course = catalogue.create_course(ctx, None, catalogue.NewCourse(
+            provider_id=ids[spec["provider"]], course_type=spec["course_type"],
+            title=spec["title"], target_level=spec["target_level"],
+            start_date=today + timedelta(days=spec["starts_in_days"]),
+            schedule=spec["schedule"], time_of_day=spec["time_of_day"],
+            childcare=spec["childcare"],
+            location=f"{provider['street']}, {provider['postcode']} {provider['municipality']}",
+            seats_total=spec["seats_total"], what_to_bring=data["what_to_bring"]))
+        catalogue.set_initial_occupancy(ctx, course.id, spec["seats_taken"])
 
 
 __all__ = ["init_app", "load_demo"]

@@ -100,4 +100,121 @@ MESSAGES = (
     N_("Follow-up: did the course start?"),
     # service message
     N_("Review overdue follow-up"),
+    # Referral and catalogue errors
+    # service message
+    N_("This case is assigned to a colleague."),
+    # service message
+    N_("This case is closed."),
+    # service message
+    N_("No such course."),
+    # service message
+    N_("This person already has a seat or a waiting place in this course."),
+    # service message
+    N_("The last seat of this course was just taken. "
+       "You can put the person on the waiting list instead."),
+    # service message
+    N_("Choose a course, or a provider and a course type."),
+    # service message
+    N_("Please give a reason."),
+    # service message
+    N_("This referral is no longer active."),
+    # service message
+    N_("No seat is offered here."),
+    # service message
+    N_("Unknown offer."),
+    # service message
+    N_("Unknown status."),
+    # service message
+    N_("Only other offers have this status."),
+    # service message
+    N_("No such referral."),
+    # service message
+    N_("No booked seat with this number."),
+    # service message
+    N_("A provider with this name exists already."),
+    # service message
+    N_("A course needs at least one seat."),
+    # service message
+    N_("No such provider."),
+    # service message
+    N_("%(taken)s seats are taken: the course cannot be smaller."),
+    # service message
+    N_("This case is open."),
+    # Reasons given for a course's ranking (rank_courses)
+    # service message
+    N_("recommended course type"),
+    # service message
+    N_("fits a recommendation"),
+    # service message
+    N_("in the person's municipality"),
+    # service message
+    N_("within the travel distance"),
+    # service message
+    N_("farther than the person can travel"),
+    # service message
+    N_("starts within six weeks"),
+    # service message
+    N_("schedule fits"),
+    # service message
+    N_("time of day fits"),
+    # service message
+    N_("childcare offered"),
+    # service message
+    N_("no childcare"),
+    # service message
+    N_("free seats"),
+    # service message
+    N_("full: waiting list only"),
+    # Recommendation rules (bpmn/referral.dmn, Task_pick_course in first_orientation.bpmn)
+    # service message
+    N_("not literate in any script"),
+    # service message
+    N_("literate only in a non-Latin script"),
+    # service message
+    N_("literate in Latin script but little schooling"),
+    # service message
+    N_("placement test predicts fast progress"),
+    # service message
+    N_("admitted to an integration course, literate in Latin script, below B1"),
+    # service message
+    N_("seeking protection, not (yet) admitted to an integration course"),
+    # service message
+    N_("German at B1 or above, working or seeking work"),
+    # service message
+    N_("child of school age"),
+    # service message
+    N_("child aged 1-5 (legal right to a Kita place)"),
+    # service message
+    N_("qualification obtained abroad"),
+    # service message
+    N_("aged 12-27"),
+    # service message
+    N_("over 27"),
+    # service message
+    N_("no course rule applied"),
+    # Referral states and course schedules ("open" and "closed" are listed above)
+    # service message
+    N_("booked"),
+    # service message
+    N_("waiting"),
+    # service message
+    N_("offered"),
+    # service message
+    N_("cancelled"),
+    # service message
+    N_("accepted"),
+    # service message
+    N_("done"),
+    # service message
+    N_("declined"),
+    # service message
+    N_("full time"),
+    # service message
+    N_("part time"),
+    # service message
+    N_("mornings"),
+    # service message
+    N_("afternoons"),
+    # service message
+    N_("evenings"),
 )

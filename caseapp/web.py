@@ -7,6 +7,8 @@ from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from forms.choices import OFFER_LABELS
+
 from .runtime import request_context
 from .services.actor import load_actor
 from .services.errors import ServiceError
@@ -51,9 +53,9 @@ def init_app(app: Flask) -> None:
     def _load(user_id: str):
         return load_actor(request_context().session, int(user_id))
 
-    from .views import audit, auth, cases, home
+    from .views import admin, audit, auth, cases, home, referrals
 
-    for module in (auth, home, cases, audit):
+    for module in (auth, home, cases, audit, referrals, admin):
         app.register_blueprint(module.bp)
 
     @app.after_request
@@ -91,4 +93,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"languages": request_languages(), "current_locale": select_locale()}
+        return {"languages": request_languages(), "current_locale": select_locale(),
+                "offer_label": lambda code: OFFER_LABELS.get(code, code)}

@@ -41,3 +41,17 @@ COURSE_LABELS = {choice.value: choice.label for choice in COURSE_TYPES}
 def blank_first(choices):
     """The choices of a select that starts unanswered (pairs or SelectChoices)."""
     return [BLANK, *(c if isinstance(c, SelectChoice) else SelectChoice(*c) for c in choices)]
+
+
+OTHER_OFFERS = options(
+    ("kita", _l("Kita place (application)")),
+    ("school_enrolment", _l("School enrolment (school office)")),
+    ("recognition_counselling", _l("Recognition counselling (IQ network)")),
+    ("jobcenter", _l("Jobcenter")),
+    ("agentur", _l("Agentur für Arbeit")),
+    ("mbe", _l("Migration counselling for adults (MBE)")),
+    ("jmd", _l("Youth migration service (JMD)")),
+    ("volunteer_support", _l("Volunteer support")),
+)
+
+OFFER_LABELS = {choice.value: choice.label for choice in [*COURSE_TYPES, *OTHER_OFFERS]}

@@ -375,7 +375,7 @@ class LanguageLiteracyForm(Form):
 
 
 class FollowUpForm(Form):
-    course_status = SelectField(_l("Did the course start?"), choices=options(
+    follow_up_result = SelectField(_l("Did the course start?"), choices=options(
         ("started", _l("Started")), ("not_started", _l("Not started")),
         ("dropped_out", _l("Dropped out"))), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (if not started or dropped out)"),
@@ -384,6 +384,6 @@ class FollowUpForm(Form):
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         ok &= require_when(self, "reason", _l("Please give a reason."),
-                           when=lambda form: form.course_status.data
+                           when=lambda form: form.follow_up_result.data
                            in ("not_started", "dropped_out"))
         return ok

@@ -14,7 +14,7 @@ from caseapp import create_app
 from caseapp.config import Config
 from caseapp.migrate import upgrade
 from caseapp.models import AuditHead, Base
-from caseapp.services import users
+from caseapp.services import catalogue, users
 from caseapp.services.actor import Actor
 from caseapp.services.audit import GENESIS
 from tests.browser import CHROMIUM_ARGS, chromium_path, serve
@@ -119,6 +119,20 @@ def people(ctx):
         made[username] = Actor(user.id, user.username, user.display_name, user.role,
                                user.team_id)
     return made
+
+
+@pytest.fixture
+def places(ctx):
+    """Two municipalities and a course provider in each."""
+    catalogue.ensure_municipality(ctx, None, "Hildesheim", 52.1548, 9.9580)
+    catalogue.ensure_municipality(ctx, None, "Alfeld", 51.9856, 9.8256)
+    vhs = catalogue.create_provider(ctx, None, name="VHS", street="Pfaffenstieg 4",
+                                    postcode="31134", municipality="Hildesheim",
+                                    contact="05121 1", latitude=52.1497, longitude=9.9510)
+    alfeld = catalogue.create_provider(ctx, None, name="Kolleg Alfeld", street="Seminarstr. 8",
+                                       postcode="31061", municipality="Alfeld",
+                                       contact="05181 1", latitude=51.986, longitude=9.822)
+    return {"vhs": vhs.id, "alfeld": alfeld.id}
 
 
 def csrf_token(html: str) -> str:

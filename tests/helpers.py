@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from caseapp.models import HumanTask, ProcessInstance
-from caseapp.services import cases, tasks
+from caseapp.services import cases, catalogue, tasks
 
 SITUATION_STEPS = ("person", "residence", "family", "education_work", "practical",
                    "goals_plan")
@@ -43,7 +43,7 @@ STEP_DATA = {
                           "placement_test_provider": "", "placement_test_result": "",
                           "placement_recommended_course": "", "placement_deviation_reason": ""},
     "referral": {"course_type": "integrationskurs", "override_reason": ""},
-    "follow_up": {"course_status": "started", "reason": ""},
+    "follow_up": {"follow_up_result": "started", "reason": ""},
 }
 
 
@@ -80,3 +80,19 @@ def complete_until(ctx, actor, case_id, last_step: str, **overrides_by_step):
     """Complete the steps in process order up to and including ``last_step``."""
     for step in STEPS[:STEPS.index(last_step) + 1]:
         complete(ctx, actor, case_id, step, **overrides_by_step.get(step, {}))
+
+
+def add_course(ctx, provider_id, seats=10, course_type="integrationskurs", days=20,
+               schedule="full_time", childcare=False, title=None):
+    return catalogue.create_course(ctx, None, catalogue.NewCourse(
+        provider_id=provider_id, course_type=course_type, title=title or f"{course_type} {days}",
+        target_level="B1", start_date=ctx.now().date() + timedelta(days=days),
+        schedule=schedule, time_of_day="mornings", childcare=childcare,
+        location="Pfaffenstieg 4, 31134 Hildesheim", seats_total=seats,
+        what_to_bring="Pass")).id
+
+
+def at_referral(ctx, actor, **person):
+    case = open_case(ctx, actor, **person)
+    complete_until(ctx, actor, case.id, "language_literacy")
+    return case.id

@@ -69,13 +69,15 @@ def test_whole_process_round_trips_after_every_step(library):
         run = roundtrip(engine, run)
 
     complete("person", {"sex": "female", "data_protection_notice_given": date(2025, 9, 1)})
-    for form_key in ("residence", "family", "education_work", "practical", "goals_plan"):
+    complete("residence", {"residence_done": True, "course_status": "entitled"})
+    for form_key in ("family", "education_work", "practical", "goals_plan"):
         complete(form_key, {f"{form_key}_done": True})
     complete("language_literacy", {"german_level": "A2", "literacy": "latin"})
     [referral] = run.ready_human_tasks()
     data = run.task_data(referral.id)
     assert data["recommended_course_type"] == "integrationskurs"
-    assert data["recommendation_rule"] == "literate in Latin script, below B1"
+    assert data["recommendation_rule"] == ("admitted to an integration course, literate in "
+                                           "Latin script, below B1")
     assert data["data_protection_notice_given"] == date(2025, 9, 1)  # dates survive JSON
     assert data["goals_plan_done"] is True  # subprocess data flows on
     complete("referral", {"course_type": "integrationskurs", "fee": Decimal("2.29")})
@@ -87,7 +89,7 @@ def test_whole_process_round_trips_after_every_step(library):
     assert run.fire_due_timers(START + timedelta(days=42, seconds=1)) == ["Follow-up due"]
     run = roundtrip(engine, run)
     assert [t.form_key for t in run.ready_human_tasks()] == ["follow_up"]
-    complete("follow_up", {"course_status": "started"}, now=START + timedelta(days=43))
+    complete("follow_up", {"follow_up_result": "started"}, now=START + timedelta(days=43))
     assert run.is_finished
 
 

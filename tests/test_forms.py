@@ -238,8 +238,8 @@ def test_unknown_choice_codes_are_refused():
 
 
 def test_follow_up_reason_rule_still_holds():
-    assert FollowUpForm(MultiDict({"course_status": "started"})).validate()
-    form = FollowUpForm(MultiDict({"course_status": "dropped_out", "reason": " "}))
+    assert FollowUpForm(MultiDict({"follow_up_result": "started"})).validate()
+    form = FollowUpForm(MultiDict({"follow_up_result": "dropped_out", "reason": " "}))
     assert_only_error(form, "reason")
 
 

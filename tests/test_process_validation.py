@@ -97,9 +97,9 @@ def test_unsafe_script_is_refused_at_load(tmp_path, script, complaint):
 
 def test_unsafe_gateway_condition_is_refused_at_load(tmp_path):
     bpmn = ORIGINAL.replace(
-        '<bpmn:sequenceFlow id="Flow_4" sourceRef="Task_referral_decision" '
+        '<bpmn:sequenceFlow id="Flow_4" sourceRef="Task_pick_course" '
         'targetRef="Task_referral" />',
-        '<bpmn:sequenceFlow id="Flow_4" sourceRef="Task_referral_decision" '
+        '<bpmn:sequenceFlow id="Flow_4" sourceRef="Task_pick_course" '
         'targetRef="Gateway_x" /><bpmn:exclusiveGateway id="Gateway_x" default="Flow_y">'
         '<bpmn:incoming>Flow_4</bpmn:incoming><bpmn:outgoing>Flow_y</bpmn:outgoing>'
         '<bpmn:outgoing>Flow_z</bpmn:outgoing></bpmn:exclusiveGateway>'

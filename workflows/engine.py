@@ -247,6 +247,18 @@ class ProcessRun:
             task.run()
             self.workflow.do_engine_steps()
 
+    def reset_to(self, bpmn_id: str) -> None:
+        """Make the last completed task with this BPMN id ready again (reopening a case).
+
+        Later tasks are discarded and run again from there, timers included.
+        """
+        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED)
+                if t.task_spec.bpmn_id == bpmn_id]
+        if not done:
+            raise TaskNotReady(bpmn_id)
+        self.workflow.reset_from_task_id(done[-1].id)
+        self.workflow.completed = False  # SpiffWorkflow caches completion; a reset must clear it
+
     def next_timer_due(self) -> datetime | None:
         """When the earliest pending timer fires (UTC), for the timer worker's index."""
         due = []

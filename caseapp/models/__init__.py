@@ -3,10 +3,12 @@
 from .audit import AuditChange, AuditEvent, AuditHead
 from .base import Base
 from .cases import Case, Person
+from .catalogue import Course, Municipality, Provider, Referral
 from .process import HumanTask, ProcessInstance, ProcessVersion
 from .users import ROLES, Team, User
 
 __all__ = [
-    "ROLES", "AuditChange", "AuditEvent", "AuditHead", "Base", "Case", "HumanTask",
-    "Person", "ProcessInstance", "ProcessVersion", "Team", "User",
+    "ROLES", "AuditChange", "AuditEvent", "AuditHead", "Base", "Case", "Course", "HumanTask",
+    "Municipality", "Person", "ProcessInstance", "ProcessVersion", "Provider", "Referral",
+    "Team", "User",
 ]

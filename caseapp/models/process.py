@@ -45,7 +45,8 @@ class HumanTask(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    engine_task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # Not unique: a step can be worked again after the case is reopened.
+    engine_task_id: Mapped[str] = mapped_column(String(36), index=True)
     bpmn_id: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(80))
@@ -59,6 +60,9 @@ class HumanTask(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # What the step's form submitted: the read-only case file (personal data, erasable).
     data_json: Mapped[str | None] = mapped_column(Text)
+    # What the step's page needs from the process (e.g. the recommendation), copied when
+    # the task appears, so rendering it never deserializes the workflow.
+    context_json: Mapped[str | None] = mapped_column(Text)
     draft_json: Mapped[str | None] = mapped_column(Text)
     draft_saved_at: Mapped[datetime | None]
     draft_saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

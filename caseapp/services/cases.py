@@ -12,8 +12,9 @@ from workflows import Step
 
 from . import audit, process_state
 from .actor import Actor
-from .authz import require_case_readable, require_writer
+from .authz import require_case_readable, require_role, require_writer
 from .context import ServiceContext
+from .errors import Conflict, InvalidInput
 from .text import name_key, similar
 
 
@@ -73,10 +74,12 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
         run = ctx.engine.start({
             "follow_up_period": ctx.settings.follow_up_period,
             "follow_up_grace_period": ctx.settings.follow_up_grace_period,
+            # An age, not the birth date: the referral rules need no more than that.
+            "age_at_intake": _age(new.birth_date, now.date()),
         }, now=now)
         instance = ProcessInstance(case_id=case.id, version=run.version, state_json="")
         session.add(instance)
-        process_state.sync(session, case, instance, run, now)
+        process_state.sync(session, case, instance, run, now, actor.id)
         audit.append(session, type_="case_opened", at=now, actor_id=actor.id, case_id=case.id,
                      details={"number": case.number, "process_version": run.version,
                               "team_id": case.team_id},
@@ -156,6 +159,10 @@ def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50)
     return found
 
 
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
 def _parse_date(text: str) -> date | None:
     for parse in (date.fromisoformat, _german_date):
         try:
@@ -168,3 +175,28 @@ def _parse_date(text: str) -> date | None:
 def _german_date(text: str) -> date:
     day, month, year = text.split(".")
     return date(int(year), int(month), int(day))
+
+
+REOPEN_STEP = "Task_referral"
+
+
+def reopen_case(ctx: ServiceContext, actor: Actor, case_id: int, reason: str) -> Case:
+    """A team lead reopens a closed case: it goes back to the referral step."""
+    require_role(actor, "team_lead")
+    if not reason.strip():
+        raise InvalidInput("Please give a reason.")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case = require_case_readable(actor, session.get(Case, case_id))
+        if case.status != "closed":
+            raise Conflict("This case is open.")
+        instance = session.scalars(select(ProcessInstance)
+                                   .where(ProcessInstance.case_id == case.id)).one()
+        run = ctx.engine.load(instance.version, instance.state_json)
+        run.reset_to(REOPEN_STEP)
+        case.status, case.closed_at, case.referral_outcome = "open", None, None
+        process_state.sync(session, case, instance, run, now, actor.id)
+        audit.append(session, type_="case_reopened", at=now, actor_id=actor.id,
+                     case_id=case.id, details={"to_step": REOPEN_STEP},
+                     change={"reason": reason.strip()})
+    return case

@@ -16,11 +16,20 @@ from sqlalchemy.orm import Session
 from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion
 from workflows import Engine, ProcessRun
 
+from . import audit
+
 COUNSELLOR_LANE = "Counsellor"
 
 # Workflow data -> case column, for lists, referral and monitoring.
-PROJECTED_FIELDS = ("german_level", "literacy", "schooling_years", "placement_test_result",
-                    "placement_recommended_course", "recommended_course_type")
+PROJECTED_FIELDS = {name: name for name in (
+    "german_level", "literacy", "schooling_years", "placement_test_result",
+    "placement_recommended_course", "recommended_course_type")}
+PROJECTED_FIELDS["follow_up_result"] = "referral_outcome"  # did the course start?
+
+# Task data a step's page shows or ranks with, copied onto the task row when it appears.
+CONTEXT_KEYS = ("recommended_offers", "recommendation_rules", "recommended_course_type",
+                "recommendation_rule", "german_level", "availability", "time_of_day",
+                "max_travel_km", "childcare_needed_during_course")
 
 
 def ensure_version_stored(session: Session, engine: Engine, now: datetime) -> None:
@@ -36,7 +45,7 @@ def ensure_version_stored(session: Session, engine: Engine, now: datetime) -> No
 
 
 def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,
-         now: datetime) -> list[HumanTask]:
+         now: datetime, actor_id: int | None = None) -> list[HumanTask]:
     """Save the run and bring task rows and case columns up to date; returns new tasks."""
     instance.state_json = run.dumps()
     instance.next_timer_at = run.next_timer_due()
@@ -54,20 +63,29 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
     for task in ready.values():
         if task.id in existing:
             continue
+        data = run.task_data(task.id)
+        context = {key: data[key] for key in CONTEXT_KEYS if key in data}
         row = HumanTask(
             case_id=case.id, engine_task_id=task.id, bpmn_id=task.bpmn_id, title=task.title,
             lane=task.lane, form_key=task.form_key, state="ready", team_id=case.team_id,
             assignee_id=case.assignee_id if task.lane in (None, COUNSELLOR_LANE) else None,
+            context_json=json.dumps(context, default=str) if context else None,
             created_at=now)
         session.add(row)
         created.append(row)
 
-    known = dict(run.data)
+    # Workflow-level data is the result of a finished run; while running, the ready
+    # tasks carry the current data (after a reopening, the old result must not count).
+    known = dict(run.data) if run.is_finished else {}
     for task_id in ready:
         known.update(run.task_data(task_id))
-    for field in PROJECTED_FIELDS:
+    for field, column in PROJECTED_FIELDS.items():
         if field in known:
-            setattr(case, field, known[field])
+            setattr(case, column, known[field])
+    if run.is_finished and case.status == "open":
+        case.status, case.closed_at = "closed", now
+        audit.append(session, type_="case_closed", at=now, actor_id=actor_id, case_id=case.id,
+                     details={"outcome": case.referral_outcome})
 
     counsellor_tasks = [t for t in ready.values() if t.lane in (None, COUNSELLOR_LANE)]
     current = counsellor_tasks[0] if counsellor_tasks else next(iter(ready.values()), None)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
-from caseapp.models import AuditEvent, Case, HumanTask, User
+from caseapp.models import AuditEvent, Case, HumanTask, Referral, User
 
 from .actor import Actor
 from .authz import require_role
@@ -18,6 +18,7 @@ class Home:
     my_tasks: list[tuple[HumanTask, Case]]
     team_queue: list[tuple[HumanTask, Case]]
     recent: list[Case]
+    seat_offers: list[tuple[Referral, Case]]  # seats offered from a waiting list
 
 
 def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
@@ -37,7 +38,12 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
     recent = s.scalars(select(Case).join(recent_ids, recent_ids.c.case_id == Case.id)
                        .where(Case.team_id == actor.team_id)
                        .order_by(recent_ids.c.last.desc())).all()
-    return Home(my_tasks=list(mine), team_queue=list(queue_rows), recent=list(recent))
+    offers = s.execute(select(Referral, Case).join(Case, Case.id == Referral.case_id).where(
+        Referral.status == "offered", Case.team_id == actor.team_id,
+        Case.assignee_id == actor.id if actor.role == "counsellor" else true())
+        .order_by(Referral.updated_at)).all()
+    return Home(my_tasks=list(mine), team_queue=list(queue_rows), recent=list(recent),
+                seat_offers=list(offers))
 
 
 @dataclass(frozen=True)

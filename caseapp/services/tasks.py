@@ -73,7 +73,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         task.draft_json = None
         if case.assignee_id is None and actor.role == "counsellor":
             case.assignee_id = actor.id
-        process_state.sync(session, case, instance, run, now)
+        process_state.sync(session, case, instance, run, now, actor.id)
         changes = {k: {"old": before.get(k), "new": v} for k, v in data.items()
                    if before.get(k) != v}
         audit.append(session, type_="task_completed", at=now, actor_id=actor.id,

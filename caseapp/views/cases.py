@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from caseapp.services import cases, tasks
+from caseapp.services import cases, referrals, tasks
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
 from forms import TASK_FORMS, NewCaseForm, applicable_data
-from forms.choices import COURSE_LABELS
+from forms.choices import COURSE_LABELS, OTHER_OFFERS
 
 from .common import login_required, roles_required, svc
 
@@ -66,9 +66,18 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
             task_forms[task.id] = TASK_FORMS[task.form_key]()
     case_file = {task.id: TASK_FORMS[task.form_key](data=json.loads(task.data_json))
                  for task in view.done if task.data_json and task.form_key in TASK_FORMS}
+    referring = any(task.form_key == "referral" for task in view.tasks)
+    context = referrals.referral_context(svc(), case_id) if referring else {}
     return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
                            error_task_id=task_id, case_file=case_file,
                            course_labels=COURSE_LABELS,
+                           referral_list=referrals.case_referrals(svc(), current_user, case_id),
+                           matches=referrals.rank_courses(svc(), current_user, case_id)
+                           if referring else [],
+                           recommendations=list(zip(context.get("recommended_offers") or [],
+                                                    context.get("recommendation_rules") or [],
+                                                    strict=False)),
+                           other_offers=OTHER_OFFERS,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
 
@@ -119,6 +128,18 @@ def submit(case_id: int, task_id: int):
                             error=translate_error(exc), status=422)
     if not result.already_done:
         flash(_("Step saved."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/<int:case_id>/reopen")
+@roles_required("team_lead")
+def reopen(case_id: int):
+    try:
+        cases.reopen_case(svc(), current_user, case_id, request.form.get("reason", ""))
+    except InvalidInput as exc:
+        flash(translate_error(exc), "error")
+    else:
+        flash(_("Case reopened: the referral step is open again."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
 

@@ -1,0 +1,115 @@
+"""The course catalogue: municipalities, providers, courses (admins keep it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from caseapp.models import Course, Municipality, Provider
+
+from . import audit, referrals
+from .actor import Actor
+from .authz import require_role
+from .context import ServiceContext
+from .errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class NewCourse:
+    provider_id: int
+    course_type: str
+    title: str
+    target_level: str
+    start_date: date
+    schedule: str
+    time_of_day: str
+    childcare: bool
+    location: str
+    seats_total: int
+    what_to_bring: str = ""
+
+
+def _admin(actor: Actor | None) -> None:
+    if actor is not None:  # None: the operator on the command line (seeding)
+        require_role(actor, "admin")
+
+
+def ensure_municipality(ctx: ServiceContext, actor: Actor | None, name: str, latitude: float,
+                        longitude: float) -> Municipality:
+    _admin(actor)
+    with ctx.transaction() as session:
+        found = session.scalars(select(Municipality).where(Municipality.name == name)).first()
+        if found is None:
+            found = Municipality(name=name, latitude=latitude, longitude=longitude)
+            session.add(found)
+    return found
+
+
+def create_provider(ctx: ServiceContext, actor: Actor | None, *, name: str, street: str,
+                    postcode: str, municipality: str, contact: str, latitude: float,
+                    longitude: float) -> Provider:
+    _admin(actor)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        if session.scalars(select(Provider.id).where(Provider.name == name)).first():
+            raise InvalidInput("A provider with this name exists already.")
+        provider = Provider(name=name, street=street, postcode=postcode,
+                            municipality=municipality, contact=contact, latitude=latitude,
+                            longitude=longitude)
+        session.add(provider)
+        session.flush()
+        audit.append(session, type_="provider_created", at=now,
+                     actor_id=actor.id if actor else None, details={"provider": provider.id})
+    return provider
+
+
+def create_course(ctx: ServiceContext, actor: Actor | None, new: NewCourse) -> Course:
+    """Add a course; its seats are offered to matching waiting-list entries at once."""
+    _admin(actor)
+    if new.seats_total < 1:
+        raise InvalidInput("A course needs at least one seat.")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        if session.get(Provider, new.provider_id) is None:
+            raise NotFound("No such provider.")
+        course = Course(**new.__dict__, seats_taken=0, created_at=now)
+        session.add(course)
+        session.flush()
+        audit.append(session, type_="course_created", at=now,
+                     actor_id=actor.id if actor else None,
+                     details={"course": course.id, "course_type": course.course_type,
+                              "seats": course.seats_total})
+        referrals.offer_free_seats(ctx, course.id)
+    return course
+
+
+def set_course_seats(ctx: ServiceContext, actor: Actor, course_id: int, seats_total: int) -> None:
+    """Change a course's size; new seats go to who waits, fewer than taken is refused."""
+    _admin(actor)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        course = session.get(Course, course_id, with_for_update=True)
+        if course is None:
+            raise NotFound("No such course.")
+        if seats_total < course.seats_taken:
+            raise InvalidInput("%(taken)s seats are taken: the course cannot be smaller.",
+                               taken=course.seats_taken)
+        old, course.seats_total = course.seats_total, seats_total
+        session.flush()
+        audit.append(session, type_="course_seats_changed", at=now, actor_id=actor.id,
+                     details={"course": course.id, "from": old, "to": seats_total})
+        referrals.offer_free_seats(ctx, course.id)
+
+
+def catalogue(ctx: ServiceContext) -> tuple[list[Provider], list[Course]]:
+    providers = list(ctx.session.scalars(select(Provider).order_by(Provider.name)))
+    courses = list(ctx.session.scalars(select(Course).order_by(Course.start_date, Course.id)))
+    return providers, courses
+
+
+def set_initial_occupancy(ctx: ServiceContext, course_id: int, seats_taken: int) -> None:
+    """Seed only: seats already taken by people outside this system."""
+    with ctx.transaction() as session:
+        session.get(Course, course_id).seats_taken = seats_taken

@@ -1,0 +1,327 @@
+"""Referral: matching courses, seats, waiting lists, other offers.
+
+Seats are counted with one conditional UPDATE (``seats_taken < seats_total``), so
+two counsellors booking the last seat at once cannot both get it, on SQLite or
+PostgreSQL; a CHECK constraint guards the same invariant in the database. A seat
+offered to a waiting person is held for them (counted as taken) until they book
+or decline it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral
+
+from . import audit
+from .actor import Actor
+from .authz import require_case_readable, require_writer
+from .context import ServiceContext
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
+
+OTHER_OFFERS = ("kita", "school_enrolment", "recognition_counselling", "jobcenter",
+                "agentur", "mbe", "jmd", "volunteer_support")
+OFFER_STATUSES = ("open", "accepted", "done", "declined")
+FOLLOW_UP_DAYS = 42
+
+
+@dataclass(frozen=True)
+class CourseMatch:
+    course: Course
+    score: int
+    distance_km: float | None
+    reasons: list[str] = field(default_factory=list)
+
+
+def _workable_case(ctx: ServiceContext, actor: Actor, case_id: int) -> Case:
+    require_writer(actor)
+    case = require_case_readable(actor, ctx.session.get(Case, case_id))
+    if actor.role == "counsellor" and case.assignee_id not in (None, actor.id):
+        raise Forbidden("This case is assigned to a colleague.")
+    if case.status != "open":
+        raise Conflict("This case is closed.")
+    return case
+
+
+def referral_context(ctx: ServiceContext, case_id: int) -> dict:
+    """The recommendation and preferences copied onto the open referral task."""
+    row = ctx.session.scalars(select(HumanTask.context_json).where(
+        HumanTask.case_id == case_id, HumanTask.form_key == "referral")
+        .order_by(HumanTask.id.desc())).first()
+    return json.loads(row) if row else {}
+
+
+def rank_courses(ctx: ServiceContext, actor: Actor, case_id: int, limit: int = 20
+                 ) -> list[CourseMatch]:
+    """Courses that could fit, best first: type, level, distance, start, schedule, childcare,
+    free seats. Every point of the score comes with its reason, shown to the counsellor."""
+    case = require_case_readable(actor, ctx.session.get(Case, case_id))
+    context = referral_context(ctx, case_id)
+    offers = context.get("recommended_offers") or []
+    recommended = context.get("recommended_course_type") or case.recommended_course_type
+    today = ctx.now().date()
+    home = ctx.session.scalars(select(Municipality).where(
+        Municipality.name == case.municipality)).first()
+    courses = ctx.session.scalars(select(Course).join(Provider).where(
+        Provider.active.is_(True), Course.start_date >= today - timedelta(days=14))).all()
+    matches = []
+    for course in courses:
+        score, reasons = 0, []
+        if course.course_type == recommended:
+            score, reasons = 50, ["recommended course type"]
+        elif course.course_type in offers:
+            score, reasons = 30, ["fits a recommendation"]
+        else:
+            continue
+        distance = _distance(home, course.provider) if home else None
+        max_km = _int(context.get("max_travel_km"))
+        if course.provider.municipality == case.municipality:
+            score += 20
+            reasons.append("in the person's municipality")
+        if distance is not None and max_km is not None:
+            if distance <= max_km:
+                score += 10
+                reasons.append("within the travel distance")
+            else:
+                score -= 20
+                reasons.append("farther than the person can travel")
+        days = (course.start_date - today).days
+        if days <= FOLLOW_UP_DAYS:
+            score += 10
+            reasons.append("starts within six weeks")
+        if context.get("availability") == course.schedule:
+            score += 10
+            reasons.append("schedule fits")
+        if context.get("time_of_day") in (course.time_of_day, "flexible"):
+            score += 5
+            reasons.append("time of day fits")
+        if context.get("childcare_needed_during_course") == "yes":
+            if course.childcare:
+                score += 15
+                reasons.append("childcare offered")
+            else:
+                score -= 15
+                reasons.append("no childcare")
+        if course.seats_free > 0:
+            score += 10
+            reasons.append("free seats")
+        else:
+            reasons.append("full: waiting list only")
+        matches.append(CourseMatch(course, score, distance, reasons))
+    matches.sort(key=lambda m: (-m.score, m.course.start_date, m.course.id))
+    return matches[:limit]
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _distance(home: Municipality, provider: Provider) -> float:
+    """Great-circle distance in km, to one decimal."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (home.latitude, home.longitude,
+                                                provider.latitude, provider.longitude))
+    a = math.sin((lat2 - lat1) / 2) ** 2 + \
+        math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return round(6371 * 2 * math.asin(math.sqrt(a)), 1)
+
+
+def _take_seat(ctx: ServiceContext, course_id: int) -> bool:
+    result = ctx.session.execute(
+        update(Course).where(Course.id == course_id, Course.seats_taken < Course.seats_total)
+        .values(seats_taken=Course.seats_taken + 1)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _free_seat(ctx: ServiceContext, course_id: int) -> None:
+    ctx.session.execute(
+        update(Course).where(Course.id == course_id, Course.seats_taken > 0)
+        .values(seats_taken=Course.seats_taken - 1)
+        .execution_options(synchronize_session=False))
+
+
+def book_seat(ctx: ServiceContext, actor: Actor, case_id: int, course_id: int) -> Referral:
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case = _workable_case(ctx, actor, case_id)
+        course = session.get(Course, course_id)
+        if course is None:
+            raise NotFound("No such course.")
+        if _active_course_referral(ctx, case.id, course.id):
+            raise Conflict("This person already has a seat or a waiting place in this course.")
+        if not _take_seat(ctx, course.id):
+            raise Conflict("The last seat of this course was just taken. "
+                           "You can put the person on the waiting list instead.")
+        referral = Referral(case_id=case.id, kind="course", offer=course.course_type,
+                            course_id=course.id, provider_id=course.provider_id,
+                            status="booked", created_at=now, created_by_id=actor.id,
+                            updated_at=now)
+        session.add(referral)
+        session.flush()
+        case.referred_course_type = course.course_type
+        case.updated_at = now
+        audit.append(session, type_="seat_booked", at=now, actor_id=actor.id, case_id=case.id,
+                     details={"referral": referral.id, "course": course.id,
+                              "course_type": course.course_type})
+    return referral
+
+
+def join_waiting_list(ctx: ServiceContext, actor: Actor, case_id: int, *,
+                      course_id: int | None = None, provider_id: int | None = None,
+                      course_type: str | None = None) -> Referral:
+    """Wait for a seat in one course, or for any course of a type at a provider."""
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case = _workable_case(ctx, actor, case_id)
+        if course_id is not None:
+            course = session.get(Course, course_id)
+            if course is None:
+                raise NotFound("No such course.")
+            if _active_course_referral(ctx, case.id, course.id):
+                raise Conflict("This person already has a seat or a waiting place in this "
+                               "course.")
+            provider_id, course_type = course.provider_id, course.course_type
+        elif provider_id is None or not course_type:
+            raise InvalidInput("Choose a course, or a provider and a course type.")
+        referral = Referral(case_id=case.id, kind="course", offer=course_type,
+                            course_id=course_id, provider_id=provider_id, status="waiting",
+                            created_at=now, created_by_id=actor.id, updated_at=now)
+        session.add(referral)
+        session.flush()
+        audit.append(session, type_="waiting_listed", at=now, actor_id=actor.id,
+                     case_id=case.id, details={"referral": referral.id, "course": course_id,
+                                               "provider": provider_id,
+                                               "course_type": course_type})
+    return referral
+
+
+def _active_course_referral(ctx: ServiceContext, case_id: int, course_id: int) -> bool:
+    return ctx.session.scalars(select(Referral.id).where(
+        Referral.case_id == case_id, Referral.course_id == course_id,
+        Referral.status.in_(("booked", "waiting", "offered")))).first() is not None
+
+
+def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str) -> None:
+    """Give back a booked or offered seat (with a reason); the seat goes to who waits."""
+    if not reason.strip():
+        raise InvalidInput("Please give a reason.")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        referral = _own_referral(ctx, actor, referral_id)
+        if referral.status not in ("booked", "offered", "waiting"):
+            raise Conflict("This referral is no longer active.")
+        held = referral.status in ("booked", "offered")
+        referral.status, referral.note, referral.updated_at = "cancelled", reason.strip(), now
+        audit.append(session, type_="seat_cancelled", at=now, actor_id=actor.id,
+                     case_id=referral.case_id, details={"referral": referral.id},
+                     change={"reason": reason.strip()})
+        if held and referral.course_id:
+            _free_seat(ctx, referral.course_id)
+            offer_free_seats(ctx, referral.course_id)
+
+
+def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) -> None:
+    now = ctx.now()
+    with ctx.transaction() as session:
+        referral = _own_referral(ctx, actor, referral_id)
+        if referral.status != "offered":
+            raise Conflict("No seat is offered here.")
+        referral.status, referral.updated_at = "booked", now
+        session.get(Case, referral.case_id).referred_course_type = referral.offer
+        audit.append(session, type_="seat_booked", at=now, actor_id=actor.id,
+                     case_id=referral.case_id,
+                     details={"referral": referral.id, "course": referral.course_id,
+                              "from_waiting_list": True})
+
+
+def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
+    """Offer the course's free seats to who waits longest for it (inside a transaction).
+
+    A waiting entry matches when it names this course, or this course's provider and
+    type without a course. Returns how many seats were offered.
+    """
+    session, now = ctx.session, ctx.now()
+    course = session.get(Course, course_id)
+    session.refresh(course)
+    waiting = session.scalars(select(Referral).where(
+        Referral.status == "waiting", Referral.offer == course.course_type,
+        or_(Referral.course_id == course.id,
+            (Referral.course_id.is_(None)) & (Referral.provider_id == course.provider_id)))
+        .order_by(Referral.created_at, Referral.id)
+        .with_for_update(of=Referral)).all()  # only these rows, not the joined course
+    offered = 0
+    for referral in waiting:
+        if not _take_seat(ctx, course.id):
+            break
+        referral.status, referral.course_id, referral.updated_at = "offered", course.id, now
+        audit.append(session, type_="seat_offered", at=now, actor_id=None,
+                     case_id=referral.case_id,
+                     details={"referral": referral.id, "course": course.id})
+        offered += 1
+    return offered
+
+
+def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
+                note: str = "") -> Referral:
+    """Record a referral to another offer (Kita, school, recognition counselling, ...)."""
+    if offer not in OTHER_OFFERS:
+        raise InvalidInput("Unknown offer.")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        case = _workable_case(ctx, actor, case_id)
+        referral = Referral(case_id=case.id, kind="offer", offer=offer, status="open",
+                            note=note.strip() or None, created_at=now, created_by_id=actor.id,
+                            updated_at=now)
+        session.add(referral)
+        session.flush()
+        audit.append(session, type_="offer_referred", at=now, actor_id=actor.id,
+                     case_id=case.id, details={"referral": referral.id, "offer": offer},
+                     change={"note": referral.note} if referral.note else None)
+    return referral
+
+
+def set_offer_status(ctx: ServiceContext, actor: Actor, referral_id: int, status: str) -> None:
+    if status not in OFFER_STATUSES:
+        raise InvalidInput("Unknown status.")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        referral = _own_referral(ctx, actor, referral_id)
+        if referral.kind != "offer":
+            raise InvalidInput("Only other offers have this status.")
+        old, referral.status, referral.updated_at = referral.status, status, now
+        audit.append(session, type_="referral_status_changed", at=now, actor_id=actor.id,
+                     case_id=referral.case_id,
+                     details={"referral": referral.id, "from": old, "to": status})
+
+
+def _own_referral(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referral:
+    referral = ctx.session.scalars(select(Referral).where(Referral.id == referral_id)
+                                   .with_for_update(of=Referral)).first()
+    if referral is None:
+        raise NotFound("No such referral.")
+    _workable_case(ctx, actor, referral.case_id)
+    return referral
+
+
+def case_referrals(ctx: ServiceContext, actor: Actor, case_id: int) -> list[Referral]:
+    require_case_readable(actor, ctx.session.get(Case, case_id))
+    return list(ctx.session.scalars(select(Referral).where(Referral.case_id == case_id)
+                                    .order_by(Referral.created_at, Referral.id)))
+
+
+def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int
+                  ) -> tuple[Referral, Case]:
+    """The booked seat and its case, for the slip the newcomer takes along."""
+    referral = ctx.session.get(Referral, referral_id)
+    if referral is None or referral.kind != "course" or referral.status != "booked":
+        raise NotFound("No booked seat with this number.")
+    case = require_case_readable(actor, ctx.session.get(Case, referral.case_id))
+    return referral, case

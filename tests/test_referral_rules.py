@@ -1,0 +1,244 @@
+"""The referral decision (bpmn/referral.dmn, hit policy COLLECT) on the real process files.
+
+Each test drives the whole first-orientation process through the interview with a baseline
+newcomer, changes only what one rule needs, and reads what the referral task receives:
+``recommended_offers`` and ``recommendation_rules`` (one entry per matching row, in row
+order) and the main recommendation ``recommended_course_type`` / ``recommendation_rule``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from forms import TASK_FORMS
+from workflows import Engine, load_library
+
+BPMN = Path(str(files("bpmn")))
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SETTINGS = {"follow_up_period": "P42D", "follow_up_grace_period": "P7D", "age_at_intake": 34}
+
+# An adult literate in Latin script, A2, 10 years of schooling, entitled to an integration
+# course, no children, no qualification abroad, not seeking work, no placement test.
+BASELINE = {
+    "person": {"sex": "female", "interpreter_needed": "no",
+               "data_protection_notice_given": date(2026, 3, 2),
+               "data_protection_notice_language": "Arabisch"},
+    "residence": {"residence_document": "residence_permit", "safe_country_of_origin": "no",
+                  "course_status": "entitled", "course_issuer": "auslaenderbehoerde",
+                  "fee_exempt": "no"},
+    "family": {"household": "alone", "household_members": 1, "children_count": 0,
+               "children_ages": "", "childcare_needed_during_course": ""},
+    "education_work": {"qualification_abroad": "no", "employment": "not_seeking",
+                       "registered_with": "none"},
+    "practical": {"availability": "full_time", "time_of_day": "mornings", "benefits": "none"},
+    "goals_plan": {"goals_own_words": "Deutsch lernen", "agreed_plan": "Kurs suchen"},
+    "language_literacy": {"german_level": "A2", "german_certificate_level": "",
+                          "literacy": "latin", "schooling_years": 10,
+                          "placement_test_taken": "no", "placement_test_result": "",
+                          "placement_recommended_course": ""},
+}
+STEPS = tuple(BASELINE)
+COURSE_TYPES = {"alphabetisierung", "zweitschriftlerner", "gering_literalisiert",
+                "intensivkurs", "integrationskurs", "erstorientierung", "berufssprachkurs"}
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine(load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS))
+
+
+def referral_data(engine, start=None, **changes):
+    """Run the interview with the baseline plus ``changes`` ({form key: {field: value}});
+    ``start`` adds to the start data (the application sets ``age_at_intake`` there)."""
+    run = engine.start({**SETTINGS, **(start or {})}, now=START)
+    for form_key in STEPS:
+        [task] = run.ready_human_tasks()
+        assert task.form_key == form_key
+        run.complete(task.id, {**BASELINE[form_key], **changes.get(form_key, {})}, now=START)
+    [task] = run.ready_human_tasks()
+    assert task.form_key == "referral"
+    return run.task_data(task.id)
+
+
+def offers(data) -> dict[str, str]:
+    """Offer code -> the rule that produced it."""
+    assert len(data["recommended_offers"]) == len(data["recommendation_rules"])
+    return dict(zip(data["recommended_offers"], data["recommendation_rules"], strict=True))
+
+
+# One case per row of referral.dmn, in row order: (offer, rule text, changes to the baseline).
+ROWS = [
+    ("alphabetisierung", "not literate in any script",
+     {"language_literacy": {"literacy": "none"}}),
+    ("zweitschriftlerner", "literate only in a non-Latin script",
+     {"language_literacy": {"literacy": "other_script"}}),
+    ("gering_literalisiert", "literate in Latin script but little schooling",
+     {"language_literacy": {"schooling_years": 3}}),
+    ("intensivkurs", "placement test predicts fast progress",
+     {"language_literacy": {"placement_test_taken": "yes", "placement_test_result": "A2",
+                            "placement_recommended_course": "intensivkurs"}}),
+    ("integrationskurs", "admitted to an integration course, literate in Latin script, "
+     "below B1", {"residence": {"course_status": "obliged"}}),
+    ("erstorientierung", "seeking protection, not (yet) admitted to an integration course",
+     {"residence": {"residence_document": "aufenthaltsgestattung",
+                    "course_status": "not_eligible"}}),
+    ("berufssprachkurs", "German at B1 or above, working or seeking work",
+     {"language_literacy": {"german_level": "B1"}, "education_work": {"employment": "seeking"}}),
+    ("school_enrolment", "child of school age",
+     {"family": {"children_count": 1, "children_ages": "8"}}),
+    ("kita", "child aged 1-5 (legal right to a Kita place)",
+     {"family": {"children_count": 1, "children_ages": "3"}}),
+    ("recognition_counselling", "qualification obtained abroad",
+     {"education_work": {"qualification_abroad": "yes"}}),
+    ("jmd", "aged 12-27", {"start": {"age_at_intake": 20}}),
+    ("mbe", "over 27", {}),
+]
+
+
+@pytest.mark.parametrize("offer, rule, changes", ROWS, ids=[row[0] for row in ROWS])
+def test_row_matches(engine, offer, rule, changes):
+    data = referral_data(engine, **changes)
+    assert offers(data).get(offer) == rule
+
+
+def test_every_row_of_the_table_is_tested():
+    dmn = (BPMN / "referral.dmn").read_text()
+    for offer, rule, _changes in ROWS:
+        assert f'<text>"{offer}"</text>' in dmn and f'<text>"{rule}"</text>' in dmn
+    assert dmn.count("<rule ") == len(ROWS)
+
+
+def test_baseline_gets_the_integration_course_and_adult_counselling(engine):
+    data = referral_data(engine)
+    assert data["recommended_offers"] == ["integrationskurs", "mbe"]
+    assert data["recommendation_rules"] == [
+        "admitted to an integration course, literate in Latin script, below B1", "over 27"]
+    assert data["recommended_course_type"] == "integrationskurs"
+    assert data["recommendation_rule"] == ("admitted to an integration course, literate in "
+                                           "Latin script, below B1")
+
+
+def test_family_with_a_small_and_a_school_child_gets_kita_and_school(engine):
+    data = referral_data(engine, family={"household": "single_parent", "household_members": 3,
+                                         "children_count": 2, "children_ages": "3, 8"})
+    assert data["recommended_offers"] == ["integrationskurs", "school_enrolment", "kita", "mbe"]
+    assert (data["school_age_children"], data["kita_age_children"]) == (1, 1)
+    assert data["recommended_course_type"] == "integrationskurs"
+
+
+@pytest.mark.parametrize("ages, school, kita", [
+    ("0", 0, 0), ("1", 0, 1), ("5", 0, 1), ("6", 1, 0), ("17", 1, 0), ("0, 1, 6, 17", 2, 1)])
+def test_age_bands_of_children(engine, ages, school, kita):
+    data = referral_data(engine, family={"children_count": len(ages.split(",")),
+                                         "children_ages": ages})
+    assert (data["school_age_children"], data["kita_age_children"]) == (school, kita)
+    assert ("school_enrolment" in data["recommended_offers"]) is (school > 0)
+    assert ("kita" in data["recommended_offers"]) is (kita > 0)
+
+
+@pytest.mark.parametrize("age, expected", [
+    (11, set()), (12, {"jmd"}), (27, {"jmd"}), (28, {"mbe"}), (34, {"mbe"})])
+def test_counselling_service_by_age(engine, age, expected):
+    data = referral_data(engine, {"age_at_intake": age})
+    assert set(data["recommended_offers"]) & {"jmd", "mbe"} == expected
+
+
+@pytest.mark.parametrize("changes, course, rule", [
+    ({"language_literacy": {"literacy": "none"}}, "alphabetisierung",
+     "not literate in any script"),
+    ({"language_literacy": {"literacy": "other_script", "german_level": "none"}},
+     "zweitschriftlerner", "literate only in a non-Latin script"),
+    ({"language_literacy": {"schooling_years": 2}}, "gering_literalisiert",
+     "literate in Latin script but little schooling"),
+    ({"language_literacy": {"placement_test_taken": "yes", "placement_test_result": "A2",
+                            "placement_recommended_course": "intensivkurs"}},
+     "intensivkurs", "placement test predicts fast progress"),
+])
+def test_main_course_is_the_first_course_offer(engine, changes, course, rule):
+    """Entitled in every case, yet the more specific course comes first."""
+    data = referral_data(engine, **changes)
+    assert (data["recommended_course_type"], data["recommendation_rule"]) == (course, rule)
+    assert data["recommended_offers"][0] == course
+
+
+def test_little_schooling_replaces_the_general_course(engine):
+    data = referral_data(engine, language_literacy={"schooling_years": 5})
+    assert data["little_schooling"] is True
+    assert data["recommended_offers"] == ["gering_literalisiert", "mbe"]
+    assert referral_data(engine, language_literacy={"schooling_years": 6})[
+        "recommended_offers"] == ["integrationskurs", "mbe"]
+
+
+def test_protection_seeker_admitted_to_a_course_gets_no_first_orientation_course(engine):
+    data = referral_data(engine, residence={"residence_document": "duldung",
+                                            "course_status": "admission_possible"})
+    assert data["seeking_protection"] is True
+    assert data["recommended_offers"] == ["integrationskurs", "mbe"]
+
+
+def test_placement_course_without_a_test_is_ignored(engine):
+    data = referral_data(engine, language_literacy={
+        "placement_recommended_course": "intensivkurs"})
+    assert "intensivkurs" not in data["recommended_offers"]
+
+
+def test_several_offers_are_collected_with_their_rules(engine):
+    data = referral_data(
+        engine, {"age_at_intake": 24},
+        residence={"residence_document": "temporary_protection_24",
+                   "course_status": "unknown"},
+        language_literacy={"german_level": "B2"},
+        education_work={"qualification_abroad": "yes", "employment": "job_offer"},
+        family={"children_count": 2, "children_ages": "4, 11"})
+    assert offers(data) == {
+        "erstorientierung": "seeking protection, not (yet) admitted to an integration course",
+        "berufssprachkurs": "German at B1 or above, working or seeking work",
+        "school_enrolment": "child of school age",
+        "kita": "child aged 1-5 (legal right to a Kita place)",
+        "recognition_counselling": "qualification obtained abroad",
+        "jmd": "aged 12-27",
+    }
+    assert data["recommended_course_type"] == "erstorientierung"
+
+
+def test_no_course_rule_gives_none(engine):
+    data = referral_data(engine, residence={"course_status": "not_eligible"},
+                         language_literacy={"german_level": "B2"})
+    assert data["recommended_offers"] == ["mbe"]
+    assert not COURSE_TYPES & set(data["recommended_offers"])
+    assert (data["recommended_course_type"], data["recommendation_rule"]) == (
+        "none", "no course rule applied")
+
+
+def test_nothing_matching_at_all_gives_empty_lists(engine):
+    data = referral_data(engine, {"age_at_intake": 8},
+                         residence={"course_status": "not_eligible"},
+                         language_literacy={"german_level": "B1"})
+    assert (data["recommended_offers"], data["recommendation_rules"]) == ([], [])
+    assert data["recommended_course_type"] == "none"
+
+
+def test_missing_and_empty_answers_do_not_stop_the_process(engine):
+    """Steps completed without fields, no age at intake: the referral still comes."""
+    run = engine.start({"follow_up_period": "P42D", "follow_up_grace_period": "P7D"},
+                       now=START)
+    for form_key in STEPS:
+        [task] = run.ready_human_tasks()
+        data = {"literacy": "none"} if form_key == "language_literacy" else {}
+        if form_key == "family":
+            data = {"children_count": None, "children_ages": None}
+        run.complete(task.id, data, now=START)
+    [task] = run.ready_human_tasks()
+    data = run.task_data(task.id)
+    assert task.form_key == "referral"
+    assert data["recommended_offers"] == ["alphabetisierung"]
+    assert (data["child_ages"], data["little_schooling"]) == ([], False)
+
+
+def test_children_ages_that_are_not_whole_numbers_are_ignored(engine):
+    data = referral_data(engine, family={"children_count": 3, "children_ages": "3, ?, x7"})
+    assert data["child_ages"] == [3]

@@ -1,0 +1,105 @@
+"""Referral and catalogue through the web layer (Flask test client)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from caseapp.models import Course
+from caseapp.services import referrals
+from tests.conftest import csrf_token
+from tests.helpers import add_course, at_referral, complete_until, open_case
+
+
+def test_counsellor_sees_the_rule_books_a_seat_and_prints_the_slip(login, ctx, people, places):
+    course = add_course(ctx, places["vhs"], seats=5, title="Integrationskurs vormittags")
+    case_id = at_referral(ctx, people["anna"])
+    client = login("anna")
+    page = client.get(f"/cases/{case_id}").text
+    assert "General integration course" in page
+    assert "admitted to an integration course, literate in Latin script, below B1" in page
+    assert f'<tr data-course="{course}">' in page and "recommended course type" in page
+    booked = client.post(f"/cases/{case_id}/referrals/book",
+                         data={"csrf_token": csrf_token(page), "course_id": course})
+    assert booked.status_code == 302
+    page = client.get(booked.location).text
+    assert "Seat booked." in page and '<td class="status">booked</td>' in page
+    slip_url = re.search(r'href="(/referrals/\d+/slip)"', page).group(1)
+    slip = client.get(slip_url).text
+    for expected in ("Amina Haddad", "Integrationskurs vormittags", "Pfaffenstieg 4", "Pass"):
+        assert expected in slip
+
+
+def test_the_last_seat_taken_meanwhile_is_a_clear_message(login, ctx, people, places):
+    course = add_course(ctx, places["vhs"], seats=1)
+    case_id = at_referral(ctx, people["anna"])
+    client = login("anna")
+    page = client.get(f"/cases/{case_id}").text
+    other = at_referral(ctx, people["anna"], family_name="Zwei")
+    referrals.book_seat(ctx, people["anna"], other, course)
+    response = client.post(f"/cases/{case_id}/referrals/book",
+                           data={"csrf_token": csrf_token(page), "course_id": course},
+                           follow_redirects=True)
+    assert "The last seat of this course was just taken" in response.text
+    assert 'role="alert"' in response.text
+    ctx.session.rollback()
+    assert ctx.session.get(Course, course).seats_taken == 1
+
+
+def test_auditor_sees_the_referral_without_actions(login, ctx, people, places):
+    course = add_course(ctx, places["vhs"])
+    case_id = at_referral(ctx, people["anna"])
+    client = login("ida")
+    page = client.get(f"/cases/{case_id}").text
+    assert "Matching courses" in page and "Book seat" not in page
+    response = client.post(f"/cases/{case_id}/referrals/book",
+                           data={"csrf_token": csrf_token(page), "course_id": course})
+    assert response.status_code == 403
+
+
+def test_other_offer_and_its_status(login, ctx, people, places):
+    case_id = at_referral(ctx, people["anna"])
+    client = login("anna")
+    page = client.get(f"/cases/{case_id}").text
+    client.post(f"/cases/{case_id}/referrals/offer", data={
+        "csrf_token": csrf_token(page), "offer": "kita", "note": "Kita Sonnenschein"})
+    page = client.get(f"/cases/{case_id}").text
+    referral_id = re.search(r'<tr data-referral="(\d+)">', page).group(1)
+    client.post(f"/referrals/{referral_id}/status", data={
+        "csrf_token": csrf_token(page), "status": "accepted", "case_id": case_id})
+    page = client.get(f"/cases/{case_id}").text
+    assert "Kita place (application)" in page and '<td class="status">accepted</td>' in page
+
+
+def test_admin_adds_a_course_with_errors_shown_and_input_kept(login, ctx, people, places):
+    client = login("adam")
+    page = client.get("/admin/catalogue").text
+    data = {"csrf_token": csrf_token(page), "provider_id": places["vhs"],
+            "course_type": "integrationskurs", "title": "Abendkurs", "target_level": "B1",
+            "start_date": "2026-04-01", "schedule": "part_time", "time_of_day": "evenings",
+            "location": "Pfaffenstieg 4", "seats_total": "0", "what_to_bring": "Pass"}
+    refused = client.post("/admin/courses", data=data)
+    assert refused.status_code == 422
+    assert 'id="seats_total-error"' in refused.text and 'value="Abendkurs"' in refused.text
+    created = client.post("/admin/courses", data={**data, "seats_total": "12"})
+    assert created.status_code == 302
+    assert ctx.session.scalars(select(Course.title)).all() == ["Abendkurs"]
+    assert login("anna").get("/admin/catalogue").status_code == 403
+
+
+def test_team_lead_reopens_a_closed_case(login, ctx, people, clock):
+    from caseapp.services import timers
+    from tests.helpers import complete
+    case = open_case(ctx, people["anna"])
+    complete_until(ctx, people["anna"], case.id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    complete(ctx, people["anna"], case.id, "follow_up")
+    client = login("lea")
+    page = client.get(f"/cases/{case.id}").text
+    assert "Reopen case" in page and "Started" in page
+    client.post(f"/cases/{case.id}/reopen", data={"csrf_token": csrf_token(page),
+                                                  "reason": "Kurs abgebrochen"})
+    page = client.get(f"/cases/{case.id}").text
+    assert "Reopen case" not in page and 'aria-current="step"' in page
