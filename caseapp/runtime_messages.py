@@ -140,6 +140,61 @@ MESSAGES = (
     N_("%(taken)s seats are taken: the course cannot be smaller."),
     # service message
     N_("This case is open."),
+    # Team board: reassignment and transfer (services/team.py)
+    # service message
+    N_("Choose an active member of your team."),
+    # service message
+    N_("Please give a reason for the reassignment."),
+    # service message
+    N_("Select at least one case."),
+    # service message
+    N_("Closed cases cannot be reassigned."),
+    # service message
+    N_("This person has no open cases."),
+    # service message
+    N_("Please give a reason for the transfer."),
+    # service message
+    N_("Choose another team."),
+    # service message
+    N_("A transfer of this case is already waiting for a decision."),
+    # service message
+    N_("Please give a reason for declining."),
+    # service message
+    N_("No transfer of this case is waiting for your team."),
+    # service message
+    N_("This step was reassigned to %(name)s. Your input was not saved; "
+       "it is shown below."),
+    # service message
+    N_("Please correct the marked fields."),
+    # User and team administration (services/users.py)
+    # service message
+    N_("Only admins manage users."),
+    # service message
+    N_("Counsellors and team leads belong to a team."),
+    # service message
+    N_("User name '%(username)s' is taken."),
+    # service message
+    N_("Unknown role '%(role)s'. Roles: %(roles)s."),
+    # service message
+    N_("Passwords need at least 10 characters."),
+    # service message
+    N_("No such user."),
+    # service message
+    N_("A team needs a name of at most 120 characters."),
+    # service message
+    N_("A team named '%(name)s' exists already."),
+    # service message
+    N_("This is the last active admin account: make another user an "
+       "admin first."),
+    # service message
+    N_("A user needs a name of at most 200 characters."),
+    # service message
+    N_("No such team."),
+    # service message
+    N_("You cannot deactivate your own account."),
+    # Audit review (services/audit_review.py)
+    # service message
+    N_("Unknown export format."),
     # Reasons given for a course's ranking (rank_courses)
     # service message
     N_("recommended course type"),

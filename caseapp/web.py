@@ -53,9 +53,9 @@ def init_app(app: Flask) -> None:
     def _load(user_id: str):
         return load_actor(request_context().session, int(user_id))
 
-    from .views import admin, audit, auth, cases, home, referrals
+    from .views import admin, audit, auth, cases, diagram, home, referrals, team
 
-    for module in (auth, home, cases, audit, referrals, admin):
+    for module in (auth, home, cases, audit, referrals, admin, team, diagram):
         app.register_blueprint(module.bp)
 
     @app.after_request

@@ -47,6 +47,14 @@ STEP_DATA = {
 }
 
 
+def posted(form_key: str, **overrides) -> dict[str, str]:
+    """The step's test data as a browser would post it."""
+    values = {**STEP_DATA[form_key], **overrides}
+    return {"form_key": form_key, **{k: "" if v is None else
+                                     v.isoformat() if hasattr(v, "isoformat") else str(v)
+                                     for k, v in values.items()}}
+
+
 def open_case(ctx, actor, family_name="Haddad", given_names="Amina",
               birth_date=date(1991, 4, 12)):
     return cases.open_case(ctx, actor, cases.NewCase(

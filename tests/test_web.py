@@ -9,15 +9,7 @@ from sqlalchemy import func, select
 
 from caseapp.models import Case, HumanTask
 from tests.conftest import PASSWORD, csrf_token
-from tests.helpers import STEP_DATA, complete_until, open_case, ready_task
-
-
-def posted(form_key: str, **overrides) -> dict[str, str]:
-    """The step's test data as a browser would post it."""
-    values = {**STEP_DATA[form_key], **overrides}
-    return {"form_key": form_key, **{k: "" if v is None else
-                                     v.isoformat() if hasattr(v, "isoformat") else str(v)
-                                     for k, v in values.items()}}
+from tests.helpers import complete_until, open_case, posted, ready_task
 
 
 def count(ctx, model) -> int:
@@ -42,7 +34,7 @@ def test_anonymous_user_is_sent_to_login(app):
 
 
 @pytest.mark.parametrize("username, heading", [
-    ("anna", "My work"), ("lea", "Team overview"), ("ida", "Cases (read-only)"),
+    ("anna", "My work"), ("lea", "Team board"), ("ida", "Cases (read-only)"),
     ("adam", "Administration")])
 def test_each_role_lands_on_its_own_page(login, username, heading):
     page = login(username).get("/", headers={"Accept-Language": "en"})

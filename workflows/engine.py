@@ -259,6 +259,48 @@ class ProcessRun:
         self.workflow.reset_from_task_id(done[-1].id)
         self.workflow.completed = False  # SpiffWorkflow caches completion; a reset must clear it
 
+    def element_states(self) -> dict[str, str]:
+        """The state of each BPMN element that was reached, for the process picture.
+
+        ``{bpmn id: "done" | "current" | "waiting"}``; elements not reached are left out.
+        "current" is a ready (or started) user task, or a subprocess with ready work in
+        it; "waiting" is a catching event (a timer) waiting to fire, or a subprocess with
+        nothing ready but such an event in it. An id that occurs several times (loops, a
+        reopened case) takes the strongest state: current > waiting > done.
+        """
+        rank = {"done": 1, "waiting": 2, "current": 3}
+        states: dict[str, str] = {}
+
+        def inner_state(task) -> str | None:
+            subprocess = self.workflow.subprocesses.get(task.id)
+            if subprocess is None:
+                return None
+            found = {state_of(t) for t in subprocess.get_tasks()}
+            return "current" if "current" in found else "waiting" if "waiting" in found \
+                else None
+
+        def state_of(task) -> str | None:
+            if task.state == TaskState.COMPLETED:
+                return "done"
+            if task.state in (TaskState.READY, TaskState.STARTED):
+                if task.task_spec.manual:
+                    return "current"
+                return inner_state(task)
+            if task.state == TaskState.WAITING:
+                if getattr(task.task_spec, "event_definition", None) is not None:
+                    return "waiting"
+                return inner_state(task)
+            return None
+
+        for task in self.workflow.get_tasks():
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if not bpmn_id:
+                continue
+            state = state_of(task)
+            if state and rank[state] > rank.get(states.get(bpmn_id, ""), 0):
+                states[bpmn_id] = state
+        return states
+
     def next_timer_due(self) -> datetime | None:
         """When the earliest pending timer fires (UTC), for the timer worker's index."""
         due = []

@@ -53,5 +53,9 @@ class Case(Base):
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
+    # A transfer to another team waits for that team's lead to accept or decline.
+    transfer_to_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    transfer_note: Mapped[str | None] = mapped_column(String(500))
+    transfer_requested_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)

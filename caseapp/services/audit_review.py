@@ -1,11 +1,161 @@
-"""What auditors do with the trail (read-only)."""
+"""What auditors do with the trail: verify it, read a case's history, the access log,
+search and export events.
+
+Read-only for the cases: the only writes are the audit events that record the auditor's
+own reading (``case_viewed`` with ``view=history``) and exports (``audit_exported``).
+Every function checks the role itself; the views' ``roles_required`` is not the only guard.
+
+Results are plain dataclasses, not ORM rows, so ending the read transaction (a rollback)
+never expires what a template is about to render.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy.orm import Session
+
+from caseapp.models import AuditChange, AuditEvent, AuditHead, Case, HumanTask, Team, User
+
 from . import audit
 from .actor import Actor
-from .authz import require_role
+from .authz import require_case_readable, require_role
 from .context import ServiceContext
+from .errors import InvalidInput
+
+PAGE_SIZE = 100
+EXPORT_BATCH = 1000
+ACCESS_TYPES = ("case_viewed", "cases_searched")
+EXPORT_FORMATS = ("csv", "json")
+EXPORT_COLUMNS = ("seq", "at", "type", "actor", "case", "details", "change_digest", "hash")
+
+# Detail keys holding ids that are shown as names. "from"/"to" are user ids only for
+# these types (elsewhere, e.g. referral_status_changed, they are statuses).
+USER_KEYS_BY_TYPE = {"case_reassigned": ("from", "to"), "task_claimed": ("to",)}
+USER_KEYS = ("user",)
+TEAM_KEYS = ("team_id", "team", "from_team", "to_team")
+STEP_KEYS = ("task", "to_step")
+STEP_LIST_KEYS = ("new_tasks",)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What an auditor narrows events by. Days are inclusive, in the reader's ``zone``."""
+
+    actor_id: int | None = None
+    type: str | None = None
+    case_number: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    zone: str = "UTC"
+
+    def as_details(self) -> dict[str, Any]:
+        """The filters as recorded in an export event (only those that were set)."""
+        details: dict[str, Any] = {}
+        if self.actor_id is not None:
+            details["actor"] = self.actor_id
+        if self.type:
+            details["type"] = self.type
+        if self.case_number:
+            details["case"] = self.case_number
+        if self.date_from:
+            details["from"] = self.date_from.isoformat()
+        if self.date_to:
+            details["to"] = self.date_to.isoformat()
+        if self.date_from or self.date_to:
+            details["zone"] = self.zone
+        return details
+
+    def conditions(self, session: Session, *, use_case: bool = True,
+                   use_type: bool = True) -> list[ColumnElement[bool]]:
+        """SQL conditions on indexed columns of ``audit_events`` only."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.actor_id is not None:
+            conditions.append(AuditEvent.actor_id == self.actor_id)
+        if use_type and self.type:
+            conditions.append(AuditEvent.type == self.type)
+        if use_case and self.case_number:
+            case_id = session.scalar(select(Case.id).where(Case.number == self.case_number))
+            conditions.append(AuditEvent.case_id == case_id if case_id is not None else false())
+        zone = ZoneInfo(self.zone)
+        if self.date_from:
+            conditions.append(AuditEvent.at >= _start_of(self.date_from, zone))
+        if self.date_to:
+            conditions.append(AuditEvent.at < _start_of(self.date_to + timedelta(days=1), zone))
+        return conditions
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Change:
+    """An event's change record as an auditor sees it."""
+
+    state: str  # "recorded", "erased" or "missing" (deleted without an erasure)
+    erased_by_seq: int | None = None
+    diffs: tuple[tuple[str, Any, Any], ...] = ()  # (field, old, new)
+    values: tuple[tuple[str, Any], ...] = ()  # (key, value) for other records
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    at: datetime
+    type: str
+    actor_id: int | None
+    actor_name: str | None  # None: the system acted
+    actor_username: str | None
+    case_id: int | None
+    case_number: str | None
+    details: dict
+    change_digest: str | None
+    hash: str
+    facts: tuple[tuple[str, Any], ...] = ()  # details with ids shown as names
+    change: Change | None = None
+
+
+@dataclass(frozen=True)
+class UserChoice:
+    id: int
+    display_name: str
+    username: str
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    case_id: int
+    case_number: str
+    events: list[Event]
+    types: list[str]  # the event types present in this case's history
+    actors: list[UserChoice]  # who acted on this case
+    system_acted: bool
+
+
+@dataclass(frozen=True)
+class Page:
+    events: list[Event]
+    page: int
+    per_page: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+@dataclass
+class Export:
+    format: str
+    count: int
+    rows: Iterator[Event] = field(repr=False)
 
 
 def verify(ctx: ServiceContext, actor: Actor) -> audit.ChainReport:
@@ -13,3 +163,223 @@ def verify(ctx: ServiceContext, actor: Actor) -> audit.ChainReport:
     report = audit.verify_chain(ctx.session)
     ctx.session.rollback()  # reading only; end the transaction
     return report
+
+
+def filter_choices(ctx: ServiceContext, actor: Actor) -> tuple[list[UserChoice], list[str]]:
+    """Every user (also deactivated ones: they may have acted) and every event type written."""
+    require_role(actor, "auditor")
+    session = ctx.session
+    users = [UserChoice(*row) for row in session.execute(
+        select(User.id, User.display_name, User.username).order_by(User.display_name, User.id))]
+    types = sorted(session.scalars(select(AuditEvent.type).distinct()))
+    session.rollback()
+    return users, types
+
+
+def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
+                 filters: EventFilter | None = None) -> CaseHistory:
+    """Every event of one case in order, with its change record. Reading it is recorded."""
+    require_role(actor, "auditor")
+    filters = filters or EventFilter()
+    session = ctx.session
+    case = require_case_readable(actor, session.get(Case, case_id))
+    number = case.number
+    with ctx.transaction():
+        audit.append(session, type_="case_viewed", at=ctx.now(), actor_id=actor.id,
+                     case_id=case_id, details={"view": "history"})
+    rows = session.execute(
+        _event_query().add_columns(AuditChange.data_json, AuditChange.erased_by_seq,
+                                   AuditChange.digest)
+        .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
+        .where(AuditEvent.case_id == case_id,
+               *filters.conditions(session, use_case=False))
+        .order_by(AuditEvent.seq)).all()
+    types = sorted(session.scalars(select(AuditEvent.type).distinct()
+                                   .where(AuditEvent.case_id == case_id)))
+    actor_ids = set(session.scalars(select(AuditEvent.actor_id).distinct()
+                                    .where(AuditEvent.case_id == case_id)))
+    actors = [UserChoice(*row) for row in session.execute(
+        select(User.id, User.display_name, User.username)
+        .where(User.id.in_(actor_ids - {None})).order_by(User.display_name, User.id))]
+    events = _with_facts(session, [_event(row) for row in rows])
+    events = [_with_change(event, row) for event, row in zip(events, rows, strict=True)]
+    session.rollback()
+    return CaseHistory(case_id=case_id, case_number=number, events=events, types=types,
+                       actors=actors, system_acted=None in actor_ids)
+
+
+def access_log(ctx: ServiceContext, actor: Actor, filters: EventFilter | None = None,
+               page: int = 1) -> Page:
+    """Who opened which case, or searched for cases, when: newest first."""
+    require_role(actor, "auditor")
+    filters = filters or EventFilter()
+    types = (filters.type,) if filters.type in ACCESS_TYPES else ACCESS_TYPES
+    return _page(ctx, [AuditEvent.type.in_(types),
+                       *filters.conditions(ctx.session, use_type=False)], page)
+
+
+def search_events(ctx: ServiceContext, actor: Actor, filters: EventFilter | None = None,
+                  page: int = 1) -> Page:
+    """Any events, newest first. Change-record values are not part of this list."""
+    require_role(actor, "auditor")
+    filters = filters or EventFilter()
+    return _page(ctx, filters.conditions(ctx.session), page)
+
+
+def export_events(ctx: ServiceContext, actor: Actor, filters: EventFilter | None,
+                  format_: str) -> Export:
+    """All events matching ``filters`` (no change-record values), oldest first.
+
+    The export is a snapshot: it ends at the chain's last event when it was asked for
+    (the export's own event and anything later are not in it). The export is recorded
+    before the rows are read; ``rows`` reads them in batches while they are written out.
+    """
+    require_role(actor, "auditor")
+    if format_ not in EXPORT_FORMATS:
+        raise InvalidInput("Unknown export format.")
+    filters = filters or EventFilter()
+    session = ctx.session
+    last_seq = session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)) or 0
+    conditions = [AuditEvent.seq <= last_seq, *filters.conditions(session)]
+    count = session.scalar(select(func.count()).select_from(AuditEvent)
+                           .where(*conditions)) or 0
+    with ctx.transaction():
+        audit.append(session, type_="audit_exported", at=ctx.now(), actor_id=actor.id,
+                     details={"format": format_, "filters": filters.as_details(),
+                              "events": count})
+    return Export(format=format_, count=count, rows=_export_rows(ctx, conditions))
+
+
+def _export_rows(ctx: ServiceContext, conditions: Sequence[ColumnElement[bool]]
+                 ) -> Iterator[Event]:
+    session, after = ctx.session, 0
+    try:
+        while True:
+            rows = session.execute(_event_query().where(AuditEvent.seq > after, *conditions)
+                                   .order_by(AuditEvent.seq).limit(EXPORT_BATCH)).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _event(row)
+            after = rows[-1].seq
+    finally:
+        session.rollback()
+
+
+def export_record(event: Event) -> dict[str, Any]:
+    """One exported event: the columns of ``EXPORT_COLUMNS``, details as an object."""
+    return {"seq": event.seq, "at": event.at.astimezone(UTC).isoformat(), "type": event.type,
+            "actor": event.actor_username, "case": event.case_number,
+            "details": event.details, "change_digest": event.change_digest,
+            "hash": event.hash}
+
+
+# --- reading ---------------------------------------------------------------------------
+
+def _event_query():
+    return (select(AuditEvent.seq, AuditEvent.at, AuditEvent.type, AuditEvent.actor_id,
+                   User.display_name, User.username, AuditEvent.case_id, Case.number,
+                   AuditEvent.details, AuditEvent.change_digest, AuditEvent.hash)
+            .outerjoin(User, User.id == AuditEvent.actor_id)
+            .outerjoin(Case, Case.id == AuditEvent.case_id))
+
+
+def _event(row) -> Event:
+    return Event(seq=row.seq, at=row.at, type=row.type, actor_id=row.actor_id,
+                 actor_name=row.display_name, actor_username=row.username,
+                 case_id=row.case_id, case_number=row.number, details=row.details or {},
+                 change_digest=row.change_digest, hash=row.hash)
+
+
+def _page(ctx: ServiceContext, conditions: list[ColumnElement[bool]], page: int) -> Page:
+    page = max(page, 1)
+    session = ctx.session
+    rows = session.execute(_event_query().where(*conditions)
+                           .order_by(AuditEvent.seq.desc())
+                           .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+    events = _with_facts(session, [_event(row) for row in rows[:PAGE_SIZE]])
+    session.rollback()
+    return Page(events=events, page=page, per_page=PAGE_SIZE, has_next=len(rows) > PAGE_SIZE)
+
+
+def _ids(values: Any) -> set[int]:
+    items = values if isinstance(values, list) else [values]
+    return {v for v in items if isinstance(v, int) and not isinstance(v, bool)}
+
+
+def _with_facts(session: Session, events: list[Event]) -> list[Event]:
+    """Details for reading: user, team and case ids as names, steps as their titles."""
+    user_ids: set[int] = set()
+    team_ids: set[int] = set()
+    case_ids: set[int] = set()
+    for event in events:
+        for key, value in event.details.items():
+            if key in USER_KEYS or key in USER_KEYS_BY_TYPE.get(event.type, ()):
+                user_ids |= _ids(value)
+            elif key in TEAM_KEYS:
+                team_ids |= _ids(value)
+            elif key == "cases" and event.type == "cases_searched":
+                case_ids |= _ids(value)
+    users = _lookup(session, User.id, User.display_name, user_ids)
+    teams = _lookup(session, Team.id, Team.name, team_ids)
+    numbers = _lookup(session, Case.id, Case.number, case_ids)
+    step_cases = {e.case_id for e in events if e.case_id is not None
+                  and any(k in e.details for k in (*STEP_KEYS, *STEP_LIST_KEYS))}
+    titles: dict[tuple[int, str], str] = {}
+    if step_cases:
+        titles = {(c, b): t for c, b, t in session.execute(
+            select(HumanTask.case_id, HumanTask.bpmn_id, HumanTask.title)
+            .where(HumanTask.case_id.in_(step_cases)))}
+
+    def shown(event: Event, key: str, value: Any) -> Any:
+        if key in USER_KEYS or key in USER_KEYS_BY_TYPE.get(event.type, ()):
+            return _mapped(value, users)
+        if key in TEAM_KEYS:
+            return _mapped(value, teams)
+        if key == "cases" and event.type == "cases_searched":
+            return _mapped(value, numbers)
+        if key in STEP_KEYS or key in STEP_LIST_KEYS:
+            return _mapped(value, {b: t for (c, b), t in titles.items() if c == event.case_id})
+        return value
+
+    def first(key: str) -> int:
+        return 0 if key in STEP_KEYS else 1
+
+    return [replace(event, facts=tuple((k, shown(event, k, v)) for k, v in
+                                       sorted(event.details.items(), key=lambda kv: first(kv[0]))))
+            for event in events]
+
+
+def _lookup(session: Session, key, value, ids: set[int]) -> dict:
+    if not ids:
+        return {}
+    return dict(session.execute(select(key, value).where(key.in_(ids))).all())
+
+
+def _mapped(value: Any, names: dict) -> Any:
+    if isinstance(value, list):
+        return [names.get(v, v) for v in value]
+    return names.get(value, value)
+
+
+def _with_change(event: Event, row) -> Event:
+    if not event.change_digest:
+        return event
+    if row.digest is None:
+        return replace(event, change=Change(state="missing"))
+    if row.data_json is None:
+        return replace(event, change=Change(state="erased", erased_by_seq=row.erased_by_seq))
+    data = json.loads(row.data_json)
+    if isinstance(data, dict) and data and all(
+            isinstance(v, dict) and set(v) == {"old", "new"} for v in data.values()):
+        return replace(event, change=Change(state="recorded", diffs=tuple(
+            (key, value["old"], value["new"]) for key, value in data.items())))
+    return replace(event, change=Change(state="recorded", values=tuple(_flatten(data))))
+
+
+def _flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _flatten(value, f"{prefix}{key}.")
+    else:
+        yield prefix.rstrip(".") or "value", data

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select, true
 
-from caseapp.models import AuditEvent, Case, HumanTask, Referral, User
+from caseapp.models import AuditEvent, Case, HumanTask, Referral
 
 from .actor import Actor
 from .authz import require_role
@@ -44,29 +44,6 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
         .order_by(Referral.updated_at)).all()
     return Home(my_tasks=list(mine), team_queue=list(queue_rows), recent=list(recent),
                 seat_offers=list(offers))
-
-
-@dataclass(frozen=True)
-class TeamOverview:
-    counsellors: list[tuple[User, int, int]]  # user, open cases, ready tasks
-    unassigned: int
-
-
-def team_overview(ctx: ServiceContext, actor: Actor) -> TeamOverview:
-    s = ctx.session
-    open_cases = (select(Case.assignee_id, func.count()).where(Case.team_id == actor.team_id,
-                                                               Case.status == "open")
-                  .group_by(Case.assignee_id))
-    cases_by_user = dict(s.execute(open_cases).all())
-    tasks = (select(HumanTask.assignee_id, func.count())
-             .where(HumanTask.team_id == actor.team_id, HumanTask.state == "ready")
-             .group_by(HumanTask.assignee_id))
-    tasks_by_user = dict(s.execute(tasks).all())
-    members = s.scalars(select(User).where(User.team_id == actor.team_id, User.active.is_(True))
-                        .order_by(User.display_name)).all()
-    return TeamOverview(
-        counsellors=[(u, cases_by_user.get(u.id, 0), tasks_by_user.get(u.id, 0)) for u in members],
-        unassigned=tasks_by_user.get(None, 0))
 
 
 def all_cases(ctx: ServiceContext, actor: Actor, limit: int = 100) -> list[Case]:

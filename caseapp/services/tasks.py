@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from caseapp.models import Case, HumanTask, ProcessInstance, User
+from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, User
 from forms import TASK_FORMS
 from forms.choices import COURSE_LABELS
 from workflows import TaskNotReady
@@ -53,6 +53,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         case, task = _load(ctx, actor, case_id, task_row_id)
         if task.state == "completed" and task.completed_by_id == actor.id:
             return Completion(case, already_done=True)
+        _refuse_if_reassigned(session, actor, task)
         require_task_workable(actor, case, task)
         instance = session.scalars(select(ProcessInstance)
                                    .where(ProcessInstance.case_id == case.id)).one()
@@ -75,13 +76,32 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
             case.assignee_id = actor.id
         process_state.sync(session, case, instance, run, now, actor.id)
         changes = {k: {"old": before.get(k), "new": v} for k, v in data.items()
-                   if before.get(k) != v}
+                   if before.get(k) != v and not (_blank(before.get(k)) and _blank(v))}
         audit.append(session, type_="task_completed", at=now, actor_id=actor.id,
                      case_id=case.id,
                      details={"task": task.bpmn_id, "form": task.form_key,
                               "fields": sorted(changes), "process_version": instance.version},
                      change=changes or None)
     return Completion(case, already_done=False)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _refuse_if_reassigned(session, actor: Actor, task: HumanTask) -> None:
+    """A counsellor's form for a step that was taken from them meanwhile is stale.
+
+    (Someone who never had the step is refused by the authorization check instead.)
+    """
+    if actor.role != "counsellor" or task.assignee_id in (None, actor.id):
+        return
+    reassigned_from_actor = session.scalars(select(AuditEvent.details).where(
+        AuditEvent.case_id == task.case_id, AuditEvent.type == "case_reassigned")).all()
+    if any(details.get("from") == actor.id for details in reassigned_from_actor):
+        who = session.get(User, task.assignee_id)
+        raise Conflict("This step was reassigned to %(name)s. Your input was not saved; "
+                       "it is shown below.", name=who.display_name if who else "?")
 
 
 def _check_override(before: Mapping[str, Any], data: Mapping[str, Any]) -> None:
@@ -117,6 +137,7 @@ def save_draft(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int
         case, task = _load(ctx, actor, case_id, task_row_id)
         if task.state != "ready":
             raise _conflict(session, task)
+        _refuse_if_reassigned(session, actor, task)
         require_task_workable(actor, case, task)
         names = {field.name for field in TASK_FORMS[task.form_key]()}
         draft = {name: str(value) for name, value in fields.items() if name in names}

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from caseapp.models import ROLES, Team, User
+from caseapp.models import ROLES, Case, Team, User
 
 from . import audit
 from .actor import Actor
+from .authz import require_role
 from .context import ServiceContext
-from .errors import Forbidden, InvalidInput
+from .errors import Forbidden, InvalidInput, NotFound
+
+TEAM_ROLES = ("counsellor", "team_lead")  # they work cases, so they belong to a team
+MIN_PASSWORD_LENGTH = 10
 
 _DUMMY_HASH = generate_password_hash("not a real password")
 
@@ -54,28 +60,30 @@ def create_user(ctx: ServiceContext, actor: Actor | None, *, username: str, disp
     """Create a user. ``actor`` None means the command line (an operator on the server)."""
     if actor is not None and actor.role != "admin":
         raise Forbidden("Only admins manage users.")
-    if role not in ROLES:
-        raise InvalidInput(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
-    if role in ("counsellor", "team_lead") and not team_name:
-        raise InvalidInput("Counsellors and team leads belong to a team.")
-    if len(password) < 10:
-        raise InvalidInput("Passwords need at least 10 characters.")
+    _check_role(role)
+    if role in TEAM_ROLES and not team_name:
+        raise _at_field("team_id", "Counsellors and team leads belong to a team.")
+    _check_password(password)
+    password_hash = _hash(ctx, password)  # slow on purpose: before the write lock
     now = ctx.now()
-    with ctx.transaction() as session:
-        if session.scalars(select(User).where(User.username == username)).first():
-            raise InvalidInput(f"User name '{username}' is taken.")
-        team = None
-        if team_name and role in ("counsellor", "team_lead"):
-            team = ensure_team(ctx, team_name)
-        user = User(username=username, display_name=display_name,
-                    password_hash=generate_password_hash(
-                        password, method=ctx.settings.password_hash_method), role=role,
-                    team_id=team.id if team else None, active=True, created_at=now)
-        session.add(user)
-        session.flush()
-        audit.append(session, type_="user_created", at=now,
-                     actor_id=actor.id if actor else None,
-                     details={"user": user.id, "role": role, "team": user.team_id})
+    taken = _at_field("username", "User name '%(username)s' is taken.", username=username)
+    try:
+        with ctx.transaction() as session:
+            if session.scalars(select(User).where(User.username == username)).first():
+                raise taken
+            team = None
+            if team_name and role in TEAM_ROLES:
+                team = ensure_team(ctx, team_name)
+            user = User(username=username, display_name=display_name,
+                        password_hash=password_hash, role=role,
+                        team_id=team.id if team else None, active=True, created_at=now)
+            session.add(user)
+            session.flush()
+            audit.append(session, type_="user_created", at=now,
+                         actor_id=actor.id if actor else None,
+                         details={"user": user.id, "role": role, "team": user.team_id})
+    except IntegrityError:  # the same name created at the same moment elsewhere
+        raise taken from None
     return user
 
 
@@ -107,3 +115,194 @@ def user_exists(ctx: ServiceContext, username: str) -> bool:
 def actor_by_username(ctx: ServiceContext, username: str) -> Actor:
     user = ctx.session.scalars(select(User).where(User.username == username)).one()
     return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.locale)
+
+
+# --- user administration (admins only) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserRow:
+    """A user as the admin pages show it (no password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    team_id: int | None
+    team_name: str | None
+    active: bool
+    open_cases: int  # open cases assigned to this user: reassign before deactivating
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    id: int
+    name: str
+    members: int  # active users in the team
+
+
+def _at_field(field: str, template: str, **params) -> InvalidInput:
+    """A refusal that belongs to one form field (the web layer shows it there)."""
+    return InvalidInput(template, field_errors={field: [template]}, **params)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise _at_field("role", "Unknown role '%(role)s'. Roles: %(roles)s.", role=role,
+                        roles=", ".join(ROLES))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise _at_field("password", "Passwords need at least 10 characters.")
+
+
+def _hash(ctx: ServiceContext, password: str) -> str:
+    return generate_password_hash(password, method=ctx.settings.password_hash_method)
+
+
+def _user_rows(ctx: ServiceContext, user_id: int | None = None) -> list[UserRow]:
+    open_cases = (select(Case.assignee_id, func.count().label("n"))
+                  .where(Case.status == "open", Case.assignee_id.is_not(None))
+                  .group_by(Case.assignee_id).subquery())
+    stmt = (select(User.id, User.username, User.display_name, User.role, User.team_id,
+                   Team.name, User.active, func.coalesce(open_cases.c.n, 0))
+            .outerjoin(Team, Team.id == User.team_id)
+            .outerjoin(open_cases, open_cases.c.assignee_id == User.id)
+            .order_by(User.active.desc(), User.role, User.username))
+    if user_id is not None:
+        stmt = stmt.where(User.id == user_id)
+    return [UserRow(*row) for row in ctx.session.execute(stmt)]
+
+
+def list_users(ctx: ServiceContext, actor: Actor) -> list[UserRow]:
+    """Every user (active first) with team name and number of open cases assigned."""
+    require_role(actor, "admin")
+    return _user_rows(ctx)
+
+
+def get_user(ctx: ServiceContext, actor: Actor, user_id: int) -> UserRow:
+    require_role(actor, "admin")
+    rows = _user_rows(ctx, user_id)
+    if not rows:
+        raise NotFound("No such user.")
+    return rows[0]
+
+
+def list_teams(ctx: ServiceContext, actor: Actor) -> list[TeamRow]:
+    require_role(actor, "admin")
+    members = func.count(User.id).filter(User.active.is_(True))
+    stmt = (select(Team.id, Team.name, members).outerjoin(User, User.team_id == Team.id)
+            .group_by(Team.id, Team.name).order_by(Team.name))
+    return [TeamRow(*row) for row in ctx.session.execute(stmt)]
+
+
+def create_team(ctx: ServiceContext, actor: Actor, name: str) -> Team:
+    require_role(actor, "admin")
+    name = " ".join(name.split())
+    if not name or len(name) > 120:
+        raise _at_field("name", "A team needs a name of at most 120 characters.")
+    taken = _at_field("name", "A team named '%(name)s' exists already.",
+                         name=name)
+    now = ctx.now()
+    try:
+        with ctx.transaction() as session:
+            if session.scalars(select(Team.id).where(
+                    func.lower(Team.name) == name.lower())).first() is not None:
+                raise taken
+            team = Team(name=name, created_at=now)
+            session.add(team)
+            session.flush()
+            audit.append(session, type_="team_created", at=now, actor_id=actor.id,
+                         details={"team": team.id})
+    except IntegrityError:  # created at the same moment elsewhere
+        raise taken from None
+    return team
+
+
+def _load_user(session, user_id: int) -> User:
+    # Row lock: two admins changing the same user act one after the other.
+    user = session.scalars(select(User).where(User.id == user_id).with_for_update()).first()
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def _keep_an_admin(session, user: User) -> None:
+    """Refuse when ``user`` is the last active admin (called before demoting/deactivating).
+
+    The active admins' rows are locked, so two admins removing each other at the same
+    moment cannot both succeed (SQLite serializes writers anyway)."""
+    if user.role != "admin" or not user.active:
+        return
+    admins = session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True))
+                             .with_for_update()).all()
+    if not set(admins) - {user.id}:
+        raise InvalidInput("This is the last active admin account: make another user an "
+                           "admin first.")
+
+
+def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name: str,
+                role: str, team_id: int | None) -> User:
+    """Change name, role and team. Auditors and admins belong to no team."""
+    require_role(actor, "admin")
+    display_name = display_name.strip()
+    if not display_name or len(display_name) > 200:
+        raise _at_field("display_name", "A user needs a name of at most 200 characters.")
+    _check_role(role)
+    if role not in TEAM_ROLES:
+        team_id = None
+    elif team_id is None:
+        raise _at_field("team_id", "Counsellors and team leads belong to a team.")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        user = _load_user(session, user_id)
+        if team_id is not None and session.get(Team, team_id) is None:
+            raise _at_field("team_id", "No such team.")
+        if user.role == "admin" and role != "admin":
+            _keep_an_admin(session, user)
+        details = {"user": user.id, "role_from": user.role, "role_to": role,
+                   "team_from": user.team_id, "team_to": team_id,
+                   "name_changed": user.display_name != display_name}
+        if (user.role, user.team_id, user.display_name) == (role, team_id, display_name):
+            return user  # nothing changed: nothing to record
+        user.display_name, user.role, user.team_id = display_name, role, team_id
+        audit.append(session, type_="user_changed", at=now, actor_id=actor.id,
+                     details=details)
+    return user
+
+
+def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) an account. Users are never deleted: the history keeps
+    its actors. A deactivated user's open sessions end at their next request."""
+    require_role(actor, "admin")
+    now = ctx.now()
+    with ctx.transaction() as session:
+        user = _load_user(session, user_id)
+        if user.active == active:
+            return user
+        if not active:
+            if user.id == actor.id:
+                raise InvalidInput("You cannot deactivate your own account.")
+            _keep_an_admin(session, user)
+        if active:  # a fresh start: no lock left over from before
+            user.failed_logins, user.locked_until = 0, None
+        user.active = active
+        audit.append(session, type_="user_reactivated" if active else "user_deactivated",
+                     at=now, actor_id=actor.id,
+                     details={"user": user.id, "active_from": not active, "active_to": active})
+    return user
+
+
+def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password: str) -> None:
+    """Set a new password (the admin passes it on in person); also lifts a login lock."""
+    require_role(actor, "admin")
+    _check_password(new_password)
+    password_hash = _hash(ctx, new_password)  # slow on purpose: before the write lock
+    now = ctx.now()
+    with ctx.transaction() as session:
+        user = _load_user(session, user_id)
+        user.password_hash = password_hash
+        user.failed_logins, user.locked_until = 0, None
+        audit.append(session, type_="password_reset", at=now, actor_id=actor.id,
+                     details={"user": user.id})

@@ -1,15 +1,17 @@
-"""Admin pages: the course catalogue."""
+"""Admin pages: users and teams, the course catalogue."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import Form
 
-from caseapp.services import catalogue
-from caseapp.services.errors import ServiceError
+from caseapp.services import catalogue, users
+from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
 from forms.catalogue import CourseForm, ProviderForm, SeatsForm
+from forms.users import EditUserForm, NewTeamForm, NewUserForm, PasswordForm, team_choices
 
 from .common import roles_required, svc
 
@@ -73,3 +75,143 @@ def course_seats(course_id: int):
         else:
             flash(_("Seats changed."), "success")
     return redirect(url_for("admin.catalogue_page", _anchor=f"course-{course_id}"))
+
+
+# --- users and teams ------------------------------------------------------------------
+
+
+def _with_teams(form, teams):
+    form.team_id.choices = team_choices((t.id, t.name) for t in teams)
+    return form
+
+
+def _refusal(form: Form, exc: InvalidInput | Conflict) -> str | None:
+    """Put a service refusal at its form field; what belongs to no field is returned for the
+    top of the page."""
+    placed = False
+    for name, messages in getattr(exc, "field_errors", {}).items():
+        if name in form:
+            form[name].errors = [*form[name].errors, *(_(m, **exc.params) for m in messages)]
+            placed = True
+    return None if placed else translate_error(exc)
+
+
+@bp.get("/users", endpoint="users")
+@roles_required("admin")
+def users_page(user_form=None, team_form=None, error=None, status=200):
+    ctx = svc()
+    teams = users.list_teams(ctx, current_user)
+    return render_template(
+        "admin_users.html", users=users.list_users(ctx, current_user), teams=teams,
+        user_form=user_form or _with_teams(NewUserForm(), teams),
+        team_form=team_form or NewTeamForm(), error=error), status
+
+
+@bp.post("/users")
+@roles_required("admin")
+def create_user():
+    teams = users.list_teams(svc(), current_user)
+    form = _with_teams(NewUserForm(request.form), teams)
+    error = None
+    if form.validate():
+        team_name = {t.id: t.name for t in teams}.get(form.team_id.data)
+        try:
+            users.create_user(svc(), current_user, username=form.username.data.strip(),
+                              display_name=form.display_name.data.strip(),
+                              password=form.password.data, role=form.role.data,
+                              team_name=team_name)
+        except (InvalidInput, Conflict) as exc:
+            error = _refusal(form, exc)
+        else:
+            flash(_("User %(username)s created.", username=form.username.data.strip()),
+                  "success")
+            return redirect(url_for("admin.users"))
+    return users_page(user_form=form, error=error, status=422)
+
+
+@bp.post("/teams")
+@roles_required("admin")
+def create_team():
+    form = NewTeamForm(request.form)
+    error = None
+    if form.validate():
+        try:
+            team = users.create_team(svc(), current_user, form.name.data)
+        except (InvalidInput, Conflict) as exc:
+            error = _refusal(form, exc)
+        else:
+            flash(_("Team %(name)s created.", name=team.name), "success")
+            return redirect(url_for("admin.users", _anchor="teams"))
+    return users_page(team_form=form, error=error, status=422)
+
+
+def _render_user(user_id: int, *, form=None, password_form=None, error=None, status=200):
+    ctx = svc()
+    user = users.get_user(ctx, current_user, user_id)
+    teams = users.list_teams(ctx, current_user)
+    if form is None:
+        form = EditUserForm(data={"display_name": user.display_name, "role": user.role,
+                                  "team_id": user.team_id})
+    return render_template("admin_user.html", user=user, form=_with_teams(form, teams),
+                           password_form=password_form or PasswordForm(), error=error), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def user(user_id: int):
+    if request.method == "GET":
+        return _render_user(user_id)
+    form = _with_teams(EditUserForm(request.form), users.list_teams(svc(), current_user))
+    error = None
+    if form.validate():
+        try:
+            users.update_user(svc(), current_user, user_id,
+                              display_name=form.display_name.data, role=form.role.data,
+                              team_id=form.team_id.data)
+        except (InvalidInput, Conflict) as exc:
+            error = _refusal(form, exc)
+        else:
+            flash(_("Changes saved."), "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return _render_user(user_id, form=form, error=error, status=422)
+
+
+@bp.post("/users/<int:user_id>/active")
+@roles_required("admin")
+def user_active(user_id: int):
+    wanted = request.form.get("active")
+    if wanted not in ("0", "1"):
+        abort(400)
+    try:
+        changed = users.set_user_active(svc(), current_user, user_id, wanted == "1")
+    except (InvalidInput, Conflict) as exc:
+        flash(translate_error(exc), "error")
+    else:
+        if changed.active:
+            flash(_("The account is active again: %(name)s can log in.",
+                    name=changed.display_name), "success")
+        else:
+            flash(_("The account is deactivated: %(name)s can no longer log in.",
+                    name=changed.display_name), "success")
+            open_cases = users.get_user(svc(), current_user, user_id).open_cases
+            if open_cases:
+                flash(_("%(name)s has %(count)s open case(s): ask the team lead to reassign "
+                        "them.", name=changed.display_name, count=open_cases), "warning")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required("admin")
+def user_password(user_id: int):
+    form = PasswordForm(request.form)
+    error = None
+    if form.validate():
+        try:
+            users.reset_password(svc(), current_user, user_id, form.password.data)
+        except (InvalidInput, Conflict) as exc:
+            error = _refusal(form, exc)
+        else:
+            flash(_("Password set. Pass it on in person; the account is unlocked."),
+                  "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return _render_user(user_id, password_form=form, error=error, status=422)

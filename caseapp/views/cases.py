@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from caseapp.services import cases, referrals, tasks
+from caseapp.services import cases, referrals, tasks, team
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
 from forms import TASK_FORMS, NewCaseForm, applicable_data
@@ -67,6 +67,8 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
     case_file = {task.id: TASK_FORMS[task.form_key](data=json.loads(task.data_json))
                  for task in view.done if task.data_json and task.form_key in TASK_FORMS}
     referring = any(task.form_key == "referral" for task in view.tasks)
+    members, teams = team.lead_options(svc(), current_user) \
+        if current_user.role == "team_lead" else ([], [])
     context = referrals.referral_context(svc(), case_id) if referring else {}
     return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
                            error_task_id=task_id, case_file=case_file,
@@ -77,13 +79,13 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
                            recommendations=list(zip(context.get("recommended_offers") or [],
                                                     context.get("recommendation_rules") or [],
                                                     strict=False)),
-                           other_offers=OTHER_OFFERS,
+                           other_offers=OTHER_OFFERS, members=members, teams=teams,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/draft")
-@login_required
+@roles_required(*WRITERS)
 def save_draft(case_id: int, task_id: int):
     """Explicit "save draft" (redirects) and autosave from the page script (JSON)."""
     wants_json = request.args.get("autosave") == "1"
@@ -101,7 +103,7 @@ def save_draft(case_id: int, task_id: int):
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>")
-@login_required
+@roles_required(*WRITERS)
 def submit(case_id: int, task_id: int):
     form_key = request.form.get("form_key", "")
     form_class = TASK_FORMS.get(form_key)
@@ -144,7 +146,7 @@ def reopen(case_id: int):
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/claim")
-@login_required
+@roles_required(*WRITERS)
 def claim(case_id: int, task_id: int):
     tasks.claim_task(svc(), current_user, case_id, task_id)
     flash(_("Task claimed."), "success")

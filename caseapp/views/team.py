@@ -1,0 +1,105 @@
+"""Team leads: the board, reassignment, transfers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from caseapp.services import team
+from caseapp.services.errors import ServiceError
+from caseapp.web import translate_error
+
+from .common import roles_required, svc
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def render_board():
+    filters = team.BoardFilters(step=request.args.get("step") or None,
+                                municipality=request.args.get("municipality") or None,
+                                due_before=_date(request.args.get("due_before")),
+                                assignee=request.args.get("assignee") or None)
+    return render_template("team_board.html", board=team.board(svc(), current_user, filters),
+                           filters=filters)
+
+
+@bp.get("/")
+@roles_required("team_lead")
+def board():
+    return render_board()
+
+
+def _user_id(field: str) -> int | None:
+    value = request.form.get(field, "")
+    return int(value) if value.isdigit() else None
+
+
+def _flash_result(action) -> None:
+    try:
+        message = action()
+    except ServiceError as exc:
+        if exc.status in (403, 404):
+            raise
+        flash(translate_error(exc), "error")
+    else:
+        flash(message, "success")
+
+
+@bp.post("/reassign")
+@roles_required("team_lead")
+def reassign():
+    ids = [int(v) for v in request.form.getlist("case_id") if v.isdigit()]
+
+    def act():
+        count = team.reassign(svc(), current_user, ids, _user_id("to_user"),
+                              request.form.get("reason", ""))
+        return ngettext("%(num)s case reassigned.", "%(num)s cases reassigned.", count)
+    _flash_result(act)
+    return redirect(url_for("team.board"))
+
+
+@bp.post("/reassign-all")
+@roles_required("team_lead")
+def reassign_all():
+    def act():
+        count = team.reassign_all_of(svc(), current_user, _user_id("from_user") or 0,
+                                     _user_id("to_user"), request.form.get("reason", ""))
+        return ngettext("%(num)s case reassigned.", "%(num)s cases reassigned.", count)
+    _flash_result(act)
+    return redirect(url_for("team.board"))
+
+
+@bp.post("/cases/<int:case_id>/transfer")
+@roles_required("team_lead")
+def transfer(case_id: int):
+    def act():
+        team.request_transfer(svc(), current_user, case_id,
+                              request.form.get("to_team", type=int) or 0,
+                              request.form.get("reason", ""))
+        return _("Transfer requested: the other team's lead decides.")
+    _flash_result(act)
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.post("/cases/<int:case_id>/transfer/decision")
+@roles_required("team_lead")
+def decide(case_id: int):
+    accept = request.form.get("decision") == "accept"
+
+    def act():
+        team.decide_transfer(svc(), current_user, case_id, accept, request.form.get("reason", ""))
+        return _("Transfer accepted: the case is in your team's queue.") if accept \
+            else _("Transfer declined.")
+    _flash_result(act)
+    return redirect(url_for("team.board"))

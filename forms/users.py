@@ -1,0 +1,76 @@
+"""Forms of the user administration (admins). The team choices are filled by the view."""
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+
+from .choices import options
+
+ROLE_CHOICES = options(("counsellor", _l("Counsellor")), ("team_lead", _l("Team lead")),
+                       ("auditor", _l("Auditor")), ("admin", _l("Admin")))
+TEAM_ROLES = ("counsellor", "team_lead")
+NO_TEAM = SelectChoice("", _l("– none –"))
+MIN_PASSWORD = 10
+
+
+def team_id(value) -> int | None:
+    """Coerce the team select: a team's id, or None for the empty "– none –" choice."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+def team_choices(teams) -> list[SelectChoice]:
+    """The team select's choices from (id, name) pairs, led by "– none –"."""
+    return [NO_TEAM, *(SelectChoice(str(id_), name) for id_, name in teams)]
+
+
+def _role_field() -> SelectField:
+    return SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
+
+
+def _team_field() -> SelectField:
+    return SelectField(_l("Team"), coerce=team_id, choices=[NO_TEAM],
+                       description=_l("Counsellors and team leads only."))
+
+
+class _TeamRule:
+    """Counsellors and team leads need a team (auditors and admins get none)."""
+
+    def validate_team_id(self, field):
+        if self.role.data in TEAM_ROLES and field.data is None:
+            raise ValidationError(_l("Counsellors and team leads belong to a team."))
+
+
+def _password_fields():
+    password = PasswordField(_l("Password"), description=_l("At least 10 characters."),
+                             validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
+    confirmation = PasswordField(_l("Repeat the password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
+    return password, confirmation
+
+
+class NewUserForm(_TeamRule, Form):
+    username = StringField(_l("User name"), validators=[
+        DataRequired(), Length(max=80),
+        Regexp(r"^[A-Za-z0-9._-]+$",
+               message=_l("Letters, digits, dot, hyphen and underscore only."))])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = _role_field()
+    team_id = _team_field()
+    password, confirmation = _password_fields()
+
+
+class EditUserForm(_TeamRule, Form):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = _role_field()
+    team_id = _team_field()
+
+
+class PasswordForm(Form):
+    password, confirmation = _password_fields()
+
+
+class NewTeamForm(Form):
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=120)])

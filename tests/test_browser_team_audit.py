@@ -1,0 +1,69 @@
+"""Team lead and auditor in a real browser: reassignment seen by counsellors and by the audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import complete_until, open_case
+from tests.test_browser_interview import log_in, log_out, shoot
+
+pytestmark = pytest.mark.browser
+
+
+def my_task_cases(page) -> set[str]:
+    section = page.locator("section[aria-labelledby=my-tasks]")
+    return set(section.locator("a[href^='/cases/']").all_inner_texts())
+
+
+def test_team_lead_reassigns_two_cases_and_the_auditor_sees_why(page, live_server, ctx,
+                                                                   people):
+    anna = people["anna"]
+    first = open_case(ctx, anna, family_name="Haddad")
+    second = open_case(ctx, anna, family_name="Rahimi", given_names="Fatima")
+    complete_until(ctx, anna, first.id, "person")
+    numbers = {first.number, second.number}
+    base = live_server
+
+    log_in(page, base, "anna")
+    assert numbers <= my_task_cases(page)
+    log_out(page)
+    log_in(page, base, "ben")
+    assert not numbers & my_task_cases(page)
+    log_out(page)
+
+    # The team lead picks both cases on the board and gives them to Ben, with a reason.
+    log_in(page, base, "lea")
+    for case in (first, second):
+        page.locator(f"#pick-{case.id}").check()
+    page.locator("#to-user").select_option(str(people["ben"].id))
+    page.locator("#reassign-reason").fill("Anna ist drei Wochen im Urlaub")
+    shoot(page, "09-team-board")
+    page.locator("#reassign-form button").click()
+    page.locator(".flash.success").wait_for()
+    assert page.locator(f"tr[data-case='{first.id}'] .assignee").inner_text() == "Ben"
+    log_out(page)
+
+    log_in(page, base, "anna")
+    assert not numbers & my_task_cases(page)
+    log_out(page)
+    log_in(page, base, "ben")
+    assert numbers <= my_task_cases(page)
+    log_out(page)
+
+    # The auditor reads the first case's history and its process picture.
+    log_in(page, base, "ida")
+    page.goto(f"{base}/cases/{first.id}")
+    page.locator(f"a[href$='/audit/cases/{first.id}']").click()
+    history = page.locator("main").inner_text()
+    assert "Anna ist drei Wochen im Urlaub" in history
+    assert "Anna" in history and "Ben" in history
+    assert "Aleppo" in history  # the field that changed, with its new value
+    shoot(page, "10-audit-history")
+    page.locator(f"a[href$='/cases/{first.id}/process']").first.click()
+    picture = page.locator("svg.process-picture")
+    picture.wait_for()
+    situation = picture.locator("[data-element=Task_situation_analysis]")
+    assert "current" in situation.get_attribute("class")
+    assert "not-reached" in picture.locator(
+        "[data-element=Task_referral]").get_attribute("class")
+    shoot(page, "11-process-picture")

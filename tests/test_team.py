@@ -1,0 +1,162 @@
+"""Team leads: board, reassignment (one, many, all of a person's), transfers between teams."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from caseapp.models import AuditChange, AuditEvent, Case
+from caseapp.services import team, timers, users
+from caseapp.services.actor import Actor
+from caseapp.services.errors import Forbidden, InvalidInput, NotFound
+from tests.conftest import PASSWORD, csrf_token
+from tests.helpers import complete_until, open_case, posted, ready_task
+
+
+def my_tasks(client) -> str:
+    """The "my open tasks" part of a counsellor's home page."""
+    html = client.get("/").text
+    start = html.index('aria-labelledby="my-tasks"')
+    return html[start:html.index("</section>", start)]
+
+
+def assignees(ctx, *case_ids):
+    ctx.session.rollback()
+    return [ctx.session.get(Case, i).assignee_id for i in case_ids]
+
+
+@pytest.fixture
+def south_lead(ctx, people):
+    user = users.create_user(ctx, None, username="tom", display_name="Tom", password=PASSWORD,
+                             role="team_lead", team_name="Süd")
+    return Actor(user.id, user.username, user.display_name, user.role, user.team_id)
+
+
+def test_board_shows_load_queue_escalations_and_filters(ctx, people, clock):
+    anna, ben, lea = people["anna"], people["ben"], people["lea"]
+    first = open_case(ctx, anna, family_name="Eins")
+    second = open_case(ctx, ben, family_name="Zwei")
+    complete_until(ctx, ben, second.id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    clock.advance(days=8)
+    timers.fire_due_timers(ctx)  # overdue: escalation to the team lead
+    board = team.board(ctx, lea, team.BoardFilters())
+    load = {m.user.username: (m.open_cases, m.open_tasks, m.overdue_follow_ups)
+            for m in board.members}
+    assert load["anna"] == (1, 1, 0) and load["ben"] == (1, 1, 1)
+    assert [t.form_key for t, _case in board.escalations] == ["overdue_review"]
+    assert {c.id for c in board.cases} == {first.id, second.id}
+    only_referral = team.board(ctx, lea, team.BoardFilters(step="Task_follow_up"))
+    assert [c.id for c in only_referral.cases] == [second.id]
+    mine = team.board(ctx, lea, team.BoardFilters(assignee=str(anna.id)))
+    assert [c.id for c in mine.cases] == [first.id]
+    third = open_case(ctx, anna, family_name="Drei")
+    complete_until(ctx, anna, third.id, "referral")  # follow-up due in six weeks
+    due = team.board(ctx, lea, team.BoardFilters(due_before=clock().date() + timedelta(days=43)))
+    assert [c.id for c in due.cases] == [third.id]
+    with pytest.raises(Forbidden):
+        team.board(ctx, anna, team.BoardFilters())
+
+
+def test_reassigning_many_cases_is_atomic_and_audited_per_case(ctx, people):
+    anna, ben, lea = people["anna"], people["ben"], people["lea"]
+    cases = [open_case(ctx, anna, family_name=name).id for name in ("Eins", "Zwei")]
+    with pytest.raises(InvalidInput):
+        team.reassign(ctx, lea, cases, ben.id, " ")
+    with pytest.raises(InvalidInput):
+        team.reassign(ctx, lea, cases, people["sami"].id, "Urlaub")  # another team
+    other = open_case(ctx, people["sami"], family_name="Drei").id
+    with pytest.raises(NotFound):
+        team.reassign(ctx, lea, [*cases, other], ben.id, "Urlaub")
+    assert assignees(ctx, *cases) == [anna.id, anna.id]  # nothing half done
+    assert team.reassign(ctx, lea, cases, ben.id, "Urlaub von Anna") == 2
+    assert assignees(ctx, *cases) == [ben.id, ben.id]
+    assert {ready_task(ctx, c).assignee_id for c in cases} == {ben.id}
+    events = ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.type == "case_reassigned")).all()
+    assert sorted(e.case_id for e in events) == sorted(cases)
+    assert all(e.details == {"from": anna.id, "to": ben.id} for e in events)
+    reason = ctx.session.get(AuditChange, events[0].change_digest).data_json
+    assert "Urlaub von Anna" in reason
+
+
+def test_reassign_all_of_a_person_to_the_queue(ctx, people):
+    anna, lea = people["anna"], people["lea"]
+    cases = [open_case(ctx, anna, family_name=name).id for name in ("Eins", "Zwei")]
+    assert team.reassign_all_of(ctx, lea, anna.id, None, "krank") == 2
+    assert assignees(ctx, *cases) == [None, None]
+    with pytest.raises(InvalidInput):
+        team.reassign_all_of(ctx, lea, anna.id, None, "krank")
+
+
+def test_transfer_waits_for_the_receiving_lead(ctx, people, south_lead):
+    anna, lea = people["anna"], people["lea"]
+    case_id = open_case(ctx, anna).id
+    with pytest.raises(Forbidden):
+        team.request_transfer(ctx, anna, case_id, south_lead.team_id, "Umzug")
+    team.request_transfer(ctx, lea, case_id, south_lead.team_id, "Umzug nach Alfeld")
+    incoming = team.board(ctx, south_lead, team.BoardFilters()).incoming
+    assert [(c.id, name) for c, name in incoming] == [(case_id, "Nord")]
+    with pytest.raises(InvalidInput):
+        team.decide_transfer(ctx, south_lead, case_id, accept=False)
+    with pytest.raises(NotFound):
+        team.decide_transfer(ctx, lea, case_id, accept=True)  # not the receiving team
+    team.decide_transfer(ctx, south_lead, case_id, accept=True)
+    ctx.session.rollback()
+    case = ctx.session.get(Case, case_id)
+    assert (case.team_id, case.assignee_id, case.transfer_to_team_id) == (
+        south_lead.team_id, None, None)
+    task = ready_task(ctx, case_id)
+    assert (task.team_id, task.assignee_id) == (south_lead.team_id, None)
+    types = ctx.session.scalars(select(AuditEvent.type).where(
+        AuditEvent.case_id == case_id).order_by(AuditEvent.seq)).all()
+    assert types[-2:] == ["case_transfer_requested", "case_transfer_accepted"]
+
+
+def test_declined_transfer_keeps_the_case(ctx, people, south_lead):
+    case_id = open_case(ctx, people["anna"]).id
+    team.request_transfer(ctx, people["lea"], case_id, south_lead.team_id, "Umzug")
+    team.decide_transfer(ctx, south_lead, case_id, accept=False, reason="keine Kapazität")
+    ctx.session.rollback()
+    case = ctx.session.get(Case, case_id)
+    assert (case.team_id, case.transfer_to_team_id) == (people["lea"].team_id, None)
+
+
+def test_team_lead_reassigns_two_cases_and_the_home_pages_change(login, ctx, people):
+    anna, ben = people["anna"], people["ben"]
+    cases = [open_case(ctx, anna, family_name=name).id for name in ("Eins", "Zwei")]
+    anna_page = login("anna")
+    ben_page = login("ben")
+    assert all(f"/cases/{c}" in my_tasks(anna_page) for c in cases)
+    lead = login("lea")
+    page = lead.get("/").text
+    response = lead.post("/team/reassign", data={"csrf_token": csrf_token(page),
+                                                 "case_id": cases, "to_user": ben.id,
+                                                 "reason": "Urlaub"})
+    assert response.status_code == 302
+    assert "2 cases reassigned." in lead.get("/").text
+    assert not any(f"/cases/{c}" in my_tasks(anna_page) for c in cases)
+    assert all(f"/cases/{c}" in my_tasks(ben_page) for c in cases)
+
+
+def test_previous_assignees_open_form_is_refused_with_input_kept(login, ctx, people):
+    anna, ben = people["anna"], people["ben"]
+    case_id = open_case(ctx, anna).id
+    client = login("anna")
+    page = client.get(f"/cases/{case_id}").text
+    action = f"/cases/{case_id}/tasks/{ready_task(ctx, case_id).id}"
+    version = re.search(r'name="row_version" value="(\d+)"', page).group(1)
+    team.reassign(ctx, people["lea"], [case_id], ben.id, "Urlaub")
+    response = client.post(action, data={"csrf_token": csrf_token(page), "row_version": version,
+                                         **posted("person", place_of_birth="Homs")})
+    assert response.status_code == 409
+    assert "This step was reassigned to Ben" in response.text
+    assert 'value="Homs"' in response.text
+    autosave = client.post(action + "/draft?autosave=1", data={
+        "csrf_token": csrf_token(page), "place_of_birth": "Homs"})
+    assert autosave.status_code == 409 and "reassigned to Ben" in autosave.json["message"]
+    assert ready_task(ctx, case_id).draft_json is None
