@@ -19,8 +19,12 @@ import statistics
 import tempfile
 import time
 
-STEP = {"form_key": "situation_analysis", "household": "alone", "children_count": "0",
-        "schooling_years": "9", "goals": "Deutsch lernen und in der Pflege arbeiten"}
+# The interview's first step (person and contact), as a browser posts it.
+STEP = {"form_key": "person", "place_of_birth": "Aleppo", "sex": "female",
+        "nationalities": "syrisch", "address": "Marktstraße 1, 31134 Hildesheim",
+        "languages_spoken": "Arabisch (Muttersprache)", "interpreter_needed": "no",
+        "data_protection_notice_given": "2026-03-02",
+        "data_protection_notice_language": "Arabisch"}
 
 
 def main() -> None:

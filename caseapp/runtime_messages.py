@@ -27,6 +27,9 @@ MESSAGES = (
     # service message
     N_("Too many failed logins: this account is locked until %(time)s UTC."),
     # service message
+    N_("%(name)s still has %(count)s open case(s): ask the team lead to reassign them "
+       "first."),
+    # service message
     N_("This form does not belong to this step."),
     # service message
     N_("The recommendation was %(course)s: please give a reason for deviating."),

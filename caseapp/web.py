@@ -75,21 +75,22 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
-        return render_template(
-            "error.html", message="The form had expired or came from elsewhere. "
-            "Please go back, reload the page and send it again."), 400
+        return render_template("error.html", message=gettext(
+            "The form had expired or came from elsewhere. "
+            "Please go back, reload the page and send it again.")), 400
 
     @app.errorhandler(403)
     def _forbidden(_exc):
-        return render_template("error.html", message="Your role may not do this."), 403
+        return render_template("error.html", message=gettext("Your role may not do this.")), 403
 
     @app.errorhandler(404)
     def _not_found(_exc):
-        return render_template("error.html", message="Page not found."), 404
+        return render_template("error.html", message=gettext("Page not found.")), 404
 
     @app.errorhandler(405)
     def _not_allowed(_exc):
-        return render_template("error.html", message="This action is not possible here."), 405
+        return render_template("error.html",
+                               message=gettext("This action is not possible here.")), 405
 
     @app.context_processor
     def _globals():

@@ -34,6 +34,8 @@ TASK_FORMS: dict[str, type[Form]] = {
     "overdue_review": OverdueReviewForm,
 }
 
-__all__ = [
-    "applicable_data",
-    "applicable_data","TASK_FORMS", "NewCaseForm"]
+# Art. 9 DSGVO (health, religion): recorded only where the interview needs it. Their names
+# never go into audit event details, which cannot be erased (values live in change records).
+SPECIAL_CATEGORY_FIELDS = frozenset({"pregnancy"})
+
+__all__ = ["SPECIAL_CATEGORY_FIELDS", "TASK_FORMS", "NewCaseForm", "applicable_data"]

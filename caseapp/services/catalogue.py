@@ -81,7 +81,7 @@ def create_course(ctx: ServiceContext, actor: Actor | None, new: NewCourse) -> C
                      actor_id=actor.id if actor else None,
                      details={"course": course.id, "course_type": course.course_type,
                               "seats": course.seats_total})
-        referrals.offer_free_seats(ctx, course.id)
+        referrals.offer_free_seats(session, course.id, now)
     return course
 
 
@@ -100,7 +100,7 @@ def set_course_seats(ctx: ServiceContext, actor: Actor, course_id: int, seats_to
         session.flush()
         audit.append(session, type_="course_seats_changed", at=now, actor_id=actor.id,
                      details={"course": course.id, "from": old, "to": seats_total})
-        referrals.offer_free_seats(ctx, course.id)
+        referrals.offer_free_seats(session, course.id, now)
 
 
 def catalogue(ctx: ServiceContext) -> tuple[list[Provider], list[Course]]:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion
+from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion, Referral
 from workflows import Engine, ProcessRun
 
 from . import audit
@@ -42,6 +42,20 @@ def ensure_version_stored(session: Session, engine: Engine, now: datetime) -> No
                     sources_json=json.dumps(engine.library.sources), deployed_at=now))
         except IntegrityError:
             pass
+
+
+def release_places(session: Session, case: Case, now: datetime) -> None:
+    """A closed case waits for nothing: its waiting places end, offered seats go onwards."""
+    from .referrals import free_seat_and_offer  # referral depends on this module
+
+    for referral in session.scalars(select(Referral).where(
+            Referral.case_id == case.id, Referral.status.in_(("waiting", "offered")))):
+        held = referral.status == "offered"
+        referral.status, referral.updated_at = "cancelled", now
+        audit.append(session, type_="seat_cancelled", at=now, actor_id=None, case_id=case.id,
+                     details={"referral": referral.id, "because": "case_closed"})
+        if held and referral.course_id:
+            free_seat_and_offer(session, referral.course_id, now)
 
 
 def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,
@@ -86,6 +100,7 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
         case.status, case.closed_at = "closed", now
         audit.append(session, type_="case_closed", at=now, actor_id=actor_id, case_id=case.id,
                      details={"outcome": case.referral_outcome})
+        release_places(session, case, now)
 
     counsellor_tasks = [t for t in ready.values() if t.lane in (None, COUNSELLOR_LANE)]
     current = counsellor_tasks[0] if counsellor_tasks else next(iter(ready.values()), None)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral
 
@@ -133,16 +134,16 @@ def _distance(home: Municipality, provider: Provider) -> float:
     return round(6371 * 2 * math.asin(math.sqrt(a)), 1)
 
 
-def _take_seat(ctx: ServiceContext, course_id: int) -> bool:
-    result = ctx.session.execute(
+def _take_seat(session: Session, course_id: int) -> bool:
+    result = session.execute(
         update(Course).where(Course.id == course_id, Course.seats_taken < Course.seats_total)
         .values(seats_taken=Course.seats_taken + 1)
         .execution_options(synchronize_session=False))
     return result.rowcount == 1
 
 
-def _free_seat(ctx: ServiceContext, course_id: int) -> None:
-    ctx.session.execute(
+def _free_seat(session: Session, course_id: int) -> None:
+    session.execute(
         update(Course).where(Course.id == course_id, Course.seats_taken > 0)
         .values(seats_taken=Course.seats_taken - 1)
         .execution_options(synchronize_session=False))
@@ -157,7 +158,7 @@ def book_seat(ctx: ServiceContext, actor: Actor, case_id: int, course_id: int) -
             raise NotFound("No such course.")
         if _active_course_referral(ctx, case.id, course.id):
             raise Conflict("This person already has a seat or a waiting place in this course.")
-        if not _take_seat(ctx, course.id):
+        if not _take_seat(session, course.id):
             raise Conflict("The last seat of this course was just taken. "
                            "You can put the person on the waiting list instead.")
         referral = Referral(case_id=case.id, kind="course", offer=course.course_type,
@@ -224,8 +225,7 @@ def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str
                      case_id=referral.case_id, details={"referral": referral.id},
                      change={"reason": reason.strip()})
         if held and referral.course_id:
-            _free_seat(ctx, referral.course_id)
-            offer_free_seats(ctx, referral.course_id)
+            free_seat_and_offer(session, referral.course_id, now)
 
 
 def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) -> None:
@@ -242,16 +242,22 @@ def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) ->
                               "from_waiting_list": True})
 
 
-def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
+def free_seat_and_offer(session: Session, course_id: int, now: datetime) -> None:
+    """Give a held seat back to the course and offer it to who waits longest."""
+    _free_seat(session, course_id)
+    offer_free_seats(session, course_id, now)
+
+
+def offer_free_seats(session: Session, course_id: int, now: datetime) -> int:
     """Offer the course's free seats to who waits longest for it (inside a transaction).
 
-    A waiting entry matches when it names this course, or this course's provider and
-    type without a course. Returns how many seats were offered.
+    A waiting entry of an open case matches when it names this course, or this
+    course's provider and type without a course. Returns how many seats were offered.
     """
-    session, now = ctx.session, ctx.now()
     course = session.get(Course, course_id)
     session.refresh(course)
-    waiting = session.scalars(select(Referral).where(
+    waiting = session.scalars(select(Referral).join(Case, Case.id == Referral.case_id).where(
+        Case.status == "open",
         Referral.status == "waiting", Referral.offer == course.course_type,
         or_(Referral.course_id == course.id,
             (Referral.course_id.is_(None)) & (Referral.provider_id == course.provider_id)))
@@ -259,7 +265,7 @@ def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
         .with_for_update(of=Referral)).all()  # only these rows, not the joined course
     offered = 0
     for referral in waiting:
-        if not _take_seat(ctx, course.id):
+        if not _take_seat(session, course.id):
             break
         referral.status, referral.course_id, referral.updated_at = "offered", course.id, now
         audit.append(session, type_="seat_offered", at=now, actor_id=None,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, User
-from forms import TASK_FORMS
+from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.choices import COURSE_LABELS
 from workflows import TaskNotReady
 
@@ -30,8 +30,9 @@ class Completion:
 
 def _load(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int):
     session = ctx.session
-    case = require_case_readable(actor, session.get(Case, case_id))
-    # Locked: two people claiming or completing one task queue up instead of both winning.
+    # Locked, case first and then task (the order every action uses, so two actions on
+    # one case queue up instead of deadlocking, and none reads a case being moved).
+    case = require_case_readable(actor, session.get(Case, case_id, with_for_update=True))
     task = session.get(HumanTask, task_row_id, with_for_update=True)
     if task is None or task.case_id != case.id:
         raise NotFound("No such task in this case.")
@@ -51,8 +52,9 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
     now = ctx.now()
     with ctx.transaction() as session:
         case, task = _load(ctx, actor, case_id, task_row_id)
-        if task.state == "completed" and task.completed_by_id == actor.id:
-            return Completion(case, already_done=True)
+        if task.state == "completed" and task.completed_by_id == actor.id \
+                and task.data_json == _as_json(data):
+            return Completion(case, already_done=True)  # the same submit again (double click)
         _refuse_if_reassigned(session, actor, task)
         require_task_workable(actor, case, task)
         instance = session.scalars(select(ProcessInstance)
@@ -70,7 +72,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         except TaskNotReady:
             raise _conflict(session, task) from None
         task.state, task.completed_at, task.completed_by_id = "completed", now, actor.id
-        task.data_json = json.dumps(data, default=str, ensure_ascii=False)
+        task.data_json = _as_json(data)
         task.draft_json = None
         if case.assignee_id is None and actor.role == "counsellor":
             case.assignee_id = actor.id
@@ -80,9 +82,14 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         audit.append(session, type_="task_completed", at=now, actor_id=actor.id,
                      case_id=case.id,
                      details={"task": task.bpmn_id, "form": task.form_key,
-                              "fields": sorted(changes), "process_version": instance.version},
+                              "fields": sorted(set(changes) - SPECIAL_CATEGORY_FIELDS),
+                              "process_version": instance.version},
                      change=changes or None)
     return Completion(case, already_done=False)
+
+
+def _as_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, default=str, ensure_ascii=False, sort_keys=True)
 
 
 def _blank(value: Any) -> bool:
@@ -145,7 +152,8 @@ def save_draft(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int
         task.draft_saved_at, task.draft_saved_by_id = now, actor.id
         audit.append(session, type_="draft_saved", at=now, actor_id=actor.id, case_id=case.id,
                      details={"task": task.bpmn_id,
-                              "fields": sorted(k for k, v in draft.items() if v)})
+                              "fields": sorted(k for k, v in draft.items()
+                                               if v and k not in SPECIAL_CATEGORY_FIELDS)})
     return now
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from caseapp.models import Case, HumanTask, Referral, Team, User
 
@@ -45,6 +45,7 @@ class Board:
     waiting: int
     offered: int
     incoming: list[tuple[Case, str]]  # transfers waiting for this team, with the source team
+    absent: list[MemberLoad]  # deactivated or moved people who still hold open cases
     steps: list[tuple[str, str]]
     municipalities: list[str]
     names: dict[int, str]
@@ -56,6 +57,10 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
     s, team, now = ctx.session, actor.team_id, ctx.now()
     members = s.scalars(select(User).where(User.team_id == team, User.active.is_(True))
                         .order_by(User.display_name)).all()
+    absent = s.scalars(select(User).join(Case, Case.assignee_id == User.id).where(
+        Case.team_id == team, Case.status == "open",
+        or_(User.active.is_(False), User.team_id.is_distinct_from(team)))
+        .distinct().order_by(User.display_name)).all()
     open_cases = dict(s.execute(select(Case.assignee_id, func.count()).where(
         Case.team_id == team, Case.status == "open").group_by(Case.assignee_id)).all())
     open_tasks = dict(s.execute(select(HumanTask.assignee_id, func.count()).where(
@@ -82,7 +87,7 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
             filters.due_before, datetime.min.time(), tzinfo=now.tzinfo))
     if filters.assignee == "none":
         stmt = stmt.where(Case.assignee_id.is_(None))
-    elif filters.assignee:
+    elif filters.assignee and filters.assignee.isdigit():
         stmt = stmt.where(Case.assignee_id == int(filters.assignee))
     cases = s.scalars(stmt.order_by(Case.due_at.is_(None), Case.due_at, Case.updated_at.desc())
                       .limit(500)).all()
@@ -103,9 +108,12 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
                             overdue.get(u.id, 0)) for u in members],
         queue=list(queue), escalations=list(escalations), cases=list(cases),
         waiting=referral_counts.get("waiting", 0), offered=referral_counts.get("offered", 0),
-        incoming=list(incoming), steps=sorted(steps, key=lambda row: row[1] or ""),
+        incoming=list(incoming),
+        absent=[MemberLoad(u, open_cases.get(u.id, 0), open_tasks.get(u.id, 0),
+                           overdue.get(u.id, 0)) for u in absent],
+        steps=sorted(steps, key=lambda row: row[1] or ""),
         municipalities=sorted(m for m in municipalities if m),
-        names={u.id: u.display_name for u in members},
+        names={u.id: u.display_name for u in [*members, *absent]},
         teams=list(s.scalars(select(Team).where(Team.id != team).order_by(Team.name))))
 
 

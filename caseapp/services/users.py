@@ -261,6 +261,12 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
             raise _at_field("team_id", "No such team.")
         if user.role == "admin" and role != "admin":
             _keep_an_admin(session, user)
+        open_cases = session.scalar(select(func.count()).select_from(Case).where(
+            Case.assignee_id == user.id, Case.status == "open"))
+        if open_cases and (team_id != user.team_id or role not in TEAM_ROLES):
+            raise _at_field("team_id", "%(name)s still has %(count)s open case(s): ask the "
+                            "team lead to reassign them first.", name=user.display_name,
+                            count=open_cases)
         details = {"user": user.id, "role_from": user.role, "role_to": role,
                    "team_from": user.team_id, "team_to": team_id,
                    "name_changed": user.display_name != display_name}

@@ -70,7 +70,10 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
     members, teams = team.lead_options(svc(), current_user) \
         if current_user.role == "team_lead" else ([], [])
     context = referrals.referral_context(svc(), case_id) if referring else {}
+    # Input for a step that is no longer open is shown read-only, so it can be copied.
+    unsaved = form if form is not None and task_id not in task_forms else None
     return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
+                           unsaved=unsaved,
                            error_task_id=task_id, case_file=case_file,
                            course_labels=COURSE_LABELS,
                            referral_list=referrals.case_referrals(svc(), current_user, case_id),
@@ -95,7 +98,11 @@ def save_draft(case_id: int, task_id: int):
     except ServiceError as exc:
         if wants_json:
             return jsonify(saved=False, message=translate_error(exc)), exc.status
-        raise
+        form_class = TASK_FORMS.get(request.form.get("form_key", ""))
+        if not isinstance(exc, Conflict) or form_class is None:
+            raise
+        return _render_case(case_id, task_id=task_id, form=form_class(MultiDict(request.form)),
+                            error=translate_error(exc), status=409)
     if wants_json:
         return jsonify(saved=True, saved_at=format_datetime(saved_at, "short"))
     flash(_("Draft saved. You can continue later, also from another computer."), "success")
