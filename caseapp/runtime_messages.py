@@ -27,6 +27,28 @@ MESSAGES = (
     # service message
     N_("Too many failed logins: this account is locked until %(time)s UTC."),
     # service message
+    N_("Process of case %(number)s"),
+    # service message
+    N_("Newcomer arrives"),
+    # service message
+    N_("Follow-up due"),
+    # service message
+    N_("Followed up"),
+    # service message
+    N_("Follow-up overdue"),
+    # service message
+    N_("Escalation handled"),
+    # service message
+    N_("Prepare referral inputs"),
+    # service message
+    N_("Recommend courses"),
+    # service message
+    N_("Pick main course"),
+    # service message
+    N_("Migrationszentrum"),
+    # service message
+    N_("Counsellor"),
+    # service message
     N_("%(name)s still has %(count)s open case(s): ask the team lead to reassign them "
        "first."),
     # service message
@@ -76,8 +98,6 @@ MESSAGES = (
     N_("open"),
     # service message
     N_("closed"),
-    # service message
-    N_("Counsellor"),
     # service message
     N_("Team lead"),
     # Process step titles and step groups (BPMN user tasks and sub-processes)

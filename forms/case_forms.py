@@ -1,11 +1,13 @@
 """Forms that are not tied to a process step."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, Form, StringField
+from wtforms import DateField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from .base import LocalizedForm
 
-class NewCaseForm(Form):
+
+class NewCaseForm(LocalizedForm):
     """Identity and contact basics: just enough to open a case and find duplicates."""
 
     given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=200)])

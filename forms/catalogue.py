@@ -5,7 +5,6 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
-    Form,
     IntegerField,
     SelectField,
     StringField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
+from .base import LocalizedForm
 from .choices import CEFR_A1_TO_C2, COURSE_TYPES, options
 
 SCHEDULES = options(("full_time", _l("Full-time")), ("part_time", _l("Part-time")))
@@ -20,7 +20,7 @@ TIMES_OF_DAY = options(("mornings", _l("Mornings")), ("afternoons", _l("Afternoo
                        ("evenings", _l("Evenings")))
 
 
-class ProviderForm(Form):
+class ProviderForm(LocalizedForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     street = StringField(_l("Street and number"), validators=[DataRequired(), Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(), Length(max=10)])
@@ -33,7 +33,7 @@ class ProviderForm(Form):
                            validators=[InputRequired(), NumberRange(min=-180, max=180)])
 
 
-class CourseForm(Form):
+class CourseForm(LocalizedForm):
     provider_id = SelectField(_l("Provider"), coerce=int, validators=[InputRequired()])
     course_type = SelectField(_l("Course type"), choices=COURSE_TYPES[:-1],
                               validators=[DataRequired()])
@@ -53,6 +53,6 @@ class CourseForm(Form):
                                   validators=[Length(max=2000)])
 
 
-class SeatsForm(Form):
+class SeatsForm(LocalizedForm):
     seats_total = IntegerField(_l("Seats"), validators=[InputRequired(),
                                                         NumberRange(min=0, max=60)])

@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     EmailField,
-    Form,
     IntegerField,
     SelectField,
     StringField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
     Optional,
 )
 
+from .base import LocalizedForm
 from .choices import (
     CEFR_A1_TO_C2,
     CEFR_LEVELS,
@@ -39,7 +39,7 @@ from .conditional import is_shown, require_when, show_when
 DATE_FORMAT = "%Y-%m-%d"
 
 
-class PersonForm(Form):
+class PersonForm(LocalizedForm):
     place_of_birth = StringField(_l("Place of birth"),
                                  description=_l("Town and country, as in the document."),
                                  validators=[Optional(), Length(max=200)])
@@ -88,7 +88,7 @@ class PersonForm(Form):
         return ok
 
 
-class ResidenceForm(Form):
+class ResidenceForm(LocalizedForm):
     residence_document = SelectField(_l("Residence document"), choices=blank_first([
         ("residence_permit", _l("Residence permit (with paragraph)")),
         ("aufenthaltsgestattung", _l("Permission to stay during the asylum procedure "
@@ -160,7 +160,7 @@ def _normalise_ages(value):
     return ", ".join(part.strip() for part in value.split(",") if part.strip())
 
 
-class FamilyForm(Form):
+class FamilyForm(LocalizedForm):
     household = SelectField(_l("Household"), choices=blank_first([
         ("alone", _l("Lives alone")), ("partner", _l("With partner")),
         ("partner_children", _l("With partner and children")),
@@ -218,7 +218,7 @@ class FamilyForm(Form):
         return True
 
 
-class EducationWorkForm(Form):
+class EducationWorkForm(LocalizedForm):
     school_qualification = StringField(
         _l("School qualification"),
         description=_l("Highest school-leaving certificate, in the person's words."),
@@ -269,7 +269,7 @@ class EducationWorkForm(Form):
         return ok
 
 
-class PracticalForm(Form):
+class PracticalForm(LocalizedForm):
     availability = SelectField(_l("Availability for a course"), choices=blank_first([
         ("full_time", _l("Full-time")), ("part_time", _l("Part-time"))]),
         validators=[DataRequired()])
@@ -295,7 +295,7 @@ class PracticalForm(Form):
         validators=[Optional(), Length(max=2000)])
 
 
-class GoalsPlanForm(Form):
+class GoalsPlanForm(LocalizedForm):
     goals_own_words = TextAreaField(
         _l("Goals and expectations (in the person's own words)"),
         description=_l("Write down what the person says, as close to their words as "
@@ -309,7 +309,7 @@ class GoalsPlanForm(Form):
                                  validators=[Optional()])
 
 
-class LanguageLiteracyForm(Form):
+class LanguageLiteracyForm(LocalizedForm):
     german_level = SelectField(
         _l("German level (self-reported, CEFR)"), choices=blank_first(CEFR_LEVELS),
         description=_l("As the person describes it; a placement test result is recorded "
@@ -374,7 +374,7 @@ class LanguageLiteracyForm(Form):
         return ok
 
 
-class FollowUpForm(Form):
+class FollowUpForm(LocalizedForm):
     follow_up_result = SelectField(_l("Did the course start?"), choices=options(
         ("started", _l("Started")), ("not_started", _l("Not started")),
         ("dropped_out", _l("Dropped out"))), validators=[DataRequired()])

@@ -1,13 +1,14 @@
 """Forms of the referral and its escalation."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField, TextAreaField
+from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .base import LocalizedForm
 from .choices import COURSE_TYPES
 
 
-class ReferralForm(Form):
+class ReferralForm(LocalizedForm):
     course_type = SelectField(_l("Course type referred to"), choices=COURSE_TYPES,
                               validators=[DataRequired()])
     override_reason = TextAreaField(
@@ -16,6 +17,6 @@ class ReferralForm(Form):
         validators=[Optional(), Length(max=2000)])
 
 
-class OverdueReviewForm(Form):
+class OverdueReviewForm(LocalizedForm):
     action = TextAreaField(_l("What was done about the overdue follow-up?"),
                            validators=[DataRequired(), Length(max=2000)])

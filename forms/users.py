@@ -1,10 +1,11 @@
 """Forms of the user administration (admins). The team choices are filled by the view."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
+from .base import LocalizedForm
 from .choices import options
 
 ROLE_CHOICES = options(("counsellor", _l("Counsellor")), ("team_lead", _l("Team lead")),
@@ -51,7 +52,7 @@ def _password_fields():
     return password, confirmation
 
 
-class NewUserForm(_TeamRule, Form):
+class NewUserForm(_TeamRule, LocalizedForm):
     username = StringField(_l("User name"), validators=[
         DataRequired(), Length(max=80),
         Regexp(r"^[A-Za-z0-9._-]+$",
@@ -62,15 +63,15 @@ class NewUserForm(_TeamRule, Form):
     password, confirmation = _password_fields()
 
 
-class EditUserForm(_TeamRule, Form):
+class EditUserForm(_TeamRule, LocalizedForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = _role_field()
     team_id = _team_field()
 
 
-class PasswordForm(Form):
+class PasswordForm(LocalizedForm):
     password, confirmation = _password_fields()
 
 
-class NewTeamForm(Form):
+class NewTeamForm(LocalizedForm):
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=120)])

@@ -345,3 +345,11 @@ def test_search_treats_wildcards_literally_and_is_audited(ctx, people):
     searches = ctx.session.scalars(select(AuditEvent).where(
         AuditEvent.type == "cases_searched")).all()
     assert len(searches) == 2 and searches[0].actor_id == people["ben"].id
+
+
+def test_search_by_given_and_family_name_in_any_order_and_short_number(ctx, people):
+    case = open_case(ctx, people["anna"], family_name="Haddad", given_names="Amina Nour")
+    number = int(case.number.split("-")[1])
+    for query in ("Amina", "amina haddad", "Haddad, Amina", "Nour", str(number)):
+        assert [c.id for c in cases.search_cases(ctx, people["ben"], query)] == [case.id], query
+    assert cases.search_cases(ctx, people["ben"], "Amina Schmidt") == []

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from lxml import etree
@@ -31,6 +32,8 @@ STATES = ("done", "current", "waiting", "not-reached")
 STATE_WORDS = {"done": "done", "current": "current step", "waiting": "waiting (timer)",
                "not-reached": "not reached"}
 REACHED = ("done", "current", "waiting")
+# The state words of the rendering in progress (translated), per thread and call.
+_STATE_WORDS: ContextVar[dict[str, str]] = ContextVar("diagram_state_words", default=STATE_WORDS)
 
 TASKS = {"task": "", "userTask": "user", "scriptTask": "script",
          "businessRuleTask": "rule", "serviceTask": "service", "manualTask": "manual",
@@ -79,11 +82,20 @@ def main_source(sources: Mapping[str, str], process_id: str) -> str | None:
     return None
 
 
-def render_svg(bpmn_xml: str, states: Mapping[str, str], *, title: str = "") -> str:
-    """The main plane of ``bpmn_xml`` as an SVG document (without XML declaration)."""
+def render_svg(bpmn_xml: str, states: Mapping[str, str], *, title: str = "",
+               translate: Callable[[str], str] | None = None) -> str:
+    """The main plane of ``bpmn_xml`` as an SVG document (without XML declaration).
+
+    ``translate`` turns element names and state words into the reader's language.
+    """
     root = _parse(bpmn_xml)
     model = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")
              and el.tag.startswith(f"{{{BPMN}}}")}
+    if translate is not None:
+        for element in model.values():
+            if element.get("name"):
+                element.set("name", translate(_name(element)))
+    _STATE_WORDS.set({state: (translate or str)(word) for state, word in STATE_WORDS.items()})
     diagram = root.find(f"{{{BPMNDI}}}BPMNDiagram")
     plane = diagram.find(f"{{{BPMNDI}}}BPMNPlane") if diagram is not None else None
     shapes, edges = [], []
@@ -236,7 +248,7 @@ def _node_group(parent, element, kind: str, state: str):
     group = ET.SubElement(parent, "g", {"class": f"el {kind} {state}", "data-element": bpmn_id,
                                         "data-type": _local(element.tag)})
     name = _name(element) or TYPE_WORDS.get(_local(element.tag)) or bpmn_id
-    ET.SubElement(group, "title").text = f"{name}: {STATE_WORDS[state]}"
+    ET.SubElement(group, "title").text = f"{name}: {_STATE_WORDS.get()[state]}"
     return group
 
 

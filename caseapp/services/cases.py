@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 
 from caseapp.models import Case, HumanTask, Person, ProcessInstance, User
 from workflows import Step
@@ -144,11 +145,21 @@ def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50)
     if actor.role != "auditor":
         stmt = stmt.where(Case.team_id == actor.team_id)
     query = query.strip()
-    conditions = [Case.number == query,
-                  Person.family_key.startswith(name_key(query), autoescape=True)]
+    conditions = [Case.number == query]
+    if query.isdigit():  # "4" or "00004" finds 2026-00004
+        conditions.append(Case.number.endswith(f"-{int(query):05d}"))
     birth = _parse_date(query)
     if birth:
         conditions.append(Person.birth_date == birth)
+    words = [w for w in re.split(r"[\s,]+", query) if w]
+    if words:
+        # Every word starts the family or a given name: "Amina Haddad", "Haddad, Amina".
+        conditions.append(and_(*(or_(
+            Person.family_key.startswith(name_key(w), autoescape=True),
+            Person.family_key.contains(" " + name_key(w), autoescape=True),
+            func.lower(Person.given_names).startswith(w.lower(), autoescape=True),
+            func.lower(Person.given_names).contains(" " + w.lower(), autoescape=True))
+            for w in words)))
     stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc()).limit(limit)
     with ctx.transaction() as session:
         found = list(session.scalars(stmt))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -15,7 +16,8 @@ from .context import ServiceContext
 from .errors import NotFound
 
 
-def case_picture(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
+def case_picture(ctx: ServiceContext, actor: Actor, case_id: int,
+                 translate: Callable[[str], str] | None = None) -> str:
     """The SVG of the case's process, drawn from the BPMN files of the case's version.
 
     A case keeps the version it was started on, so the picture comes from the sources
@@ -32,4 +34,6 @@ def case_picture(ctx: ServiceContext, actor: Actor, case_id: int) -> str:
     if source is None:
         raise NotFound("The process of this case has no diagram.")
     run = ctx.engine.load(instance.version, instance.state_json)
-    return render_svg(source, run.element_states(), title=f"Process of case {case.number}")
+    title = "Process of case %(number)s"
+    title = (translate(title) if translate else title) % {"number": case.number}
+    return render_svg(source, run.element_states(), title=title, translate=translate)

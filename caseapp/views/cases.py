@@ -56,6 +56,7 @@ def detail(case_id: int):
 def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=None,
                  row_version: int | None = None, status: int = 200):
     view = cases.view_case(svc(), current_user, case_id)
+    referral_list = referrals.case_referrals(svc(), current_user, case_id)
     task_forms = {}
     for task in view.tasks:
         if task.id == task_id and form is not None:
@@ -63,7 +64,8 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
         elif task.draft_json:
             task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(json.loads(task.draft_json)))
         else:
-            task_forms[task.id] = TASK_FORMS[task.form_key]()
+            task_forms[task.id] = TASK_FORMS[task.form_key](
+                data=_known_answers(view, task, referral_list))
     case_file = {task.id: TASK_FORMS[task.form_key](data=json.loads(task.data_json))
                  for task in view.done if task.data_json and task.form_key in TASK_FORMS}
     referring = any(task.form_key == "referral" for task in view.tasks)
@@ -76,7 +78,7 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
                            unsaved=unsaved,
                            error_task_id=task_id, case_file=case_file,
                            course_labels=COURSE_LABELS,
-                           referral_list=referrals.case_referrals(svc(), current_user, case_id),
+                           referral_list=referral_list,
                            matches=referrals.rank_courses(svc(), current_user, case_id)
                            if referring else [],
                            recommendations=list(zip(context.get("recommended_offers") or [],
@@ -85,6 +87,17 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
                            other_offers=OTHER_OFFERS, members=members, teams=teams,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
+
+
+def _known_answers(view, task, referral_list) -> dict:
+    """What the case already knows for a fresh form: no one types it twice."""
+    if task.form_key == "person":
+        return {"phone": view.case.person.phone, "email": view.case.person.email}
+    if task.form_key == "referral":
+        booked = [r for r in referral_list if r.kind == "course" and r.status == "booked"]
+        if booked:
+            return {"course_type": booked[-1].offer}
+    return {}
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/draft")
@@ -106,6 +119,13 @@ def save_draft(case_id: int, task_id: int):
     if wants_json:
         return jsonify(saved=True, saved_at=format_datetime(saved_at, "short"))
     flash(_("Draft saved. You can continue later, also from another computer."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id, _anchor=f"task-{task_id}"))
+
+
+@bp.get("/<int:case_id>/tasks/<int:task_id>")
+@login_required
+def step_address(case_id: int, task_id: int):
+    """The address a refused step answers at: reloading or revisiting it leads to the case."""
     return redirect(url_for("cases.detail", case_id=case_id, _anchor=f"task-{task_id}"))
 
 

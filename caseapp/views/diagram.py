@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -16,7 +17,7 @@ bp = Blueprint("diagram", __name__)
 @bp.get("/cases/<int:case_id>/process.svg")
 @login_required
 def case_picture(case_id: int):
-    svg = diagram.case_picture(svc(), current_user, case_id)
+    svg = diagram.case_picture(svc(), current_user, case_id, translate=gettext)
     # Opened on its own, the picture still gets its look (inlined in a page, the page's
     # link to diagram.css does that and this instruction is not part of the markup).
     stylesheet = url_for("static", filename="diagram.css")
@@ -30,5 +31,5 @@ def case_picture(case_id: int):
 @login_required
 def case_process_page(case_id: int):
     """The picture inlined in a page (so its stylesheet applies), with a legend."""
-    svg = diagram.case_picture(svc(), current_user, case_id)
+    svg = diagram.case_picture(svc(), current_user, case_id, translate=gettext)
     return render_template("process_picture.html", svg=Markup(svg), case_id=case_id)

@@ -30,7 +30,8 @@ def back_to_case(view):
             case_id = kwargs.get("case_id") or request.form.get("case_id", type=int)
         else:
             flash(message, "success")
-        return redirect(url_for("cases.detail", case_id=case_id, _anchor="referrals"))
+        # To the top of the case page, where the message shows.
+        return redirect(url_for("cases.detail", case_id=case_id))
     return wrapped
 
 
