@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from caseapp.models import HumanTask, ProcessInstance
 from caseapp.services import cases, catalogue, tasks
+from caseapp.services.errors import ServiceError
 
 SITUATION_STEPS = ("person", "residence", "family", "education_work", "practical",
                    "goals_plan")
@@ -104,3 +106,33 @@ def at_referral(ctx, actor, **person):
     case = open_case(ctx, actor, **person)
     complete_until(ctx, actor, case.id, "language_literacy")
     return case.id
+
+
+def run_concurrently(runtime, *actions) -> list[tuple[str, str]]:
+    """Run each action(ctx) in its own thread and session, released at the same moment.
+
+    Returns one (kind, text) per action, in order: ("ok", ""), ("refused", the service's
+    message) or ("error", repr of anything else, a deadlock say), so nothing slips by.
+    """
+    outcomes: list[tuple[str, str]] = [("error", "did not run")] * len(actions)
+    barrier = threading.Barrier(len(actions))
+
+    def run(index, action):
+        ctx = runtime.context(runtime.sessions())
+        barrier.wait()
+        try:
+            action(ctx)
+            outcomes[index] = ("ok", "")
+        except ServiceError as exc:
+            outcomes[index] = ("refused", exc.message)
+        except Exception as exc:  # noqa: BLE001 - reported to the test, which fails on it
+            outcomes[index] = ("error", repr(exc))
+        finally:
+            ctx.session.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from tests.helpers import (
     open_case,
     ready_task,
     row_version,
+    run_concurrently,
 )
 
 
@@ -96,26 +96,13 @@ def test_two_people_completing_one_task_at_once_one_wins(runtime, people):
     task_id = ready_task(setup, case_id).id
     version = row_version(setup, case_id)
     setup.session.close()
-    results, barrier = [], threading.Barrier(2)
 
     def attempt(actor):
-        ctx = runtime.context(runtime.sessions())
-        barrier.wait()
-        try:
-            tasks.complete_task(ctx, actor, case_id, task_id, STEP_DATA["person"], version,
-                                "person")
-            results.append("ok")
-        except Conflict:
-            results.append("conflict")
-        finally:
-            ctx.session.close()
+        return lambda ctx: tasks.complete_task(ctx, actor, case_id, task_id,
+                                               STEP_DATA["person"], version, "person")
 
-    threads = [threading.Thread(target=attempt, args=(people[name],)) for name in ("anna", "lea")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["conflict", "ok"]
+    outcomes = run_concurrently(runtime, attempt(people["anna"]), attempt(people["lea"]))
+    assert sorted(kind for kind, _text in outcomes) == ["ok", "refused"], outcomes
     check = runtime.context(runtime.sessions())
     assert check.session.scalar(select(func.count()).select_from(HumanTask).where(
         HumanTask.case_id == case_id, HumanTask.form_key == "residence")) == 1
@@ -312,28 +299,14 @@ def test_two_people_claiming_one_task_at_once_one_wins(runtime, people):
     setup.session.commit()
     task_id = task.id
     setup.session.close()
-    results, barrier = [], threading.Barrier(2)
-
-    def attempt(actor):
-        ctx = runtime.context(runtime.sessions())
-        barrier.wait()
-        try:
-            tasks.claim_task(ctx, actor, case_id, task_id)
-            results.append(actor.id)
-        except Conflict:
-            results.append("conflict")
-        finally:
-            ctx.session.close()
-
-    threads = [threading.Thread(target=attempt, args=(people[name],)) for name in ("anna", "ben")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    winners = [r for r in results if r != "conflict"]
-    assert len(winners) == 1 and results.count("conflict") == 1
+    claimants = [people["anna"], people["ben"]]
+    outcomes = run_concurrently(runtime, *(
+        (lambda ctx, actor=actor: tasks.claim_task(ctx, actor, case_id, task_id))
+        for actor in claimants))
+    assert sorted(kind for kind, _text in outcomes) == ["ok", "refused"], outcomes
+    winner = claimants[[kind for kind, _text in outcomes].index("ok")]
     check = runtime.context(runtime.sessions())
-    assert check.session.get(HumanTask, task_id).assignee_id == winners[0]
+    assert check.session.get(HumanTask, task_id).assignee_id == winner.id
     check.session.close()
 
 

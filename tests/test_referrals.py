@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,7 +10,15 @@ from sqlalchemy import select
 from caseapp.models import AuditEvent, Case, Course, Referral
 from caseapp.services import cases, catalogue, referrals, timers
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.helpers import add_course, at_referral, complete, complete_until, open_case, ready_task
+from tests.helpers import (
+    add_course,
+    at_referral,
+    complete,
+    complete_until,
+    open_case,
+    ready_task,
+    run_concurrently,
+)
 
 
 def seats(ctx, course_id):
@@ -62,27 +69,12 @@ def test_race_for_the_last_seat_one_wins(runtime, people, places):
     first = at_referral(setup, people["anna"], family_name="Eins")
     second = at_referral(setup, people["lea"], family_name="Zwei")
     setup.session.close()
-    results, barrier = [], threading.Barrier(2)
-
-    def attempt(actor, case_id):
-        ctx = runtime.context(runtime.sessions())
-        barrier.wait()
-        try:
-            referrals.book_seat(ctx, actor, case_id, course)
-            results.append("booked")
-        except Conflict as exc:
-            results.append(exc.message)
-        finally:
-            ctx.session.close()
-
-    threads = [threading.Thread(target=attempt, args=args)
-               for args in ((people["anna"], first), (people["lea"], second))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert results.count("booked") == 1
-    [refused] = [r for r in results if r != "booked"]
+    outcomes = run_concurrently(
+        runtime,
+        lambda ctx: referrals.book_seat(ctx, people["anna"], first, course),
+        lambda ctx: referrals.book_seat(ctx, people["lea"], second, course))
+    assert sorted(kind for kind, _text in outcomes) == ["ok", "refused"], outcomes
+    [refused] = [text for kind, text in outcomes if kind == "refused"]
     assert "last seat" in refused and "waiting list" in refused
     check = runtime.context(runtime.sessions())
     assert seats(check, course) == (1, 1)
