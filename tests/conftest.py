@@ -21,6 +21,22 @@ from tests.browser import CHROMIUM_ARGS, chromium_path, serve
 from tests.postgres import throwaway_cluster
 
 PASSWORD = "correct horse battery"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "caseapp" / "translations"
+
+
+def pytest_sessionstart(session):
+    """Compile the message catalogs if they are missing or older than their sources, so
+    a plain `pytest` tests the German interface too (`make test` compiles them anyway)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
 
 
 class FakeClock:
