@@ -58,13 +58,21 @@ class PersonForm(LocalizedForm):
         description=_l("Current address, including the accommodation if the person lives "
                        "in shared accommodation."),
         validators=[Optional(), Length(max=500)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=60)])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=200)])
+    phone = StringField(_l("Phone"),
+                        description=_l("Number the person can be reached at, with the country "
+                                       "code if foreign."),
+                        validators=[Optional(), Length(max=60)])
+    email = EmailField(_l("E-mail"),
+                       description=_l("Only if the person reads e-mail; course providers may "
+                                      "write to it."),
+                       validators=[Optional(), Email(), Length(max=200)])
     languages_spoken = StringField(
         _l("Languages spoken"),
         description=_l("With level, e.g. “Arabic (native), English (B1)”."),
         validators=[Optional(), Length(max=300)])
-    interpreter_needed = SelectField(_l("Interpreter needed?"), choices=blank_first(YES_NO),
+    interpreter_needed = SelectField(_l("Interpreter needed?"),
+                                     description=_l("Whether conversations need an interpreter."),
+                                     choices=blank_first(YES_NO),
                                      validators=[DataRequired()])
     interpreter_language = StringField(
         _l("Interpreter language"),
@@ -89,7 +97,10 @@ class PersonForm(LocalizedForm):
 
 
 class ResidenceForm(LocalizedForm):
-    residence_document = SelectField(_l("Residence document"), choices=blank_first([
+    residence_document = SelectField(_l("Residence document"),
+                                     description=_l("As shown on the document the person "
+                                                    "presents."),
+                                     choices=blank_first([
         ("residence_permit", _l("Residence permit (with paragraph)")),
         ("aufenthaltsgestattung", _l("Permission to stay during the asylum procedure "
                                      "(Aufenthaltsgestattung)")),
@@ -161,13 +172,16 @@ def _normalise_ages(value):
 
 
 class FamilyForm(LocalizedForm):
-    household = SelectField(_l("Household"), choices=blank_first([
+    household = SelectField(_l("Household"),
+                            description=_l("Who the person lives with."),
+                            choices=blank_first([
         ("alone", _l("Lives alone")), ("partner", _l("With partner")),
         ("partner_children", _l("With partner and children")),
         ("single_parent", _l("Single parent")), ("other", _l("Other"))]),
         validators=[DataRequired()])
     household_members = IntegerField(
-        _l("Household members"), description=_l("Including the person."),
+        _l("Household members"),
+        description=_l("Including the person."),
         validators=[InputRequired(), NumberRange(min=1, max=20)])
     children_count = IntegerField(
         _l("Number of children"), default=0,
@@ -180,7 +194,9 @@ class FamilyForm(LocalizedForm):
         filters=[_normalise_ages], validators=[Optional(), Length(max=100)],
         render_kw=show_when("children_count", ">0"))
     childcare_needed_during_course = SelectField(
-        _l("Childcare needed during a course?"), choices=blank_first(YES_NO),
+        _l("Childcare needed during a course?"),
+        description=_l("Whether the children need care while the person attends a course."),
+        choices=blank_first(YES_NO),
         validators=[Optional()], render_kw=show_when("children_count", ">0"))
     caring_duties = TextAreaField(
         _l("Caring duties"),
@@ -224,6 +240,7 @@ class EducationWorkForm(LocalizedForm):
         description=_l("Highest school-leaving certificate, in the person's words."),
         validators=[Optional(), Length(max=200)])
     school_country = StringField(_l("Country of schooling"),
+                                 description=_l("Where the school qualification was obtained."),
                                  validators=[Optional(), Length(max=100)])
     vocational_qualification = StringField(
         _l("Vocational qualification or degree"),
@@ -235,23 +252,33 @@ class EducationWorkForm(LocalizedForm):
         description=_l("A foreign qualification can be recognised: refer to recognition "
                        "counselling (IQ network)."),
         validators=[DataRequired()])
-    profession = StringField(_l("Profession"), validators=[Optional(), Length(max=200)])
+    profession = StringField(_l("Profession"),
+                             description=_l("The occupation learned or practised."),
+                             validators=[Optional(), Length(max=200)])
     regulated_profession = SelectField(
         _l("Regulated profession?"), choices=blank_first(YES_NO_UNKNOWN),
         description=_l("Regulated professions (e.g. doctor, nurse, teacher) need recognition "
                        "before the person may work in them in Germany."),
         validators=[Optional()], render_kw=show_when("qualification_abroad", "yes"))
-    recognition_status = SelectField(_l("Recognition status"), choices=blank_first([
+    recognition_status = SelectField(_l("Recognition status"),
+                                     description=_l("Recognition of the foreign qualification in "
+                                                    "Germany."),
+                                     choices=blank_first([
         ("not_started", _l("Not started")),
         ("referred", _l("Referred to recognition counselling")),
         ("partial", _l("Partially recognised")),
         ("full", _l("Fully recognised"))]),
         validators=[Optional()], render_kw=show_when("qualification_abroad", "yes"))
-    employment = SelectField(_l("Employment"), choices=blank_first([
+    employment = SelectField(_l("Employment"),
+                             description=_l("The current work situation."),
+                             choices=blank_first([
         ("employed", _l("Employed")), ("job_offer", _l("Has a job offer")),
         ("seeking", _l("Seeking work")), ("not_seeking", _l("Not seeking work"))]),
         validators=[DataRequired()])
-    registered_with = SelectField(_l("Registered with"), choices=blank_first([
+    registered_with = SelectField(_l("Registered with"),
+                                  description=_l("Where the person is registered as a job seeker "
+                                                 "or receives benefits."),
+                                  choices=blank_first([
         ("jobcenter", _l("Jobcenter")),
         ("agentur", _l("Employment agency (Agentur für Arbeit)")),
         ("none", _l("Neither"))]), validators=[DataRequired()])
@@ -270,10 +297,15 @@ class EducationWorkForm(LocalizedForm):
 
 
 class PracticalForm(LocalizedForm):
-    availability = SelectField(_l("Availability for a course"), choices=blank_first([
+    availability = SelectField(_l("Availability for a course"),
+                               description=_l("Full-time courses run about 4-5 lessons a day, "
+                                              "five days a week."),
+                               choices=blank_first([
         ("full_time", _l("Full-time")), ("part_time", _l("Part-time"))]),
         validators=[DataRequired()])
-    time_of_day = SelectField(_l("Preferred time of day"), choices=blank_first([
+    time_of_day = SelectField(_l("Preferred time of day"),
+                              description=_l("When the person can attend a course."),
+                              choices=blank_first([
         ("mornings", _l("Mornings")), ("afternoons", _l("Afternoons")),
         ("evenings", _l("Evenings")), ("flexible", _l("Flexible"))]),
         validators=[DataRequired()])
@@ -305,7 +337,10 @@ class GoalsPlanForm(LocalizedForm):
         _l("Agreed plan"),
         description=_l("Goals, measures and dates agreed with the person."),
         validators=[DataRequired(), Length(max=4000)])
-    next_appointment = DateField(_l("Next appointment"), format=DATE_FORMAT,
+    next_appointment = DateField(_l("Next appointment"),
+                                 description=_l("The next agreed appointment at the centre, if "
+                                                "any."),
+                                 format=DATE_FORMAT,
                                  validators=[Optional()])
 
 
@@ -317,10 +352,13 @@ class LanguageLiteracyForm(LocalizedForm):
         validators=[DataRequired()])
     german_certificate_level = SelectField(
         _l("German certificate (level)"),
+        description=_l("Level of the highest German certificate, if the person has one."),
         choices=blank_first([("none", _l("No certificate")), *CEFR_A1_TO_C2]),
         validators=[Optional()])
     german_certificate_date = DateField(
-        _l("Date of the certificate"), format=DATE_FORMAT, validators=[Optional()],
+        _l("Date of the certificate"),
+        description=_l("Date on the certificate."),
+        format=DATE_FORMAT, validators=[Optional()],
         render_kw=show_when("german_certificate_level",
                             *(choice.value for choice in CEFR_A1_TO_C2)))
     literacy = SelectField(
@@ -329,23 +367,36 @@ class LanguageLiteracyForm(LocalizedForm):
                        "general course."),
         validators=[DataRequired()])
     schooling_years = IntegerField(_l("Years of schooling"),
+                                   description=_l("All years at school, in any country."),
                                    validators=[InputRequired(), NumberRange(min=0, max=30)])
     other_languages = StringField(_l("Other languages"),
+                                  description=_l("Further languages with their level, e.g. "
+                                                 "“English (B1)”."),
                                   validators=[Optional(), Length(max=300)])
     placement_test_taken = SelectField(_l("Placement test taken?"),
+                                       description=_l("A placement test at a course provider "
+                                                      "(Einstufungstest)."),
                                        choices=blank_first(YES_NO),
                                        validators=[DataRequired()])
     placement_test_date = DateField(
-        _l("Date of the placement test"), format=DATE_FORMAT, validators=[Optional()],
+        _l("Date of the placement test"),
+        description=_l("Date of the placement test."),
+        format=DATE_FORMAT, validators=[Optional()],
         render_kw=show_when("placement_test_taken", "yes"))
     placement_test_provider = StringField(
-        _l("Placement test provider"), validators=[Optional(), Length(max=200)],
+        _l("Placement test provider"),
+        description=_l("The course provider that ran the test."),
+        validators=[Optional(), Length(max=200)],
         render_kw=show_when("placement_test_taken", "yes"))
     placement_test_result = SelectField(
-        _l("Placement test result (CEFR)"), choices=blank_first(CEFR_LEVELS),
+        _l("Placement test result (CEFR)"),
+        description=_l("The level the test found."),
+        choices=blank_first(CEFR_LEVELS),
         validators=[Optional()], render_kw=show_when("placement_test_taken", "yes"))
     placement_recommended_course = SelectField(
-        _l("Course type recommended by the test"), choices=blank_first(COURSE_TYPES),
+        _l("Course type recommended by the test"),
+        description=_l("The course type the test result recommends."),
+        choices=blank_first(COURSE_TYPES),
         validators=[Optional()], render_kw=show_when("placement_test_taken", "yes"))
     placement_deviation_reason = TextAreaField(
         _l("Reason for deviating from the test result"),
@@ -375,10 +426,14 @@ class LanguageLiteracyForm(LocalizedForm):
 
 
 class FollowUpForm(LocalizedForm):
-    follow_up_result = SelectField(_l("Did the course start?"), choices=options(
+    follow_up_result = SelectField(_l("Did the course start?"),
+                                   description=_l("Ask the person or the course provider."),
+                                   choices=options(
         ("started", _l("Started")), ("not_started", _l("Not started")),
         ("dropped_out", _l("Dropped out"))), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (if not started or dropped out)"),
+                           description=_l("Needed when the course did not start or was broken "
+                                          "off."),
                            validators=[Optional(), Length(max=2000)])
 
     def validate(self, extra_validators=None):

@@ -9,7 +9,10 @@ from .choices import COURSE_TYPES
 
 
 class ReferralForm(LocalizedForm):
-    course_type = SelectField(_l("Course type referred to"), choices=COURSE_TYPES,
+    course_type = SelectField(_l("Course type referred to"),
+                              description=_l("The course type the person is referred to; the "
+                                             "booked seat's type is preselected."),
+                              choices=COURSE_TYPES,
                               validators=[DataRequired()])
     override_reason = TextAreaField(
         _l("Reason for deviating from the recommendation"),
@@ -19,4 +22,6 @@ class ReferralForm(LocalizedForm):
 
 class OverdueReviewForm(LocalizedForm):
     action = TextAreaField(_l("What was done about the overdue follow-up?"),
+                           description=_l("E.g. called the person, asked the course provider, "
+                                          "rescheduled."),
                            validators=[DataRequired(), Length(max=2000)])

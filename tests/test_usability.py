@@ -62,3 +62,19 @@ def test_the_process_picture_speaks_the_readers_language(login, ctx, people):
     assert "Neuzugewanderte Person kommt" in german and "Newcomer arrives" not in german
     english = login("anna").get(f"/cases/{case_id}/process").text
     assert "Newcomer arrives" in english
+
+
+def test_every_interview_field_has_label_and_help_in_german_and_english(app):
+    from forms import TASK_FORMS
+
+    texts = {}
+    for language in ("en", "de"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            texts[language] = {(key, field.name): (str(field.label.text), str(field.description))
+                               for key, form_class in TASK_FORMS.items()
+                               for field in form_class()}
+    for field, (label, help_text) in texts["en"].items():
+        german_label, german_help = texts["de"][field]
+        assert label and help_text, field
+        assert german_help != help_text, f"{field}: help text not translated"
+        assert german_label != label or label in {"A1", "E-mail"}, f"{field}: label not translated"
