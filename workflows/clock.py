@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _timer_module
 
@@ -41,7 +41,3 @@ def engine_time(now: datetime | None) -> Iterator[None]:
         yield
     finally:
         _fixed_now.reset(token)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

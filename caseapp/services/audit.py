@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.models import AuditChange, AuditEvent, AuditHead
@@ -44,12 +44,6 @@ def event_hash(seq: int, at: datetime, type_: str, actor_id: int | None, case_id
 
 def change_digest(salt: str, data_json: str) -> str:
     return hashlib.sha256((salt + data_json).encode()).hexdigest()
-
-
-def ensure_head(session: Session) -> None:
-    if session.get(AuditHead, 1) is None:
-        session.add(AuditHead(id=1, last_seq=0, last_hash=GENESIS))
-        session.flush()
 
 
 def append(session: Session, *, type_: str, at: datetime, actor_id: int | None,
@@ -144,7 +138,3 @@ def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
         return ChainReport(False, count, erased, expected_seq,
                            f"the chain should end at event {last_seq}; later events are missing")
     return ChainReport(True, count, erased)
-
-
-def event_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
