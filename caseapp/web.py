@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session
-from flask_babel import Babel, gettext
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel, get_translations, gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -34,6 +34,24 @@ def request_languages() -> tuple[str, ...]:
     return current_app.config["LANGUAGES"]
 
 
+def _request_translations():
+    """The request's translations, looked up once (Flask-Babel looks them up per call)."""
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
+def _install_request_translations(app: Flask) -> None:
+    """Templates call _() hundreds of times per page: resolve the catalog once per request."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _request_translations().ugettext(s),
+        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
+
+
 def translate_error(exc: ServiceError) -> str:
     """The service's message in the reader's language (step titles included)."""
     params = {k: gettext(v) if isinstance(v, str) else v for k, v in exc.params.items()}
@@ -44,6 +62,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
+    _install_request_translations(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
