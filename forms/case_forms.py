@@ -5,6 +5,7 @@ from wtforms import DateField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .base import LocalizedForm
+from .validators import NotInFuture
 
 
 class NewCaseForm(LocalizedForm):
@@ -12,7 +13,7 @@ class NewCaseForm(LocalizedForm):
 
     given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=200)])
     family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=200)])
-    birth_date = DateField(_l("Date of birth"), validators=[DataRequired()])
+    birth_date = DateField(_l("Date of birth"), validators=[DataRequired(), NotInFuture()])
     municipality = StringField(_l("Municipality"), validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=60)])
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=200)])

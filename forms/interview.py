@@ -35,6 +35,7 @@ from .choices import (
     options,
 )
 from .conditional import is_shown, require_when, show_when
+from .validators import NotInFuture, NotInPast
 
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -83,7 +84,7 @@ class PersonForm(LocalizedForm):
         _l("Data protection notice given on"), format=DATE_FORMAT,
         description=_l("Date the person received the data protection notice (Art. 13 "
                        "DSGVO)."),
-        validators=[InputRequired()])
+        validators=[InputRequired(), NotInFuture()])
     data_protection_notice_language = StringField(
         _l("Language of the data protection notice"),
         description=_l("Language in which the notice was given or handed over."),
@@ -118,7 +119,7 @@ class ResidenceForm(LocalizedForm):
         _l("Document issued on"), format=DATE_FORMAT,
         description=_l("Matters for the course entitlement: a legal claim expires one year "
                        "after the first permit was issued."),
-        validators=[Optional()])
+        validators=[Optional(), NotInFuture()])
     safe_country_of_origin = SelectField(
         _l("From a safe country of origin?"), choices=blank_first(YES_NO_UNKNOWN),
         description=_l("Matters mainly for asylum seekers: admission to a course depends "
@@ -144,7 +145,7 @@ class ResidenceForm(LocalizedForm):
         validators=[Optional()], render_kw=show_when("course_status", "entitled", "obliged"))
     course_decision_date = DateField(
         _l("Date of the entitlement or obligation"), format=DATE_FORMAT,
-        description=_l("Date on the certificate."), validators=[Optional()],
+        description=_l("Date on the certificate."), validators=[Optional(), NotInFuture()],
         render_kw=show_when("course_status", "entitled", "obliged"))
     fee_exempt = SelectField(
         _l("Exempt from the course fee?"), choices=blank_first(YES_NO_UNKNOWN),
@@ -341,7 +342,7 @@ class GoalsPlanForm(LocalizedForm):
                                  description=_l("The next agreed appointment at the centre, if "
                                                 "any."),
                                  format=DATE_FORMAT,
-                                 validators=[Optional()])
+                                 validators=[Optional(), NotInPast()])
 
 
 class LanguageLiteracyForm(LocalizedForm):
@@ -358,7 +359,7 @@ class LanguageLiteracyForm(LocalizedForm):
     german_certificate_date = DateField(
         _l("Date of the certificate"),
         description=_l("Date on the certificate."),
-        format=DATE_FORMAT, validators=[Optional()],
+        format=DATE_FORMAT, validators=[Optional(), NotInFuture()],
         render_kw=show_when("german_certificate_level",
                             *(choice.value for choice in CEFR_A1_TO_C2)))
     literacy = SelectField(
@@ -381,7 +382,7 @@ class LanguageLiteracyForm(LocalizedForm):
     placement_test_date = DateField(
         _l("Date of the placement test"),
         description=_l("Date of the placement test."),
-        format=DATE_FORMAT, validators=[Optional()],
+        format=DATE_FORMAT, validators=[Optional(), NotInFuture()],
         render_kw=show_when("placement_test_taken", "yes"))
     placement_test_provider = StringField(
         _l("Placement test provider"),

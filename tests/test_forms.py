@@ -1,6 +1,6 @@
 """The interview forms, on their own: no app, no database."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from flask_babel.speaklater import LazyString
@@ -53,7 +53,7 @@ VALID = {
     GoalsPlanForm: {
         "goals_own_words": "Work as a nurse again.",
         "agreed_plan": "Integration course, then recognition counselling.",
-        "next_appointment": "2026-04-15",
+        "next_appointment": (date.today() + timedelta(days=14)).isoformat(),
     },
     LanguageLiteracyForm: {
         "german_level": "A1", "german_certificate_level": "none",
@@ -281,3 +281,22 @@ def test_show_when_values_in_use():
     assert used["ResidenceForm.course_issuer"] == "course_status:entitled|obliged"
     assert used["FamilyForm.children_ages"] == "children_count:>0"
     assert used["FamilyForm.childcare_needed_during_course"] == "children_count:>0"
+
+
+def test_dates_must_be_plausible():
+    from forms import TASK_FORMS, NewCaseForm
+
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    person = TASK_FORMS["person"](MultiDict({"data_protection_notice_given": tomorrow}))
+    person.validate()
+    assert "This date lies in the future." in person.data_protection_notice_given.errors
+    goals = TASK_FORMS["goals_plan"](MultiDict({"next_appointment": yesterday}))
+    goals.validate()
+    assert "This date lies in the past." in goals.next_appointment.errors
+    new_case = NewCaseForm(MultiDict({"birth_date": tomorrow}))
+    new_case.validate()
+    assert new_case.birth_date.errors
+    fine = TASK_FORMS["goals_plan"](MultiDict({"next_appointment": tomorrow}))
+    fine.validate()
+    assert not fine.next_appointment.errors
