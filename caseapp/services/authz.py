@@ -33,6 +33,16 @@ def require_case_readable(actor: Actor, case: Case | None) -> Case:
     return case
 
 
+def require_case_workable(actor: Actor, case: Case | None) -> Case:
+    """Acting on a case itself (referrals): its team, and a counsellor only on their own
+    or unassigned cases."""
+    require_writer(actor)
+    case = require_case_readable(actor, case)
+    if actor.role == "counsellor" and case.assignee_id not in (None, actor.id):
+        raise Forbidden("This case is assigned to a colleague.")
+    return case
+
+
 def require_task_workable(actor: Actor, case: Case, task: HumanTask) -> None:
     require_writer(actor)
     require_case_readable(actor, case)

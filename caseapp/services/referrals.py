@@ -21,9 +21,9 @@ from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Refe
 
 from . import audit
 from .actor import Actor
-from .authz import require_case_readable, require_writer
+from .authz import require_case_readable, require_case_workable
 from .context import ServiceContext
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 
 OTHER_OFFERS = ("kita", "school_enrolment", "recognition_counselling", "jobcenter",
                 "agentur", "mbe", "jmd", "volunteer_support")
@@ -40,10 +40,7 @@ class CourseMatch:
 
 
 def _workable_case(ctx: ServiceContext, actor: Actor, case_id: int) -> Case:
-    require_writer(actor)
-    case = require_case_readable(actor, ctx.session.get(Case, case_id))
-    if actor.role == "counsellor" and case.assignee_id not in (None, actor.id):
-        raise Forbidden("This case is assigned to a colleague.")
+    case = require_case_workable(actor, ctx.session.get(Case, case_id))
     if case.status != "open":
         raise Conflict("This case is closed.")
     return case
