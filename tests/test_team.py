@@ -65,8 +65,10 @@ def test_board_shows_load_queue_escalations_and_filters(ctx, people, clock):
 def test_reassigning_many_cases_is_atomic_and_audited_per_case(ctx, people):
     anna, ben, lea = people["anna"], people["ben"], people["lea"]
     cases = [open_case(ctx, anna, family_name=name).id for name in ("Eins", "Zwei")]
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match="reason"):
         team.reassign(ctx, lea, cases, ben.id, " ")
+    with pytest.raises(InvalidInput, match="at least one case"):
+        team.reassign(ctx, lea, [], ben.id, "Urlaub")
     with pytest.raises(InvalidInput):
         team.reassign(ctx, lea, cases, people["sami"].id, "Urlaub")  # another team
     other = open_case(ctx, people["sami"], family_name="Drei").id
@@ -98,6 +100,12 @@ def test_transfer_waits_for_the_receiving_lead(ctx, people, south_lead):
     case_id = open_case(ctx, anna).id
     with pytest.raises(Forbidden):
         team.request_transfer(ctx, anna, case_id, south_lead.team_id, "Umzug")
+    with pytest.raises(InvalidInput, match="another team"):
+        team.request_transfer(ctx, lea, case_id, 9999, "Umzug")  # no such team
+    with pytest.raises(InvalidInput, match="another team"):
+        team.request_transfer(ctx, lea, case_id, lea.team_id, "Umzug")  # its own team
+    with pytest.raises(InvalidInput, match="reason"):
+        team.request_transfer(ctx, lea, case_id, south_lead.team_id, "")
     team.request_transfer(ctx, lea, case_id, south_lead.team_id, "Umzug nach Alfeld")
     incoming = team.board(ctx, south_lead, team.BoardFilters()).incoming
     assert [(c.id, name) for c, name in incoming] == [(case_id, "Nord")]
@@ -160,3 +168,12 @@ def test_previous_assignees_open_form_is_refused_with_input_kept(login, ctx, peo
         "csrf_token": csrf_token(page), "place_of_birth": "Homs"})
     assert autosave.status_code == 409 and "reassigned to Ben" in autosave.json["message"]
     assert ready_task(ctx, case_id).draft_json is None
+
+
+def test_reassigning_nothing_on_the_board_says_so(login, people):
+    lead = login("lea")
+    page = lead.get("/").text
+    response = lead.post("/team/reassign", data={"csrf_token": csrf_token(page),
+                                                 "to_user": people["ben"].id, "reason": "x"},
+                         follow_redirects=True)
+    assert "Select at least one case." in response.text and 'role="alert"' in response.text
