@@ -12,9 +12,10 @@ def _instance_dir() -> Path:
     return Path(os.environ.get("ANKOMMEN_INSTANCE", Path.cwd() / "instance"))
 
 
-def _development_secret(instance: Path) -> str:
-    """A random key kept under instance/, so logins survive a restart of the dev server."""
-    path = instance / "secret_key"
+def _development_secret(instance: Path, name: str) -> str:
+    """A random key kept under instance/, so logins and the audit trail survive a restart
+    of the development server."""
+    path = instance / name
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
@@ -26,6 +27,8 @@ class Config:
     INSTANCE_DIR = _instance_dir()
     SQLALCHEMY_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'ankommen.db'}"
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Keys the audit trail's seals (HMAC); never stored in the database it protects.
+    AUDIT_KEY = os.environ.get("ANKOMMEN_AUDIT_KEY")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -47,7 +50,9 @@ class Config:
 
 class DevelopmentConfig(Config):
     def __init__(self) -> None:
-        self.SECRET_KEY = Config.SECRET_KEY or _development_secret(self.INSTANCE_DIR)
+        self.SECRET_KEY = Config.SECRET_KEY or _development_secret(self.INSTANCE_DIR,
+                                                                   "secret_key")
+        self.AUDIT_KEY = Config.AUDIT_KEY or _development_secret(self.INSTANCE_DIR, "audit_key")
 
 
 class ProductionConfig(Config):
@@ -58,6 +63,8 @@ class ProductionConfig(Config):
             raise RuntimeError("SECRET_KEY must be set in production")
         if not os.environ.get("DATABASE_URL"):
             raise RuntimeError("DATABASE_URL must be set in production")
+        if not self.AUDIT_KEY:
+            raise RuntimeError("ANKOMMEN_AUDIT_KEY must be set in production")
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}

@@ -93,6 +93,7 @@ def db_url(request):
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
+    AUDIT_KEY = "test-audit-key"
     WTF_CSRF_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast; production keeps scrypt
 
