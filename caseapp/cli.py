@@ -6,15 +6,17 @@ import json
 import signal
 import sys
 import threading
+import time
 from datetime import date, timedelta
 from importlib.resources import files
+from pathlib import Path
 
 import click
 from flask import Flask
 
 from .migrate import upgrade
 from .runtime import Runtime
-from .services import audit, cases, catalogue, timers, users
+from .services import cases, catalogue, checkpoints, referrals, timers, users
 from .services.errors import ServiceError
 
 
@@ -23,8 +25,10 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("init-db")
     def init_db():
-        """Create or migrate the database schema to the newest version."""
+        """Create or migrate the database schema to the newest version, then seal the trail."""
         upgrade(rt.db)
+        with rt.sessions() as session:
+            checkpoints.write_checkpoint(rt.context(session))
         click.echo("Database is at the newest schema.")
 
     @app.cli.command("seed")
@@ -61,32 +65,71 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
 
     @audit_group.command("verify")
-    def verify():
-        """Walk the hash chain; exits 1 and names the first broken event."""
+    @click.option("--checkpoints", "kept_file", type=click.Path(dir_okay=False, exists=True),
+                  help="Also compare with checkpoints exported earlier (audit checkpoint "
+                       "--export).")
+    def verify(kept_file):
+        """Check every chain and checkpoint; exits 1 and names the first broken event."""
+        kept = _read_checkpoint_file(Path(kept_file)) if kept_file else []
         with rt.sessions() as session:
-            report = audit.verify_chain(session)
+            report = checkpoints.verify(rt.context(session), kept)
         click.echo(report.summary())
         sys.exit(0 if report.ok else 1)
+
+    @audit_group.command("checkpoint")
+    @click.option("--export", "export_file", type=click.Path(dir_okay=False),
+                  help="Append every checkpoint not yet in this file (JSON lines), to keep "
+                       "outside the database.")
+    def checkpoint(export_file):
+        """Seal the audit trail now (the worker does it every few minutes)."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            written = checkpoints.write_checkpoint(ctx)
+            click.echo(f"Checkpoint {written.id} written." if written
+                       else "Nothing new to seal.")
+            if export_file:
+                path = Path(export_file)
+                kept = _read_checkpoint_file(path) if path.exists() else []
+                records = checkpoints.records_after(ctx, kept[-1]["id"] if kept else 0)
+                with path.open("a", encoding="utf-8") as out:
+                    out.writelines(json.dumps(r, sort_keys=True) + "\n" for r in records)
+                click.echo(f"{len(records)} checkpoint(s) appended to {path}.")
 
     @app.cli.command("worker")
     @click.option("--interval", type=float, default=None, help="Seconds between rounds.")
     @click.option("--once", is_flag=True, help="Fire what is due now, then stop.")
     def worker(interval, once):
-        """Fire due process timers until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
+        """Fire due timers, offer freed seats and seal the audit trail until stopped
+        (SIGTERM or Ctrl-C stop it cleanly)."""
         interval = interval or app.config["WORKER_INTERVAL_SECONDS"]
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+        seal_every = app.config["AUDIT_CHECKPOINT_SECONDS"]
         click.echo(f"Timer worker running (every {interval:g} s).")
+        sealed_at = 0.0
         while not stop.is_set():
             with rt.sessions() as session:
-                moved = timers.fire_due_timers(rt.context(session))
+                ctx = rt.context(session)
+                moved = timers.fire_due_timers(ctx)
+                referrals.offer_all_free_seats(ctx)
+                if once or time.monotonic() - sealed_at >= seal_every:
+                    checkpoints.write_checkpoint(ctx)
+                    sealed_at = time.monotonic()
             if moved:
                 click.echo(f"Fired timers in {moved} case(s).")
             if once:
                 break
             stop.wait(interval)
         click.echo("Timer worker stopped.")
+
+
+def _read_checkpoint_file(path: Path) -> list[dict]:
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"{path} is not a checkpoint file: {exc}") from None
 
 
 def load_demo(ctx) -> dict[str, int]:

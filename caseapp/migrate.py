@@ -8,9 +8,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from .models import AuditHead
-from .services.audit import GENESIS
-
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
@@ -19,8 +16,5 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    command.upgrade(alembic_config(engine), "head")
-    with engine.begin() as conn:
-        if conn.execute(AuditHead.__table__.select()).first() is None:
-            conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    command.upgrade(alembic_config(engine), revision)

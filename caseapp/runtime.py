@@ -20,6 +20,7 @@ from workflows import Engine, load_library
 
 from .db import make_engine, make_sessionmaker
 from .models import ProcessVersion
+from .services import audit
 from .services.context import ProcessSettings, ServiceContext, system_clock
 
 
@@ -39,6 +40,7 @@ class Runtime:
 def build_runtime(config) -> Runtime:
     db = make_engine(config["SQLALCHEMY_URL"])
     sessions = make_sessionmaker(db)
+    audit.configure(sessions, config["AUDIT_KEY"])
     library = load_library(Path(config["BPMN_DIR"]), main_process=config["MAIN_PROCESS"],
                            form_keys=TASK_FORMS)
 

@@ -13,10 +13,9 @@ from sqlalchemy import create_engine, text
 from caseapp import create_app
 from caseapp.config import Config
 from caseapp.migrate import upgrade
-from caseapp.models import AuditHead, Base
+from caseapp.models import Base
 from caseapp.services import catalogue, users
 from caseapp.services.actor import Actor
-from caseapp.services.audit import GENESIS
 from tests.browser import CHROMIUM_ARGS, chromium_path, serve
 from tests.postgres import throwaway_cluster
 
@@ -86,7 +85,6 @@ def db_url(request):
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
-        conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
     engine.dispose()
 
 

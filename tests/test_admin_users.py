@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from caseapp.models import AuditEvent, Team, User
 from caseapp.services import users
-from caseapp.services.audit import verify_chain
+from caseapp.services.audit import verify_trail
 from caseapp.services.errors import Forbidden, InvalidInput
 from tests.conftest import PASSWORD, csrf_token
 from tests.helpers import open_case
@@ -172,7 +172,7 @@ def test_deactivated_user_cannot_log_in_and_loses_the_open_session(app, ctx, log
                               "active_to": False}
     assert on[0].details == {"user": people["ben"].id, "active_from": False, "active_to": True}
     assert off[0].actor_id == people["adam"].id
-    assert verify_chain(ctx.session).ok
+    assert verify_trail(ctx.session).ok
 
 
 def test_password_reset(app, ctx, login, people):

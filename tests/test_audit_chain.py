@@ -1,32 +1,72 @@
-"""The audit chain: verify passes on honest data and names the first tampered event."""
+"""The audit trail: verify passes on honest data and names every kind of tampering, also
+by someone with write access to the database but without the audit key."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import text
+import json
 
-from caseapp.models import AuditEvent
-from caseapp.services import audit
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from caseapp.migrate import upgrade
+from caseapp.models import AuditChain, AuditEvent
+from caseapp.services import audit, cases
 from tests.helpers import complete, open_case
 
 
 @pytest.fixture
 def history(ctx, people):
-    """(seq of "case opened", seq of "task completed") after six "user created" events."""
+    """The case's own events in chain order: opened, then four steps completed."""
     case = open_case(ctx, people["anna"])
-    complete(ctx, people["anna"], case.id, "person")
-    return tuple(ctx.session.execute(text("SELECT seq FROM audit_events WHERE case_id = :c "
-                                          "ORDER BY seq"), {"c": case.id}).scalars())
+    for step in ("person", "residence", "family", "education_work"):
+        complete(ctx, people["anna"], case.id, step)
+    events = list(ctx.session.scalars(select(AuditEvent).where(AuditEvent.chain ==
+                                                               f"case:{case.id}")
+                                      .order_by(AuditEvent.chain_seq)))
+    ctx.session.expunge_all()  # as written, whatever the test does to the rows
+    return events
 
 
-def run_verify(app):
-    return app.test_cli_runner().invoke(args=["audit", "verify"])
+def run_verify(app, *args):
+    return app.test_cli_runner().invoke(args=["audit", "verify", *args])
+
+
+def run_checkpoint(app, *args):
+    result = app.test_cli_runner().invoke(args=["audit", "checkpoint", *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def sql(ctx, statement, **params):
+    ctx.session.rollback()  # a fresh snapshot: SQLite refuses a write on a stale one
+    ctx.session.execute(text(statement), params)
+    ctx.session.commit()
+
+
+def forge(key: bytes, event: AuditEvent, prev_hash: str, **changed) -> str:
+    """What someone would write for ``event`` with ``changed`` fields, using ``key``."""
+    values = {"type_": event.type, "details": event.details, **changed}
+    return audit.event_hash(key, event.chain, event.chain_seq, event.at, values["type_"],
+                            event.actor_id, event.case_id, values["details"],
+                            event.change_digest, prev_hash)
 
 
 def test_verify_passes_on_real_history(app, ctx, history):
     result = run_verify(app)
     assert result.exit_code == 0, result.output
-    assert "intact" in result.output and "8 event(s)" in result.output
+    # six "user created" events in the system chain, five in the case's chain
+    assert "intact: 11 event(s) in 2 chain(s)" in result.output
+    assert "no checkpoint yet" in result.output
+
+
+def test_each_case_has_its_own_chain_and_reading_goes_to_the_reader(ctx, people, history):
+    case_id = history[0].case_id
+    cases.view_case(ctx, people["lea"], case_id)
+    viewed = ctx.session.scalars(select(AuditEvent).where(AuditEvent.type == "case_viewed")
+                                 ).one()
+    assert viewed.case_id == case_id and viewed.chain == f"user:{people['lea'].id}"
+    assert [e.chain_seq for e in history] == [1, 2, 3, 4, 5]
+    assert {e.chain for e in history} == {f"case:{case_id}"}
 
 
 def test_events_hold_no_personal_data_in_the_clear(ctx, history):
@@ -39,83 +79,232 @@ def test_events_hold_no_personal_data_in_the_clear(ctx, history):
 
 
 def test_edited_event_is_named(app, ctx, history):
-    opened, _ = history
-    ctx.session.execute(text("UPDATE audit_events SET type = 'case_viewed' WHERE seq = :s"),
-                        {"s": opened})
-    ctx.session.commit()
+    sql(ctx, "UPDATE audit_events SET type = 'case_viewed' WHERE seq = :s", s=history[1].seq)
     result = run_verify(app)
     assert result.exit_code == 1
-    assert f"BROKEN at event {opened}" in result.output and "changed" in result.output
+    assert f"BROKEN at event {history[1].seq}" in result.output
+    assert "changed after it was written" in result.output
 
 
 def test_deleted_event_is_named(app, ctx, history):
-    opened, _ = history
-    ctx.session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": opened})
-    ctx.session.commit()
+    sql(ctx, "DELETE FROM audit_events WHERE seq = :s", s=history[2].seq)
     result = run_verify(app)
     assert result.exit_code == 1
-    assert f"event {opened} is missing" in result.output
+    assert f"BROKEN at event {history[3].seq}" in result.output
+    assert f"event 3 of chain case:{history[0].case_id} is missing" in result.output
 
 
 def test_deleted_last_event_is_noticed(app, ctx, history):
-    _, completed = history
-    ctx.session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": completed})
-    ctx.session.commit()
+    sql(ctx, "DELETE FROM audit_events WHERE seq = :s", s=history[-1].seq)
     result = run_verify(app)
     assert result.exit_code == 1
-    assert f"BROKEN at event {completed}" in result.output
+    assert "should end at its event 5, but ends at 4" in result.output
+
+
+def test_inserted_event_is_named(app, ctx, history):
+    first = history[0]
+    sql(ctx, "UPDATE audit_events SET chain_seq = chain_seq + 100 WHERE chain = :c "
+             "AND chain_seq > 1", c=first.chain)
+    sql(ctx, "INSERT INTO audit_events (chain, chain_seq, at, type, actor_id, case_id, "
+             "details, prev_hash, hash) VALUES (:c, 2, :at, 'case_viewed', :a, :case, '{}', "
+             ":p, :h)", c=first.chain, at=first.at, a=first.actor_id, case=first.case_id,
+        p=first.hash, h="0" * 64)
+    result = run_verify(app)
+    assert result.exit_code == 1 and "BROKEN at event" in result.output
+
+
+def test_reordered_events_are_named(app, ctx, history):
+    a, b = history[1], history[2]
+    sql(ctx, "UPDATE audit_events SET chain_seq = -1 WHERE seq = :s", s=a.seq)
+    sql(ctx, "UPDATE audit_events SET chain_seq = :n WHERE seq = :s", n=a.chain_seq, s=b.seq)
+    sql(ctx, "UPDATE audit_events SET chain_seq = :n WHERE seq = :s", n=b.chain_seq, s=a.seq)
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at event {b.seq}" in result.output and "link" in result.output
+
+
+def test_chain_recomputed_end_to_end_without_the_key_is_caught(app, ctx, history):
+    """Edit one event and rewrite every later hash and the head, as anyone with database
+    access but a guessed key could: the keyed hashes do not match."""
+    guessed = b"not the audit key"
+    prev = history[0].prev_hash
+    for index, event in enumerate(history):
+        changed = {"details": {**event.details, "fields": []}} if index == 1 else {}
+        new_hash = forge(guessed, event, prev, **changed)
+        sql(ctx, "UPDATE audit_events SET prev_hash = :p, hash = :h, details = :d "
+                 "WHERE seq = :s", p=prev, h=new_hash,
+            d=json.dumps(changed.get("details", event.details)), s=event.seq)
+        prev = new_hash
+    sql(ctx, "UPDATE audit_chains SET last_hash = :h WHERE chain = :c", h=prev,
+        c=history[0].chain)
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"BROKEN at event {history[0].seq}" in result.output
+    assert "recomputed without the audit key" in result.output
+
+
+def test_truncated_tail_is_caught_once_sealed(app, ctx, history):
+    """Deleting the newest events and moving the head back leaves a consistent chain:
+    the checkpoint that sealed it remembers where it ended."""
+    run_checkpoint(app)
+    last, before = history[-1], history[-2]
+    sql(ctx, "DELETE FROM audit_events WHERE seq = :s", s=last.seq)
+    sql(ctx, "UPDATE audit_chains SET last_seq = :n, last_hash = :h WHERE chain = :c",
+        n=before.chain_seq, h=before.hash, c=last.chain)
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "was sealed by checkpoint 1 at its event 5, but ends at 4" in result.output
+
+
+def test_a_whole_deleted_chain_is_caught_once_sealed(app, ctx, history):
+    run_checkpoint(app)
+    chain = history[0].chain
+    sql(ctx, "DELETE FROM audit_events WHERE chain = :c", c=chain)
+    sql(ctx, "DELETE FROM audit_chains WHERE chain = :c", c=chain)
+    result = run_verify(app)
+    assert result.exit_code == 1 and f"every event of chain {chain} is missing" in result.output
+
+
+def test_checkpoints_seal_only_what_moved_and_verify_reports_them(app, ctx, people, history):
+    run_checkpoint(app)
+    assert "Nothing new to seal" in run_checkpoint(app).output
+    complete(ctx, people["anna"], history[0].case_id, "practical")
+    assert "Checkpoint 2 written" in run_checkpoint(app).output
+    heads = ctx.session.execute(text("SELECT heads FROM audit_checkpoints WHERE id = 2")
+                                ).scalar_one()
+    heads = heads if isinstance(heads, dict) else json.loads(heads)
+    assert list(heads) == [history[0].chain] and heads[history[0].chain][0] == 6
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert "sealed by checkpoint 2" in result.output and "0 event(s) since" in result.output
+
+
+def test_forged_checkpoint_is_caught(app, ctx, history):
+    run_checkpoint(app)
+    sql(ctx, "UPDATE audit_checkpoints SET heads = :h", h=json.dumps({}))
+    result = run_verify(app)
+    assert result.exit_code == 1 and "checkpoint 1 was changed or forged" in result.output
+
+
+def test_deleted_checkpoint_is_caught(app, ctx, people, history):
+    run_checkpoint(app)
+    complete(ctx, people["anna"], history[0].case_id, "practical")
+    run_checkpoint(app)
+    sql(ctx, "DELETE FROM audit_seals")
+    sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 1")
+    result = run_verify(app)
+    assert result.exit_code == 1 and "checkpoint 1 is missing" in result.output
+
+
+def test_exported_checkpoints_catch_a_deleted_newest_one(app, ctx, people, history, tmp_path):
+    """The newest checkpoint can only be missed against a copy kept outside the database."""
+    kept = tmp_path / "checkpoints.jsonl"
+    run_checkpoint(app, "--export", str(kept))
+    complete(ctx, people["anna"], history[0].case_id, "practical")
+    assert "1 checkpoint(s) appended" in run_checkpoint(app, "--export", str(kept)).output
+    assert [json.loads(line)["id"] for line in kept.read_text().splitlines()] == [1, 2]
+    assert run_verify(app, "--checkpoints", str(kept)).exit_code == 0
+    sql(ctx, "DELETE FROM audit_seals WHERE checkpoint_id = 2")
+    sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 2")
+    assert run_verify(app).exit_code == 0  # inside the database alone, nothing is amiss
+    result = run_verify(app, "--checkpoints", str(kept))
+    assert result.exit_code == 1
+    assert "checkpoint 2 kept outside the database is missing" in result.output
+
+
+def test_another_key_cannot_verify_the_trail(app, ctx, history):
+    ctx.session.info["audit_key"] = b"another key"
+    report = audit.verify_trail(ctx.session)
+    assert not report.ok and "without the audit key" in report.problem
 
 
 def test_edited_change_record_is_named(app, ctx, history):
-    ctx.session.execute(text(
-        "UPDATE audit_changes SET data_json = REPLACE(data_json, 'Aleppo', 'Homs')"))
-    ctx.session.commit()
+    sql(ctx, "UPDATE audit_changes SET data_json = REPLACE(data_json, 'Aleppo', 'Homs')")
     result = run_verify(app)
     assert result.exit_code == 1
-    assert f"BROKEN at event {history[1]}" in result.output
+    assert f"BROKEN at event {history[1].seq}" in result.output
     assert "change record was edited" in result.output
 
 
 def test_change_record_deleted_without_erasure_is_named(app, ctx, history):
-    ctx.session.execute(text("DELETE FROM audit_changes"))
-    ctx.session.commit()
+    sql(ctx, "DELETE FROM audit_changes")
     result = run_verify(app)
     assert result.exit_code == 1
     assert "deleted without an erasure" in result.output
 
 
-def test_rewriting_an_event_and_its_hash_still_breaks_the_link(app, ctx, history):
-    opened, completed = history
-    event = ctx.session.get(AuditEvent, opened)
-    forged = audit.event_hash(opened, event.at, "case_viewed", event.actor_id, event.case_id,
-                              event.details, event.change_digest, event.prev_hash)
-    ctx.session.execute(text("UPDATE audit_events SET type = 'case_viewed', hash = :h "
-                             "WHERE seq = :s"), {"h": forged, "s": opened})
-    ctx.session.commit()
-    result = run_verify(app)
-    assert result.exit_code == 1
-    assert f"BROKEN at event {completed}" in result.output and "link" in result.output
-
-
 def test_erased_change_record_still_verifies_and_is_reported(app, ctx, people, history):
-    opened, completed = history
-    case_id = ctx.session.get(AuditEvent, opened).case_id
     erasure = audit.append(ctx.session, type_=audit.ERASURE_EVENT, at=ctx.now(),
-                           actor_id=people["lea"].id, case_id=case_id)
+                           actor_id=people["lea"].id, case_id=history[0].case_id)
     ctx.session.commit()
-    ctx.session.execute(text("UPDATE audit_changes SET data_json = NULL, salt = NULL, "
-                             "erased_by_seq = :e"), {"e": erasure.seq})
-    ctx.session.commit()
+    sql(ctx, "UPDATE audit_changes SET data_json = NULL, salt = NULL, erased_by_seq = :e",
+        e=erasure.seq)
     result = run_verify(app)
     assert result.exit_code == 0, result.output
-    assert "2 change record(s) erased" in result.output
+    assert "5 change record(s) erased" in result.output
 
 
 def test_forged_erasure_marker_is_named(app, ctx, history):
-    opened, completed = history
-    ctx.session.execute(text("UPDATE audit_changes SET data_json = NULL, erased_by_seq = :e"),
-                        {"e": completed + 50})
-    ctx.session.commit()
+    sql(ctx, "UPDATE audit_changes SET data_json = NULL, erased_by_seq = :e",
+        e=history[-1].seq + 50)
     result = run_verify(app)
     assert result.exit_code == 1
-    assert f"BROKEN at event {opened}" in result.output
+    assert f"BROKEN at event {history[0].seq}" in result.output
+
+
+def test_an_upgraded_database_keeps_verifying(app, db_url, ctx):
+    """Events written by the single chain before schema 0005 are verified as before, and
+    init-db seals them with the key, so recomputing them afterwards is caught."""
+    _rebuild_at_0004(db_url)
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        prev = audit.GENESIS
+        at = ctx.now()
+        stored_at = at if engine.dialect.name == "postgresql" else at.replace(tzinfo=None)
+        for seq, type_ in enumerate(("user_created", "login", "logout"), start=1):
+            digest = audit._legacy_hash(seq, at, type_, None, None, {}, None, prev)
+            conn.execute(text("INSERT INTO audit_events (seq, at, type, details, prev_hash, "
+                              "hash) VALUES (:s, :at, :t, '{}', :p, :h)"),
+                         {"s": seq, "at": stored_at, "t": type_, "p": prev,
+                          "h": digest})
+            prev = digest
+        conn.execute(text("INSERT INTO audit_head (id, last_seq, last_hash) "
+                          "VALUES (1, 3, :h)"), {"h": prev})
+    engine.dispose()
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    result = run_verify(app)
+    assert result.exit_code == 0, result.output
+    assert "3 event(s) in 1 chain(s)" in result.output and "checkpoint 1" in result.output
+    # recomputed with the old, unkeyed hash after an edit: the seal no longer matches
+    first_hash = audit._legacy_hash(1, at, "case_viewed", None, None, {}, None, audit.GENESIS)
+    sql(ctx, "UPDATE audit_events SET type = 'case_viewed', hash = :h WHERE seq = 1",
+        h=first_hash)
+    prev = first_hash
+    for seq, type_ in ((2, "login"), (3, "logout")):
+        digest = audit._legacy_hash(seq, at, type_, None, None, {}, None, prev)
+        sql(ctx, "UPDATE audit_events SET prev_hash = :p, hash = :h WHERE seq = :s",
+            p=prev, h=digest, s=seq)
+        prev = digest
+    sql(ctx, "UPDATE audit_chains SET last_hash = :h", h=prev)
+    result = run_verify(app)
+    assert result.exit_code == 1 and "differs from what checkpoint 1 sealed" in result.output
+    new = ctx.session.scalars(select(AuditChain.chain)).all()
+    assert new == [audit.LEGACY_CHAIN]
+
+
+def _rebuild_at_0004(url: str) -> None:
+    """An empty database at schema 0004, as an installation was before this upgrade."""
+    from caseapp.models import Base
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table.name}"))
+            for table in ("audit_head", "alembic_version"):
+                conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    upgrade(engine, "0004")
+    engine.dispose()

@@ -1,6 +1,6 @@
 """SQLAlchemy 2.x typed models. Alembic migrations in caseapp/migrations follow them."""
 
-from .audit import AuditChange, AuditEvent, AuditHead
+from .audit import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
 from .base import Base
 from .cases import Case, Person
 from .catalogue import Course, Municipality, Provider, Referral
@@ -8,7 +8,8 @@ from .process import HumanTask, ProcessInstance, ProcessVersion
 from .users import ROLES, Team, User
 
 __all__ = [
-    "ROLES", "AuditChange", "AuditEvent", "AuditHead", "Base", "Case", "Course", "HumanTask",
+    "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal", "Base",
+    "Case", "Course", "HumanTask",
     "Municipality", "Person", "ProcessInstance", "ProcessVersion", "Provider", "Referral",
     "Team", "User",
 ]

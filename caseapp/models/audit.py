@@ -1,17 +1,27 @@
+"""The audit trail: hash-chained events, their erasable change records, chain heads and
+keyed checkpoints (see caseapp/services/audit.py for how they fit together)."""
+
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained. Holds no personal data in the clear (see AuditChange)."""
+    """Append-only; one link of its chain. Holds no personal data in the clear.
+
+    ``seq`` numbers every event of the installation in the order written (gaps are
+    possible); ``chain``/``chain_seq`` place it in its chain, whose links it verifies.
+    """
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "chain_seq"),)
 
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    chain_seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(index=True)
     type: Mapped[str] = mapped_column(String(40), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
@@ -38,11 +48,39 @@ class AuditChange(Base):
     erased_by_seq: Mapped[int | None]
 
 
-class AuditHead(Base):
-    """One row: the chain's last event. Locked while appending, so appends serialize."""
+class AuditChain(Base):
+    """The head of one chain (a case's, a user's, or the system's), locked to append."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_chains"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    last_seq: Mapped[int] = mapped_column(default=0)
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_seq: Mapped[int]
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A keyed seal over the chain heads that changed since the previous checkpoint.
+
+    ``mac`` = HMAC(audit key, id, time, heads, previous mac): without the key nobody can
+    write or rewrite one, so a chain sealed here cannot lose its tail unnoticed.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    heads: Mapped[dict] = mapped_column(JSON)  # chain -> [chain_seq, hash]
+    prev_mac: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSeal(Base):
+    """Where each chain was last sealed (derived from the checkpoints, kept to find what
+    the next checkpoint must cover without replaying them all)."""
+
+    __tablename__ = "audit_seals"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    chain_seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"))

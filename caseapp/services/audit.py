@@ -1,31 +1,72 @@
-"""The hash-chained audit trail.
+"""The audit trail: one keyed hash chain per case, per user and for the system.
 
-Each event's hash covers its own content and the previous event's hash, so
-editing or deleting any row breaks the chain at that point. Events hold no
-personal data in the clear: values (old -> new) go into an :class:`AuditChange`
-referenced by digest, which erasure can delete without breaking the chain.
+Each event's ``hash`` is an HMAC (keyed with ``ANKOMMEN_AUDIT_KEY``, which is not in the
+database) over its content and the previous event of its chain, so editing, deleting,
+inserting or reordering an event breaks its chain, and nobody without the key can
+recompute one. A case's events are appended under the case-row lock the action already
+holds; reading (``ACCESS_EVENTS``) and events without a case go to the actor's chain, so
+no action, and no page view, waits on a row shared by the installation.
 
-Appends are serialized by locking the single ``audit_head`` row (``FOR UPDATE``
-on PostgreSQL; SQLite already serializes writers), so concurrent actions can
-never fork the chain.
+A chain's tail could still be cut off together with its head row; checkpoints close that:
+the worker seals every few minutes (and ``flask audit checkpoint`` on demand) the heads
+that moved, HMAC-keyed and linked to the previous checkpoint, and can export them to a file
+kept outside the database. ``verify_trail`` checks events, heads and checkpoints.
+
+Events hold no personal data in the clear: values (old -> new) go into an
+:class:`AuditChange` referenced by a salted digest, which erasure can blank without
+breaking the chain.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, sessionmaker
 
-from caseapp.models import AuditChange, AuditEvent, AuditHead
+from caseapp.models import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
 
 GENESIS = "0" * 64
 ERASURE_EVENT = "data_erased"
+# Reading is recorded in the reader's chain: a page view never locks the case it shows.
+ACCESS_EVENTS = ("case_viewed", "cases_searched")
+# The single chain written before per-case chains existed (schema 0005 moved it here).
+LEGACY_CHAIN = "legacy"
+SYSTEM_CHAIN = "system"
+
+_KEY = "audit_key"
+_HEADS = "audit_heads"  # chain heads this transaction has locked, by chain name
+
+
+def configure(sessions: sessionmaker, key: str) -> None:
+    """Give every session of ``sessions`` the audit key, and forget locked heads when its
+    transaction ends."""
+    if not key:
+        raise RuntimeError("ANKOMMEN_AUDIT_KEY is not set: the audit trail cannot be sealed")
+    sessions.configure(info={_KEY: key.encode()})
+    sa_event.listen(sessions, "after_transaction_end", _forget_heads)
+
+
+def _forget_heads(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_HEADS, None)
+
+
+def _key(session: Session) -> bytes:
+    key = session.info.get(_KEY)
+    if not key:
+        raise RuntimeError("no audit key configured for this session (ANKOMMEN_AUDIT_KEY)")
+    return key
 
 
 def _canonical(value: Any) -> str:
@@ -33,8 +74,22 @@ def _canonical(value: Any) -> str:
                       default=str)
 
 
-def event_hash(seq: int, at: datetime, type_: str, actor_id: int | None, case_id: int | None,
-               details: dict, change_digest: str | None, prev_hash: str) -> str:
+def _mac(key: bytes, content: Any) -> str:
+    return hmac.new(key, _canonical(content).encode(), hashlib.sha256).hexdigest()
+
+
+def event_hash(key: bytes, chain: str, chain_seq: int, at: datetime, type_: str,
+               actor_id: int | None, case_id: int | None, details: dict,
+               change_digest: str | None, prev_hash: str) -> str:
+    return _mac(key, {"chain": chain, "seq": chain_seq, "at": at.isoformat(), "type": type_,
+                      "actor": actor_id, "case": case_id, "details": details,
+                      "change": change_digest, "prev": prev_hash})
+
+
+def _legacy_hash(seq: int, at: datetime, type_: str, actor_id: int | None,
+                 case_id: int | None, details: dict, change_digest: str | None,
+                 prev_hash: str) -> str:
+    """How the single chain of schemas before 0005 was hashed (unkeyed; sealed since)."""
     content = _canonical({
         "seq": seq, "at": at.isoformat(), "type": type_, "actor": actor_id, "case": case_id,
         "details": details, "change": change_digest, "prev": prev_hash,
@@ -46,10 +101,21 @@ def change_digest(salt: str, data_json: str) -> str:
     return hashlib.sha256((salt + data_json).encode()).hexdigest()
 
 
+def chain_of(type_: str, actor_id: int | None, case_id: int | None) -> str:
+    """A case's own events in its chain; reading and case-less events in the actor's."""
+    if case_id is not None and type_ not in ACCESS_EVENTS:
+        return f"case:{case_id}"
+    return f"user:{actor_id}" if actor_id else SYSTEM_CHAIN
+
+
 def append(session: Session, *, type_: str, at: datetime, actor_id: int | None,
            case_id: int | None = None, details: dict | None = None,
            change: dict | None = None) -> AuditEvent:
-    """Append one event (and its change record). Call inside the action's transaction."""
+    """Append one event (and its change record). Call inside the action's transaction,
+    after its other locks (the chain head is the last lock an action takes)."""
+    key = _key(session)
+    actor = actor_id or None
+    chain = chain_of(type_, actor, case_id)
     # Stored exactly as hashed: dates become ISO strings, tuples lists.
     details = json.loads(_canonical(details or {}))
     digest = None
@@ -58,83 +124,255 @@ def append(session: Session, *, type_: str, at: datetime, actor_id: int | None,
         data_json = _canonical(change)
         digest = change_digest(salt, data_json)
         session.add(AuditChange(digest=digest, case_id=case_id, salt=salt, data_json=data_json))
-    session.flush()  # pending rows first, so the head lock is held as briefly as possible
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = _locked_head(session, chain)
     seq = head.last_seq + 1
-    actor = actor_id or None
-    event = AuditEvent(seq=seq, at=at, type=type_, actor_id=actor, case_id=case_id,
-                       details=details, change_digest=digest, prev_hash=head.last_hash,
-                       hash=event_hash(seq, at, type_, actor, case_id, details, digest,
-                                       head.last_hash))
+    event = AuditEvent(chain=chain, chain_seq=seq, at=at, type=type_, actor_id=actor,
+                       case_id=case_id, details=details, change_digest=digest,
+                       prev_hash=head.last_hash,
+                       hash=event_hash(key, chain, seq, at, type_, actor, case_id, details,
+                                       digest, head.last_hash))
     session.add(event)
     head.last_seq, head.last_hash = seq, event.hash
     return event
 
+
+def _locked_head(session: Session, chain: str) -> AuditChain:
+    """The chain's head row, locked for this transaction (created on first use)."""
+    heads = session.info.setdefault(_HEADS, {})
+    head = heads.get(chain)
+    if head is None:
+        lock = {"key_share": True}  # FOR NO KEY UPDATE: foreign keys to it stay unblocked
+        head = session.get(AuditChain, chain, with_for_update=lock)
+        if head is None:
+            insert = pg_insert if session.get_bind().dialect.name == "postgresql" \
+                else sqlite_insert
+            session.execute(insert(AuditChain).values(chain=chain, last_seq=0,
+                                                      last_hash=GENESIS)
+                            .on_conflict_do_nothing(index_elements=["chain"]))
+            head = session.get(AuditChain, chain, with_for_update=lock)
+        heads[chain] = head
+    return head
+
+
+# --- checkpoints -------------------------------------------------------------------------
+
+def checkpoint_mac(key: bytes, checkpoint_id: int, at: datetime, heads: dict,
+                   prev_mac: str) -> str:
+    return _mac(key, {"id": checkpoint_id, "at": at.isoformat(), "heads": heads,
+                      "prev": prev_mac})
+
+
+def write_checkpoint(session: Session, at: datetime) -> AuditCheckpoint | None:
+    """Seal every chain head that moved since the last checkpoint (None if none moved).
+
+    Reads the heads without locking them, so appends go on meanwhile; what they add
+    is in the next checkpoint. Two writers at once: the second fails on the checkpoint's
+    primary key and writes nothing.
+    """
+    key = _key(session)
+    moved = session.execute(
+        select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash)
+        .outerjoin(AuditSeal, AuditSeal.chain == AuditChain.chain)
+        .where((AuditSeal.chain_seq.is_(None)) | (AuditSeal.chain_seq != AuditChain.last_seq)
+               | (AuditSeal.hash != AuditChain.last_hash))
+        .order_by(AuditChain.chain)).all()
+    if not moved:
+        return None
+    last = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
+                           .limit(1)).first()
+    checkpoint_id = (last.id + 1) if last else 1
+    prev_mac = last.mac if last else GENESIS
+    heads = {chain: [seq, hash_] for chain, seq, hash_ in moved}
+    checkpoint = AuditCheckpoint(id=checkpoint_id, at=at, heads=heads, prev_mac=prev_mac,
+                                 mac=checkpoint_mac(key, checkpoint_id, at, heads, prev_mac))
+    session.add(checkpoint)
+    session.flush()
+    for chain, (seq, hash_) in heads.items():
+        seal = session.get(AuditSeal, chain)
+        if seal is None:
+            session.add(AuditSeal(chain=chain, chain_seq=seq, hash=hash_,
+                                  checkpoint_id=checkpoint_id))
+        else:
+            seal.chain_seq, seal.hash, seal.checkpoint_id = seq, hash_, checkpoint_id
+    return checkpoint
+
+
+def checkpoint_record(checkpoint: AuditCheckpoint) -> dict[str, Any]:
+    """One checkpoint as kept outside the database (a line of the export file)."""
+    return {"id": checkpoint.id, "at": checkpoint.at.isoformat(), "heads": checkpoint.heads,
+            "prev_mac": checkpoint.prev_mac, "mac": checkpoint.mac}
+
+
+def checkpoints_after(session: Session, after_id: int) -> list[AuditCheckpoint]:
+    return list(session.scalars(select(AuditCheckpoint).where(AuditCheckpoint.id > after_id)
+                                .order_by(AuditCheckpoint.id)))
+
+
+# --- verification ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool
     events: int
     erased_changes: int
+    chains: int = 0
+    checkpoint_id: int | None = None  # the newest checkpoint, if any
+    checkpoint_at: datetime | None = None
+    unsealed_events: int = 0  # appended after the newest checkpoint
     first_broken_seq: int | None = None
     problem: str | None = None
 
     def summary(self) -> str:
-        if self.ok:
-            erased = (f", {self.erased_changes} change record(s) erased"
-                      if self.erased_changes else "")
-            return f"Audit chain intact: {self.events} event(s) verified{erased}."
-        return f"Audit chain BROKEN at event {self.first_broken_seq}: {self.problem}"
+        if not self.ok:
+            where = f" at event {self.first_broken_seq}" if self.first_broken_seq else ""
+            return f"Audit chain BROKEN{where}: {self.problem}"
+        erased = (f", {self.erased_changes} change record(s) erased"
+                  if self.erased_changes else "")
+        sealed = (f"; sealed by checkpoint {self.checkpoint_id} "
+                  f"({self.checkpoint_at:%Y-%m-%d %H:%M} UTC), "
+                  f"{self.unsealed_events} event(s) since" if self.checkpoint_id
+                  else "; no checkpoint yet")
+        return (f"Audit chain intact: {self.events} event(s) in {self.chains} chain(s) "
+                f"verified{erased}{sealed}.")
 
 
-def verify_chain(session: Session, batch: int = 1000) -> ChainReport:
-    """Walk every event in order, recomputing hashes, links and change digests."""
-    prev_hash, expected_seq, count, erased = GENESIS, 1, 0, 0
-    erasures: dict[int, int | None] = {}  # seq of each erasure event -> its case
-    claimed_erasures: dict[int, tuple[int, int | None]] = {}  # erasure seq -> (event, case)
+class _Broken(Exception):
+    def __init__(self, seq: int | None, problem: str):
+        super().__init__(problem)
+        self.seq, self.problem = seq, problem
+
+
+def verify_trail(session: Session, kept_checkpoints: Iterable[dict] = (),
+                 batch: int = 2000) -> ChainReport:
+    """Check every chain, its head, and the checkpoints (also against ``kept_checkpoints``,
+    the records exported earlier to outside the database)."""
+    key = _key(session)
+    try:
+        sealed, newest = _verify_checkpoints(session, key, list(kept_checkpoints))
+        counts = _verify_chains(session, key, sealed, batch)
+    except _Broken as broken:
+        return ChainReport(False, 0, 0, first_broken_seq=broken.seq, problem=broken.problem)
+    events, erased, chains, unsealed = counts
+    return ChainReport(True, events, erased, chains=chains,
+                       checkpoint_id=newest.id if newest else None,
+                       checkpoint_at=newest.at if newest else None, unsealed_events=unsealed)
+
+
+def _verify_checkpoints(session: Session, key: bytes, kept: list[dict]
+                        ) -> tuple[dict[str, tuple[int, str, int]], AuditCheckpoint | None]:
+    """The sealed head of every chain (seq, hash, checkpoint id), from a valid series."""
+    sealed: dict[str, tuple[int, str, int]] = {}
+    prev_mac, newest, macs = GENESIS, None, {}
+    for checkpoint in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
+        expected_id = newest.id + 1 if newest else 1
+        if checkpoint.id != expected_id:
+            raise _Broken(None, f"checkpoint {expected_id} is missing")
+        if checkpoint.prev_mac != prev_mac or checkpoint.mac != checkpoint_mac(
+                key, checkpoint.id, checkpoint.at, checkpoint.heads, checkpoint.prev_mac):
+            raise _Broken(None, f"checkpoint {checkpoint.id} was changed or forged "
+                                "(or the audit key is not the one it was sealed with)")
+        for chain, (seq, hash_) in checkpoint.heads.items():
+            sealed[chain] = (seq, hash_, checkpoint.id)
+        prev_mac, newest, macs[checkpoint.id] = checkpoint.mac, checkpoint, checkpoint.mac
+    for record in kept:
+        if macs.get(record.get("id")) != record.get("mac"):
+            raise _Broken(None, f"checkpoint {record.get('id')} kept outside the database "
+                                "is missing or different in it")
+    return sealed, newest
+
+
+def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, str, int]],
+                   batch: int) -> tuple[int, int, int, int]:
+    heads = {chain: (seq, hash_) for chain, seq, hash_ in session.execute(
+        select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash))}
+    erasure_cases: dict[int, int | None] = {}  # seq of each erasure event -> its case
+    claims: dict[int, tuple[int, int | None]] = {}  # erasure seq -> (first event, its case)
+    count = erased = unsealed = 0
+    seen: set[str] = set()
+    chain, prev_hash, expected, last_seq = None, GENESIS, 1, None
+
+    def close(chain: str, last: int, last_hash: str, last_event: int | None) -> None:
+        head = heads.get(chain)
+        if head is None:
+            raise _Broken(last_event, f"chain {chain} has no head")
+        if head[0] > last:
+            raise _Broken(last_event, f"chain {chain} should end at its event {head[0]}, "
+                                      f"but ends at {last}: later events are missing")
+        if head != (last, last_hash):
+            raise _Broken(last_event, f"the head of chain {chain} does not match its events")
+        seal = sealed.get(chain)
+        if seal and seal[0] > last:
+            raise _Broken(last_event, f"chain {chain} was sealed by checkpoint {seal[2]} at "
+                                      f"its event {seal[0]}, but ends at {last}: events "
+                                      "were deleted")
+
     rows = session.execute(
         select(AuditEvent, AuditChange)
         .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
-        .order_by(AuditEvent.seq)
+        .order_by(AuditEvent.chain, AuditEvent.chain_seq)
         .execution_options(yield_per=batch))
     for event, change in rows:
+        if event.chain != chain:
+            if chain is not None:
+                close(chain, expected - 1, prev_hash, last_seq)
+            chain, prev_hash, expected = event.chain, GENESIS, 1
+            seen.add(chain)
         count += 1
-        broken = None
-        if event.seq != expected_seq:
-            broken = f"event {expected_seq} is missing"
-        elif event.prev_hash != prev_hash:
-            broken = "its link to the previous event does not match"
-        elif event.hash != event_hash(event.seq, event.at, event.type, event.actor_id,
-                                      event.case_id, event.details, event.change_digest,
-                                      event.prev_hash):
-            broken = "its content was changed after it was written"
-        elif event.change_digest:
-            if change is None:
-                broken = "its change record was deleted without an erasure"
-            elif change.data_json is None:
-                if change.erased_by_seq is None or change.erased_by_seq <= event.seq:
-                    broken = "its change record was blanked without an erasure"
-                else:
-                    erased += 1
-                    claimed_erasures.setdefault(change.erased_by_seq, (event.seq, event.case_id))
-            elif change_digest(change.salt or "", change.data_json) != event.change_digest:
-                broken = "its change record was edited"
+        problem = _event_problem(key, event, change, expected, prev_hash)
+        if problem:
+            raise _Broken(event.seq, problem)
+        seal = sealed.get(chain)
+        if seal and seal[0] == event.chain_seq and seal[1] != event.hash:
+            raise _Broken(event.seq, f"it differs from what checkpoint {seal[2]} sealed")
+        if not seal or event.chain_seq > seal[0]:
+            unsealed += 1
+        if change is not None and change.data_json is None:
+            erased += 1
+            claims.setdefault(change.erased_by_seq, (event.seq, event.case_id))
         if event.type == ERASURE_EVENT:
-            erasures[event.seq] = event.case_id
-        if broken:
-            return ChainReport(False, count, erased, event.seq if event.seq == expected_seq
-                               else expected_seq, broken)
-        prev_hash, expected_seq = event.hash, event.seq + 1
-    for erasure_seq, (event_seq, case_id) in sorted(claimed_erasures.items(),
-                                                    key=lambda item: item[1]):
-        if erasures.get(erasure_seq, -1) != case_id:
-            return ChainReport(False, count, erased, event_seq,
-                               f"its change record claims erasure by event {erasure_seq}, "
-                               "which is no erasure of this case")
-    head = session.get(AuditHead, 1)
-    last_seq = head.last_seq if head else 0
-    if last_seq != expected_seq - 1 or (head and head.last_hash != prev_hash):
-        return ChainReport(False, count, erased, expected_seq,
-                           f"the chain should end at event {last_seq}; later events are missing")
-    return ChainReport(True, count, erased)
+            erasure_cases[event.seq] = event.case_id
+        prev_hash, expected, last_seq = event.hash, event.chain_seq + 1, event.seq
+    if chain is not None:
+        close(chain, expected - 1, prev_hash, last_seq)
+    for missing in sorted((set(heads) | set(sealed)) - seen):
+        if heads.get(missing, (0,))[0] or missing in sealed:
+            raise _Broken(None, f"every event of chain {missing} is missing")
+    for erasure_seq, (event_seq, case_id) in sorted(claims.items(), key=lambda c: c[1]):
+        if erasure_cases.get(erasure_seq, -1) != case_id:
+            raise _Broken(event_seq, f"its change record claims erasure by event "
+                                     f"{erasure_seq}, which is no erasure of this case")
+    return count, erased, len(seen), unsealed
+
+
+def _event_problem(key: bytes, event: AuditEvent, change: AuditChange | None,
+                   expected: int, prev_hash: str) -> str | None:
+    if event.chain_seq != expected:
+        return (f"event {expected} of chain {event.chain} is missing" if event.chain_seq
+                > expected else f"it repeats position {event.chain_seq} of chain {event.chain}")
+    if event.prev_hash != prev_hash:
+        return "its link to the previous event does not match"
+    if event.chain == LEGACY_CHAIN:
+        expected_hash = _legacy_hash(event.chain_seq, event.at, event.type, event.actor_id,
+                                     event.case_id, event.details, event.change_digest,
+                                     event.prev_hash)
+    else:
+        expected_hash = event_hash(key, event.chain, event.chain_seq, event.at, event.type,
+                                   event.actor_id, event.case_id, event.details,
+                                   event.change_digest, event.prev_hash)
+    if not hmac.compare_digest(event.hash, expected_hash):
+        return ("its content was changed after it was written (or its hash was recomputed "
+                "without the audit key)")
+    if event.change_digest:
+        if change is None:
+            return "its change record was deleted without an erasure"
+        if change.data_json is None:
+            if change.erased_by_seq is None or change.erased_by_seq <= event.seq:
+                return "its change record was blanked without an erasure"
+        elif change_digest(change.salt or "", change.data_json) != event.change_digest:
+            return "its change record was edited"
+    return None
+
+
+def last_seq(session: Session) -> int:
+    """The newest event's number (for snapshots such as exports)."""
+    return session.scalar(select(func.max(AuditEvent.seq))) or 0

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
-from caseapp.models import AuditChange, AuditEvent, AuditHead, Case, HumanTask, Team, User
+from caseapp.models import AuditChange, AuditEvent, Case, HumanTask, Team, User
 
 from . import audit
 from .actor import Actor
@@ -31,7 +31,7 @@ from .errors import InvalidInput
 
 PAGE_SIZE = 100
 EXPORT_BATCH = 1000
-ACCESS_TYPES = ("case_viewed", "cases_searched")
+ACCESS_TYPES = audit.ACCESS_EVENTS
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_COLUMNS = ("seq", "at", "type", "actor", "case", "details", "change_digest", "hash")
 
@@ -160,7 +160,7 @@ class Export:
 
 def verify(ctx: ServiceContext, actor: Actor) -> audit.ChainReport:
     require_role(actor, "auditor")
-    report = audit.verify_chain(ctx.session)
+    report = audit.verify_trail(ctx.session)
     ctx.session.rollback()  # reading only; end the transaction
     return report
 
@@ -230,7 +230,7 @@ def export_events(ctx: ServiceContext, actor: Actor, filters: EventFilter | None
                   format_: str) -> Export:
     """All events matching ``filters`` (no change-record values), oldest first.
 
-    The export is a snapshot: it ends at the chain's last event when it was asked for
+    The export is a snapshot: it ends at the newest event when it was asked for
     (the export's own event and anything later are not in it). The export is recorded
     before the rows are read; ``rows`` reads them in batches while they are written out.
     """
@@ -239,7 +239,7 @@ def export_events(ctx: ServiceContext, actor: Actor, filters: EventFilter | None
         raise InvalidInput("Unknown export format.")
     filters = filters or EventFilter()
     session = ctx.session
-    last_seq = session.scalar(select(AuditHead.last_seq).where(AuditHead.id == 1)) or 0
+    last_seq = audit.last_seq(session)
     conditions = [AuditEvent.seq <= last_seq, *filters.conditions(session)]
     count = session.scalar(select(func.count()).select_from(AuditEvent)
                            .where(*conditions)) or 0

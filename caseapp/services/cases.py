@@ -16,6 +16,7 @@ from .actor import Actor
 from .authz import require_case_readable, require_role, require_writer
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput
+from .locking import lock_case
 from .text import name_key, similar
 
 
@@ -198,7 +199,7 @@ def reopen_case(ctx: ServiceContext, actor: Actor, case_id: int, reason: str) ->
         raise InvalidInput("Please give a reason.")
     now = ctx.now()
     with ctx.transaction() as session:
-        case = require_case_readable(actor, session.get(Case, case_id))
+        case = require_case_readable(actor, lock_case(session, case_id))
         if case.status != "closed":
             raise Conflict("This case is open.")
         instance = session.scalars(select(ProcessInstance)

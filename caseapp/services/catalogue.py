@@ -14,6 +14,7 @@ from .actor import Actor
 from .authz import require_role
 from .context import ServiceContext
 from .errors import InvalidInput, NotFound
+from .locking import lock_course
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def create_course(ctx: ServiceContext, actor: Actor | None, new: NewCourse) -> C
                      actor_id=actor.id if actor else None,
                      details={"course": course.id, "course_type": course.course_type,
                               "seats": course.seats_total})
-        referrals.offer_free_seats(session, course.id, now)
+        referrals.offer_after_commit(session, course.id)
     return course
 
 
@@ -90,7 +91,7 @@ def set_course_seats(ctx: ServiceContext, actor: Actor, course_id: int, seats_to
     _admin(actor)
     now = ctx.now()
     with ctx.transaction() as session:
-        course = session.get(Course, course_id, with_for_update=True)
+        course = lock_course(session, course_id)
         if course is None:
             raise NotFound("No such course.")
         if seats_total < course.seats_taken:
@@ -100,7 +101,7 @@ def set_course_seats(ctx: ServiceContext, actor: Actor, course_id: int, seats_to
         session.flush()
         audit.append(session, type_="course_seats_changed", at=now, actor_id=actor.id,
                      details={"course": course.id, "from": old, "to": seats_total})
-        referrals.offer_free_seats(session, course.id, now)
+        referrals.offer_after_commit(session, course.id)
 
 
 def catalogue(ctx: ServiceContext) -> tuple[list[Provider], list[Course]]:

@@ -1,5 +1,8 @@
+"""What every service function receives: the session, the engine, settings, the clock."""
+
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +16,9 @@ from caseapp.db import WRITE
 from workflows import Engine
 
 from .errors import Conflict
+
+log = logging.getLogger(__name__)
+_AFTER_COMMIT = "after_commit"
 
 
 @dataclass(frozen=True)
@@ -54,9 +60,25 @@ class ServiceContext:
             yield session
             session.commit()
         except StaleDataError:
+            session.info.pop(_AFTER_COMMIT, None)
             session.rollback()
             raise Conflict("This case was changed by someone else at the same moment. "
                            "Your input is kept: please check the case and submit again.") from None
         except (Exception, SQLAlchemyError):
+            session.info.pop(_AFTER_COMMIT, None)
             session.rollback()
             raise
+        for follow_up in session.info.pop(_AFTER_COMMIT, []):
+            try:
+                follow_up(self)
+            except Exception:  # noqa: BLE001 - the action is committed; the worker retries
+                log.exception("a follow-up of a committed action failed; the worker retries it")
+
+
+def after_commit(session: Session, follow_up: Callable[[ServiceContext], object]) -> None:
+    """Run ``follow_up(ctx)`` once this action has committed, in transactions of its own.
+
+    For work on *other* cases (offering a freed seat to who waits), which must lock those
+    cases first, so it cannot happen while this action holds its own case.
+    """
+    session.info.setdefault(_AFTER_COMMIT, []).append(follow_up)

@@ -46,7 +46,7 @@ def ensure_version_stored(session: Session, engine: Engine, now: datetime) -> No
 
 def release_places(session: Session, case: Case, now: datetime) -> None:
     """A closed case waits for nothing: its waiting places end, offered seats go onwards."""
-    from .referrals import free_seat_and_offer  # referral depends on this module
+    from .referrals import give_back_seat  # referral depends on this module
 
     for referral in session.scalars(select(Referral).where(
             Referral.case_id == case.id, Referral.status.in_(("waiting", "offered")))):
@@ -55,7 +55,7 @@ def release_places(session: Session, case: Case, now: datetime) -> None:
         audit.append(session, type_="seat_cancelled", at=now, actor_id=None, case_id=case.id,
                      details={"referral": referral.id, "because": "case_closed"})
         if held and referral.course_id:
-            free_seat_and_offer(session, referral.course_id, now)
+            give_back_seat(session, referral.course_id)
 
 
 def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,

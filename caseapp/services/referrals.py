@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -22,8 +22,9 @@ from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Refe
 from . import audit
 from .actor import Actor
 from .authz import require_case_readable, require_case_workable
-from .context import ServiceContext
+from .context import ServiceContext, after_commit
 from .errors import Conflict, InvalidInput, NotFound
+from .locking import lock_case, lock_referral
 
 OTHER_OFFERS = ("kita", "school_enrolment", "recognition_counselling", "jobcenter",
                 "agentur", "mbe", "jmd", "volunteer_support")
@@ -39,8 +40,8 @@ class CourseMatch:
     reasons: list[str] = field(default_factory=list)
 
 
-def _workable_case(ctx: ServiceContext, actor: Actor, case_id: int) -> Case:
-    case = require_case_workable(actor, ctx.session.get(Case, case_id))
+def _workable_case(actor: Actor, case: Case | None) -> Case:
+    case = require_case_workable(actor, case)
     if case.status != "open":
         raise Conflict("This case is closed.")
     return case
@@ -149,7 +150,7 @@ def _free_seat(session: Session, course_id: int) -> None:
 def book_seat(ctx: ServiceContext, actor: Actor, case_id: int, course_id: int) -> Referral:
     now = ctx.now()
     with ctx.transaction() as session:
-        case = _workable_case(ctx, actor, case_id)
+        case = _workable_case(actor, lock_case(session, case_id))
         course = session.get(Course, course_id)
         if course is None:
             raise NotFound("No such course.")
@@ -178,7 +179,7 @@ def join_waiting_list(ctx: ServiceContext, actor: Actor, case_id: int, *,
     """Wait for a seat in one course, or for any course of a type at a provider."""
     now = ctx.now()
     with ctx.transaction() as session:
-        case = _workable_case(ctx, actor, case_id)
+        case = _workable_case(actor, lock_case(session, case_id))
         if course_id is not None:
             course = session.get(Course, course_id)
             if course is None:
@@ -222,7 +223,7 @@ def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str
                      case_id=referral.case_id, details={"referral": referral.id},
                      change={"reason": reason.strip()})
         if held and referral.course_id:
-            free_seat_and_offer(session, referral.course_id, now)
+            give_back_seat(session, referral.course_id)
 
 
 def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) -> None:
@@ -239,37 +240,65 @@ def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) ->
                               "from_waiting_list": True})
 
 
-def free_seat_and_offer(session: Session, course_id: int, now: datetime) -> None:
-    """Give a held seat back to the course and offer it to who waits longest."""
+def give_back_seat(session: Session, course_id: int) -> None:
+    """Give a held seat back to the course; once committed, it is offered to who waits."""
     _free_seat(session, course_id)
-    offer_free_seats(session, course_id, now)
+    offer_after_commit(session, course_id)
 
 
-def offer_free_seats(session: Session, course_id: int, now: datetime) -> int:
-    """Offer the course's free seats to who waits longest for it (inside a transaction).
+def offer_after_commit(session: Session, course_id: int) -> None:
+    after_commit(session, lambda ctx: offer_free_seats(ctx, course_id))
 
-    A waiting entry of an open case matches when it names this course, or this
-    course's provider and type without a course. Returns how many seats were offered.
+
+def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
+    """Offer the course's free seats to who waits longest for it, one transaction each.
+
+    A waiting entry of an open case matches when it names this course, or this course's
+    provider and type without a course. Each offer locks the waiting case first (the
+    common lock order), so it runs after the action that freed the seat, never inside
+    it. Returns how many seats were offered.
     """
-    course = session.get(Course, course_id)
-    session.refresh(course)
-    waiting = session.scalars(select(Referral).join(Case, Case.id == Referral.case_id).where(
-        Case.status == "open",
-        Referral.status == "waiting", Referral.offer == course.course_type,
-        or_(Referral.course_id == course.id,
-            (Referral.course_id.is_(None)) & (Referral.provider_id == course.provider_id)))
-        .order_by(Referral.created_at, Referral.id)
-        .with_for_update(of=Referral)).all()  # only these rows, not the joined course
     offered = 0
-    for referral in waiting:
-        if not _take_seat(session, course.id):
-            break
-        referral.status, referral.course_id, referral.updated_at = "offered", course.id, now
-        audit.append(session, type_="seat_offered", at=now, actor_id=None,
-                     case_id=referral.case_id,
-                     details={"referral": referral.id, "course": course.id})
+    while True:
+        now = ctx.now()
+        with ctx.transaction() as session:
+            course = session.get(Course, course_id, populate_existing=True)
+            if course is None or course.seats_free <= 0:
+                return offered
+            candidate = session.scalars(
+                select(Referral.id).join(Case, Case.id == Referral.case_id).where(
+                    Case.status == "open", Referral.status == "waiting",
+                    Referral.offer == course.course_type,
+                    or_(Referral.course_id == course.id,
+                        Referral.course_id.is_(None)
+                        & (Referral.provider_id == course.provider_id)))
+                .order_by(Referral.created_at, Referral.id).limit(1)).first()
+            if candidate is None:
+                return offered
+            case, referral = lock_referral(session, candidate)
+            if case.status != "open" or referral.status != "waiting":
+                continue  # changed meanwhile: look again
+            if not _take_seat(session, course.id):
+                return offered
+            referral.status, referral.course_id, referral.updated_at = "offered", course.id, now
+            audit.append(session, type_="seat_offered", at=now, actor_id=None,
+                         case_id=referral.case_id,
+                         details={"referral": referral.id, "course": course.id})
         offered += 1
-    return offered
+
+
+def offer_all_free_seats(ctx: ServiceContext) -> int:
+    """Offer every free seat someone waits for (the worker's sweep: a seat freed by an
+    action whose follow-up did not run, after a crash say, is offered all the same)."""
+    waiting = (select(Referral.id).join(Case, Case.id == Referral.case_id).where(
+        Case.status == "open", Referral.status == "waiting",
+        Referral.offer == Course.course_type,
+        or_(Referral.course_id == Course.id,
+            Referral.course_id.is_(None) & (Referral.provider_id == Course.provider_id))))
+    course_ids = ctx.session.scalars(select(Course.id).where(
+        Course.seats_taken < Course.seats_total, waiting.exists()).order_by(Course.id)).all()
+    ctx.session.rollback()
+    return sum(offer_free_seats(ctx, course_id) for course_id in course_ids)
 
 
 def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
@@ -279,7 +308,7 @@ def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
         raise InvalidInput("Unknown offer.")
     now = ctx.now()
     with ctx.transaction() as session:
-        case = _workable_case(ctx, actor, case_id)
+        case = _workable_case(actor, lock_case(session, case_id))
         referral = Referral(case_id=case.id, kind="offer", offer=offer, status="open",
                             note=note.strip() or None, created_at=now, created_by_id=actor.id,
                             updated_at=now)
@@ -306,11 +335,10 @@ def set_offer_status(ctx: ServiceContext, actor: Actor, referral_id: int, status
 
 
 def _own_referral(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referral:
-    referral = ctx.session.scalars(select(Referral).where(Referral.id == referral_id)
-                                   .with_for_update(of=Referral)).first()
+    case, referral = lock_referral(ctx.session, referral_id)
     if referral is None:
         raise NotFound("No such referral.")
-    _workable_case(ctx, actor, referral.case_id)
+    _workable_case(actor, case)
     return referral
 
 

@@ -20,6 +20,7 @@ from .actor import Actor
 from .authz import require_case_readable, require_task_workable, require_writer
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
+from .locking import lock_case, lock_task
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,10 @@ class Completion:
 
 
 def _load(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int):
-    session = ctx.session
-    # Locked, case first and then task (the order every action uses, so two actions on
-    # one case queue up instead of deadlocking, and none reads a case being moved).
-    case = require_case_readable(actor, session.get(Case, case_id, with_for_update=True))
-    task = session.get(HumanTask, task_row_id, with_for_update=True)
-    if task is None or task.case_id != case.id:
+    """The case and the task, locked in the order every action uses (services/locking)."""
+    case = require_case_readable(actor, lock_case(ctx.session, case_id))
+    task = lock_task(ctx.session, case, task_row_id)
+    if task is None:
         raise NotFound("No such task in this case.")
     return case, task
 

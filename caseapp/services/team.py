@@ -15,6 +15,7 @@ from .actor import Actor
 from .authz import require_role
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
+from .locking import lock_case, lock_cases
 from .process_state import COUNSELLOR_LANE
 
 OVERDUE_AFTER = timedelta(days=7)  # a follow-up open this long counts as overdue
@@ -143,8 +144,7 @@ def reassign(ctx: ServiceContext, actor: Actor, case_ids: Sequence[int],
     now = ctx.now()
     with ctx.transaction() as session:
         target = _target(ctx, actor, to_user_id)
-        cases = session.scalars(select(Case).where(Case.id.in_(set(case_ids)))
-                                .with_for_update()).all()
+        cases = lock_cases(session, case_ids)
         if len(cases) != len(set(case_ids)) or any(c.team_id != actor.team_id for c in cases):
             raise NotFound("No such case.")
         if any(c.status != "open" for c in cases):
@@ -184,7 +184,7 @@ def request_transfer(ctx: ServiceContext, actor: Actor, case_id: int, to_team_id
         raise InvalidInput("Please give a reason for the transfer.")
     now = ctx.now()
     with ctx.transaction() as session:
-        case = session.get(Case, case_id, with_for_update=True)
+        case = lock_case(session, case_id)
         if case is None or case.team_id != actor.team_id:
             raise NotFound("No such case.")
         if session.get(Team, to_team_id) is None or to_team_id == actor.team_id:
@@ -206,7 +206,7 @@ def decide_transfer(ctx: ServiceContext, actor: Actor, case_id: int, accept: boo
         raise InvalidInput("Please give a reason for declining.")
     now = ctx.now()
     with ctx.transaction() as session:
-        case = session.get(Case, case_id, with_for_update=True)
+        case = lock_case(session, case_id)
         if case is None or case.transfer_to_team_id != actor.team_id:
             raise NotFound("No transfer of this case is waiting for your team.")
         from_team = case.team_id

@@ -11,6 +11,7 @@ from caseapp.models import Case, ProcessInstance
 
 from . import audit, process_state
 from .context import ServiceContext
+from .locking import claim_case_with_due_timer
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ RETRY_AFTER = timedelta(minutes=15)
 def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
     """Fire every timer due now; one transaction per case. Returns the number of cases handled.
 
-    On PostgreSQL each instance is claimed with ``FOR UPDATE SKIP LOCKED``, so
+    On PostgreSQL each case is claimed with ``FOR NO KEY UPDATE SKIP LOCKED``, so
     several workers never fire the same timer twice and never wait on a case a
     counsellor is saving. A case whose timers fail (a bug in a process version,
     say) is logged, audited and retried later; it never stops the other cases.
@@ -30,15 +31,11 @@ def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
     while handled < batch:
         now = ctx.now()
         with ctx.transaction() as session:
-            instance = session.scalars(
-                select(ProcessInstance)
-                # strictly before: SpiffWorkflow fires a timer only once its time has passed
-                .where(ProcessInstance.next_timer_at < now, ProcessInstance.finished.is_(False))
-                .order_by(ProcessInstance.next_timer_at).limit(1)
-                .with_for_update(skip_locked=True)).first()
-            if instance is None:
+            case = claim_case_with_due_timer(session, now)
+            if case is None:
                 return handled
-            case = session.get(Case, instance.case_id)
+            instance = session.scalars(select(ProcessInstance)
+                                       .where(ProcessInstance.case_id == case.id)).one()
             try:
                 with session.begin_nested():
                     fired, created = _fire(ctx, case, instance, now)

@@ -16,6 +16,7 @@ from .actor import Actor
 from .authz import require_role
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
+from .locking import lock_active_admins, lock_user
 
 TEAM_ROLES = ("counsellor", "team_lead")  # they work cases, so they belong to a team
 MIN_PASSWORD_LENGTH = 10
@@ -24,30 +25,49 @@ _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
-    """Check a login; after too many failures the account is locked for a while."""
-    now = ctx.now()
+    """Check a login; after too many failures the account is locked for a while.
+
+    The password hash (deliberately slow) is checked outside any write transaction;
+    only the outcome is written, in a short transaction on the locked user row, which
+    also counts parallel guesses one after another and refuses a right guess that
+    arrives once the account got locked meanwhile.
+    """
     failure = InvalidInput("Unknown user name or wrong password.")
+    session = ctx.session
+    found = session.execute(select(User.id, User.password_hash, User.active, User.locked_until)
+                            .where(User.username == username.strip())).one_or_none()
+    session.rollback()  # end the read before the slow part
+    if found is None or not found.active:
+        check_password_hash(_DUMMY_HASH, password)  # same time as a real check
+        raise failure
+    _refuse_if_locked(found.locked_until, ctx.now())
+    correct = check_password_hash(found.password_hash, password)
+    now = ctx.now()
     with ctx.transaction() as session:
-        # Locked row: parallel guesses are counted one after another, none slips through.
-        user = session.scalars(select(User).where(User.username == username.strip())
-                               .with_for_update()).first()
-        if user is None or not user.active:
-            check_password_hash(_DUMMY_HASH, password)  # same time as a real check
+        user = lock_user(session, found.id)
+        if not user.active:
             raise failure
-        if user.locked_until and user.locked_until > now:
-            raise Forbidden("Too many failed logins: this account is locked until "
-                            "%(time)s UTC.", time=f"{user.locked_until:%H:%M}")
-        if not check_password_hash(user.password_hash, password):
+        if user.password_hash != found.password_hash:
+            correct = False  # changed meanwhile: the checked password is no longer it
+        _refuse_if_locked(user.locked_until, now)
+        if not correct:
             user.failed_logins += 1
             if user.failed_logins >= ctx.settings.login_max_failures:
                 user.locked_until = now + timedelta(minutes=ctx.settings.login_lock_minutes)
                 user.failed_logins = 0
                 audit.append(session, type_="login_locked", at=now, actor_id=user.id)
-            session.commit()
-            raise failure
-        user.failed_logins, user.locked_until = 0, None
-        audit.append(session, type_="login", at=now, actor_id=user.id)
+        else:
+            user.failed_logins, user.locked_until = 0, None
+            audit.append(session, type_="login", at=now, actor_id=user.id)
+    if not correct:
+        raise failure
     return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.locale)
+
+
+def _refuse_if_locked(locked_until, now) -> None:
+    if locked_until and locked_until > now:
+        raise Forbidden("Too many failed logins: this account is locked until "
+                        "%(time)s UTC.", time=f"{locked_until:%H:%M}")
 
 
 def record_logout(ctx: ServiceContext, actor: Actor) -> None:
@@ -222,7 +242,7 @@ def create_team(ctx: ServiceContext, actor: Actor, name: str) -> Team:
 
 def _load_user(session, user_id: int) -> User:
     # Row lock: two admins changing the same user act one after the other.
-    user = session.scalars(select(User).where(User.id == user_id).with_for_update()).first()
+    user = lock_user(session, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user
@@ -235,8 +255,7 @@ def _keep_an_admin(session, user: User) -> None:
     moment cannot both succeed (SQLite serializes writers anyway)."""
     if user.role != "admin" or not user.active:
         return
-    admins = session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True))
-                             .with_for_update()).all()
+    admins = lock_active_admins(session)
     if not set(admins) - {user.id}:
         raise InvalidInput("This is the last active admin account: make another user an "
                            "admin first.")
