@@ -308,3 +308,12 @@ def _rebuild_at_0004(url: str) -> None:
                 conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     upgrade(engine, "0004")
     engine.dispose()
+
+
+def test_the_auditor_sees_chains_and_seals_in_german(app, login, history):
+    page = login("ida", language="de").get("/audit/verify").text
+    assert "Intakt: 12 Ereignisse in 3 Ketten verifiziert." in page  # with the login
+    assert "Noch durch keinen Prüfpunkt versiegelt." in page
+    run_checkpoint(app)
+    page = login("ida", language="de").get("/audit/verify").text
+    assert "Versiegelt durch Prüfpunkt 1" in page and "seitdem 1 Ereignisse" in page  # login
