@@ -1,0 +1,1 @@
+"""Benchmarks and the soak test, run by hand (figures in bench/RESULTS.md)."""
