@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine
 
 from .models import AuditHead
 from .services.audit import GENESIS
 
+MIGRATIONS = str(files("caseapp").joinpath("migrations"))
+
 
 def alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(files("caseapp").joinpath("migrations")))
+    config.set_main_option("script_location", MIGRATIONS)
     config.attributes["engine"] = engine
     return config
 
@@ -24,3 +29,15 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         if conn.execute(AuditHead.__table__.select()).first() is None:
             conn.execute(AuditHead.__table__.insert().values(id=1, last_seq=0, last_hash=GENESIS))
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) of caseapp/migrations (read once: they do not change at run time)."""
+    return frozenset(ScriptDirectory(MIGRATIONS).get_heads())
+
+
+def schema_is_current(connection: Connection) -> bool:
+    """Whether the database is migrated to the newest schema this code knows."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads()) \
+        == head_revisions()

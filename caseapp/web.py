@@ -72,9 +72,9 @@ def init_app(app: Flask) -> None:
     def _load(user_id: str):
         return load_actor(request_context().session, int(user_id))
 
-    from .views import admin, audit, auth, cases, diagram, home, referrals, team
+    from .views import admin, audit, auth, cases, diagram, health, home, referrals, team
 
-    for module in (auth, home, cases, audit, referrals, admin, team, diagram):
+    for module in (auth, home, cases, audit, referrals, admin, team, diagram, health):
         app.register_blueprint(module.bp)
 
     @app.after_request
