@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from . import backup
 from .migrate import upgrade
 from .runtime import Runtime
 from .services import cases, catalogue, checkpoints, referrals, timers, users
@@ -94,6 +95,43 @@ def init_app(app: Flask) -> None:
                 with path.open("a", encoding="utf-8") as out:
                     out.writelines(json.dumps(r, sort_keys=True) + "\n" for r in records)
                 click.echo(f"{len(records)} checkpoint(s) appended to {path}.")
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_database(file: Path):
+        """Write a consistent copy of the whole database to FILE, a new file.
+
+        SQLite: the online backup API, PostgreSQL: pg_dump's custom format (from the Debian
+        package postgresql-client). The app may keep running. FILE holds personal data:
+        it is readable by its owner only; keep it like the database.
+        """
+        try:
+            backup.backup(rt.db, file)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Backup written to {file}.")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
+    def restore_database(file: Path, yes: bool):
+        """Replace the whole database with the backup in FILE.
+
+        Stop the app and the timer workers first, and start them again afterwards: they
+        must not write while the data is replaced. PostgreSQL restores in one transaction
+        (pg_restore); nothing changes if it fails.
+        """
+        try:
+            backup.check_restorable(rt.db, file)
+            if not yes:
+                click.confirm(f"Replace everything in the database with the backup {file}?",
+                              abort=True)
+            current = backup.restore(rt.db, file)
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"Database restored from {file}.")
+        if not current:
+            click.echo("The backup's schema is not this version's: run init-db to migrate it.")
 
     @app.cli.command("worker")
     @click.option("--interval", type=float, default=None, help="Seconds between rounds.")

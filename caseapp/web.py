@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from forms.choices import OFFER_LABELS
 
+from . import outage
 from .runtime import request_context
 from .services.actor import load_actor
 from .services.errors import ServiceError
@@ -59,6 +60,7 @@ def translate_error(exc: ServiceError) -> str:
 
 
 def init_app(app: Flask) -> None:
+    outage.init_app(app)  # first: it loads the user before CSRF's check may render a page
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
@@ -72,9 +74,9 @@ def init_app(app: Flask) -> None:
     def _load(user_id: str):
         return load_actor(request_context().session, int(user_id))
 
-    from .views import admin, audit, auth, cases, diagram, home, referrals, team
+    from .views import admin, audit, auth, cases, diagram, health, home, referrals, team
 
-    for module in (auth, home, cases, audit, referrals, admin, team, diagram):
+    for module in (auth, home, cases, audit, referrals, admin, team, diagram, health):
         app.register_blueprint(module.bp)
 
     @app.after_request
@@ -83,7 +85,8 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
-        if current_user and current_user.is_authenticated:
+        # A logged-in session, read from the cookie: loading the user would need the database.
+        if session.get("_user_id") is not None:
             # Case data must not stay in shared browser caches or reappear after logout.
             response.headers["Cache-Control"] = "no-store"
         return response

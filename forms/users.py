@@ -44,10 +44,15 @@ class _TeamRule:
             raise ValidationError(_l("Counsellors and team leads belong to a team."))
 
 
+# Every password field of the app (the login form's too), by name: never echoed to a page.
+PASSWORD_FIELDS = {"password": _l("Password"), "confirmation": _l("Repeat the password")}
+
+
 def _password_fields():
-    password = PasswordField(_l("Password"), description=_l("At least 10 characters."),
+    password = PasswordField(PASSWORD_FIELDS["password"],
+                             description=_l("At least 10 characters."),
                              validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)])
-    confirmation = PasswordField(_l("Repeat the password"), validators=[
+    confirmation = PasswordField(PASSWORD_FIELDS["confirmation"], validators=[
         DataRequired(), EqualTo("password", message=_l("The passwords do not match."))])
     return password, confirmation
 

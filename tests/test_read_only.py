@@ -21,7 +21,7 @@ def fingerprint(ctx) -> dict[str, str]:
     ctx.session.rollback()
     digests = {}
     for table in Base.metadata.sorted_tables:
-        if table.name in ("audit_events", "audit_head", "audit_changes"):
+        if table.name in ("audit_events", "audit_chains", "audit_changes"):
             continue
         keys = [c.name for c in inspect(table).primary_key]
         rows = ctx.session.execute(table.select().order_by(*[table.c[k] for k in keys])).all()

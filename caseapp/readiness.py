@@ -1,0 +1,51 @@
+"""Whether this process can serve requests: database reachable, schema current, processes load.
+
+Each check answers only "ok", "failed" or "skipped" (a check that needs the database is
+skipped while it is unreachable), so a probe learns nothing about the deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from .migrate import schema_is_current
+from .models import ProcessVersion
+from .runtime import Runtime
+
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class Readiness:
+    checks: dict[str, str]
+
+    @property
+    def ready(self) -> bool:
+        return all(result == OK for result in self.checks.values())
+
+
+def check(rt: Runtime) -> Readiness:
+    try:
+        with rt.db.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            if not schema_is_current(connection):
+                return Readiness({"database": OK, "schema": FAILED, "process": SKIPPED})
+            process = OK if _versions_load(rt, connection) else FAILED
+    except SQLAlchemyError:
+        return Readiness({"database": FAILED, "schema": SKIPPED, "process": SKIPPED})
+    return Readiness({"database": OK, "schema": OK, "process": process})
+
+
+def _versions_load(rt: Runtime, connection) -> bool:
+    """Every stored process version (cases may run on any of them) and the current one load
+    in the engine; a version that loaded once stays cached, so repeated probes are cheap."""
+    versions = set(connection.scalars(select(ProcessVersion.version))) | {rt.engine.version}
+    try:
+        for version in sorted(versions):
+            rt.engine.outline(version)
+    except Exception:  # noqa: BLE001 - whatever breaks a stored spec, the process is not ready
+        return False
+    return True

@@ -1,0 +1,31 @@
+"""Probes for load balancers and supervisors: no login, no database on /healthz."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from caseapp import readiness
+from caseapp.runtime import runtime
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def alive():
+    """The process answers."""
+    return _probe({"status": "ok"}, 200)
+
+
+@bp.get("/readyz")
+def ready():
+    """The process can serve: database reachable, schema current, process versions load."""
+    report = readiness.check(runtime())
+    return _probe({"status": "ready" if report.ready else "unavailable",
+                   "checks": report.checks}, 200 if report.ready else 503)
+
+
+def _probe(body: dict, status: int):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
