@@ -298,3 +298,13 @@ def test_case_file_shows_completed_steps_read_only(login, ctx, people):
     assert "Aleppo" in file_part and "§ 25 Abs. 2 AufenthG" in file_part
     assert "Anna" in file_part  # who entered it
     assert 'aria-current="step"' in page
+
+
+def test_case_file_shows_chosen_options_by_their_label_in_the_readers_language(login, ctx,
+                                                                             people):
+    case = open_case(ctx, people["anna"])
+    complete_until(ctx, people["anna"], case.id, "residence")
+    page = login("ben", language="de").get(f"/cases/{case.id}").text
+    file_part = page[page.index('id="case-file"'):]
+    assert "<dd>Weiblich</dd>" in file_part and "<dd>female</dd>" not in file_part
+    assert "Geburtsort" in file_part and "<dd>Aleppo</dd>" in file_part

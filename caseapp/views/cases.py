@@ -12,6 +12,7 @@ from caseapp.services import cases, referrals, tasks, team
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
 from forms import TASK_FORMS, NewCaseForm, applicable_data
+from forms.case_file import file_entries, form_entries
 from forms.choices import COURSE_LABELS, OTHER_OFFERS
 
 from .common import login_required, roles_required, svc
@@ -66,14 +67,14 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
         else:
             task_forms[task.id] = TASK_FORMS[task.form_key](
                 data=_known_answers(view, task, referral_list))
-    case_file = {task.id: TASK_FORMS[task.form_key](data=json.loads(task.data_json))
+    case_file = {task.id: file_entries(task.form_key, json.loads(task.data_json))
                  for task in view.done if task.data_json and task.form_key in TASK_FORMS}
     referring = any(task.form_key == "referral" for task in view.tasks)
     members, teams = team.lead_options(svc(), current_user) \
         if current_user.role == "team_lead" else ([], [])
     context = referrals.referral_context(svc(), case_id) if referring else {}
     # Input for a step that is no longer open is shown read-only, so it can be copied.
-    unsaved = form if form is not None and task_id not in task_forms else None
+    unsaved = form_entries(form) if form is not None and task_id not in task_forms else None
     return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
                            unsaved=unsaved,
                            error_task_id=task_id, case_file=case_file,
