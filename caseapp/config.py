@@ -16,6 +16,15 @@ class ConfigurationError(RuntimeError):
     """The environment cannot run the app as configured; the message says what to set."""
 
 
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
 def _development_secret(instance: Path, name: str) -> str:
     """A random key kept under instance/, so logins and the audit trail survive a restart
     of the development server."""
@@ -49,6 +58,9 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_HASH_METHOD = "scrypt"
     WORKER_INTERVAL_SECONDS = 30
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
+    PROXY_COUNT = _whole_number("ANKOMMEN_PROXY_COUNT", 0)
+    HSTS = None  # Strict-Transport-Security value; production only (TLS at the proxy)
     TESTING = False
 
 
@@ -61,6 +73,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    HSTS = "max-age=31536000; includeSubDomains"
     REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ANKOMMEN_AUDIT_KEY")
 
     def __init__(self) -> None:

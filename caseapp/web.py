@@ -83,6 +83,8 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
+        if app.config["HSTS"]:
+            response.headers["Strict-Transport-Security"] = app.config["HSTS"]
         if current_user and current_user.is_authenticated:
             # Case data must not stay in shared browser caches or reappear after logout.
             response.headers["Cache-Control"] = "no-store"

@@ -11,7 +11,7 @@ import tempfile
 from contextlib import contextmanager
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -36,7 +36,7 @@ def throwaway_cluster():
     tmp = tempfile.mkdtemp(prefix="ankommen-pg-")
     if as_root:
         shutil.chown(tmp, "postgres")
-    data, log, port = os.path.join(tmp, "data"), os.path.join(tmp, "log"), _free_port()
+    data, log, port = os.path.join(tmp, "data"), os.path.join(tmp, "log"), free_port()
     subprocess.run(prefix + [f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres",
                              "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
     subprocess.run(prefix + [f"{bindir}/pg_ctl", "-D", data, "-w", "-l", log, "-o",
