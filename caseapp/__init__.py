@@ -18,8 +18,9 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     app.config.setdefault("BPMN_DIR", str(files("bpmn")))
     app.config.update(overrides)
 
-    from . import cli, proxy, runtime, web
+    from . import cli, logs, proxy, runtime, web
 
+    logs.install()
     proxy.init_app(app)
     runtime.init_app(app)
     web.init_app(app)

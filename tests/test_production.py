@@ -1,8 +1,11 @@
-"""Production mode: real gunicorn on PostgreSQL, and the refusal to start half-configured."""
+"""Production mode: real gunicorn on PostgreSQL, the refusal to start half-configured, and
+no personal data in any log line or error page."""
 
 from __future__ import annotations
 
+import logging
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -10,14 +13,21 @@ from pathlib import Path
 import pytest
 
 from caseapp import create_app
+from tests.browser import serve
 from tests.conftest import PASSWORD, TestConfig, csrf_token
 from tests.gunicorn_server import GUNICORN, ROOT, production_env, running_gunicorn
+from tests.helpers import posted
 from tests.http_visitor import Reply, Visitor
 
 WORKER = [str(Path(sys.executable).with_name("flask")), "--app", "caseapp", "worker", "--once"]
 WEB = [str(GUNICORN), "-c", "gunicorn.conf.py"]
 KEYS = {"SECRET_KEY": "s" * 64, "ANKOMMEN_AUDIT_KEY": "a" * 64}
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+
+# What the journey types; none of it may reach a log line or an error page.
+GIVEN, FAMILY, BORN_ISO, BORN_DE = "Zyxwerta", "Quonkel", "1987-06-05", "05.06.1987"
+PERSONAL = (GIVEN, FAMILY, BORN_ISO, BORN_DE, "1987, 6, 5")  # the last: a date's repr
+ERROR_PAGE = {400, 403, 404, 405}  # and every 5xx; forms shown again keep their input
 
 
 @pytest.fixture
@@ -122,3 +132,93 @@ def test_forwarded_headers_count_only_behind_a_configured_proxy(db_url, tmp_path
         "locale": "en", "next": back, "csrf_token": csrf_token(failed.text)})
     assert switched.location == lands_on
     app.extensions["ankommen"].db.dispose()
+
+
+# --- no personal data in logs or error pages -----------------------------------------
+
+def type_personal_data(visitor: Visitor) -> None:
+    """Everything a counsellor types that could leak: a search that sends them to log in
+    first (next=), a mistyped password, a refused date, a new case, an interview step,
+    searches by name and both date forms, pages that do not exist, a form without its token."""
+    search = f"/cases/search?q={GIVEN}"
+    to_login = visitor.get(search)
+    assert to_login.status == 302 and GIVEN in to_login.header("Location")
+    login_page = to_login.header("Location")
+    token = csrf_token(visitor.get(login_page).text)
+    assert visitor.post(login_page, {"username": "anna", "password": f"{GIVEN}-{BORN_DE}",
+                                     "csrf_token": token}).status == 401
+    arrived = visitor.post(login_page, {"username": "anna", "password": PASSWORD,
+                                        "csrf_token": token})
+    assert arrived.header("Location") == search
+    assert visitor.follow(arrived).status == 200
+
+    refused = open_case(visitor, GIVEN, FAMILY, BORN_DE)
+    assert refused.status == 422 and f'value="{GIVEN}"' in refused.text  # input kept
+    case_page = visitor.follow(open_case(visitor, GIVEN, FAMILY, BORN_ISO))
+    action = re.search(r'action="(/cases/\d+/tasks/\d+)"', case_page.text).group(1)
+    form = {**posted("person", place_of_birth=f"{FAMILY}stadt",
+                     address=f"{GIVEN} {FAMILY}, Marktstraße 1, 31134 Hildesheim"),
+            "csrf_token": csrf_token(case_page.text),
+            "row_version": re.search(r'name="row_version" value="(\d+)"',
+                                     case_page.text).group(1)}
+    assert visitor.post(action, {**form, "email": f"{GIVEN}@"}).status == 422
+    assert visitor.post(action, form).status == 302
+
+    for query in (f"{GIVEN}+{FAMILY}", BORN_ISO, BORN_DE):
+        found = visitor.get(f"/cases/search?q={query}")
+        assert found.status == 200 and f"{FAMILY}, {GIVEN}" in found.text, query
+    assert visitor.get(f"/cases/999999?q={GIVEN}").status == 404
+    assert visitor.get(f"/cases/search/nothing?q={FAMILY}&born={BORN_ISO}").status == 404
+    assert visitor.post(f"/cases/new?q={GIVEN}", {"given_names": GIVEN,
+                                                  "birth_date": BORN_ISO}).status == 400
+
+
+def leaks(text: str) -> list[str]:
+    return [value for value in PERSONAL if value in text]
+
+
+def assert_error_pages_clean(visitor: Visitor) -> None:
+    pages = [r for r in visitor.replies if r.status in ERROR_PAGE or r.status >= 500]
+    assert {r.status for r in pages} >= {400, 404}
+    for page in pages:
+        assert not leaks(page.text), (page.status, page.path, leaks(page.text))
+
+
+def test_development_server_logs_and_error_pages_hold_no_personal_data(app, people, caplog):
+    """Every logger at DEBUG, the werkzeug server of `flask run`, and the whole journey."""
+    caplog.set_level(logging.DEBUG)
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger):
+            caplog.set_level(logging.DEBUG, logger=name)
+    with serve(app) as url:
+        visitor = Visitor(url)
+        type_personal_data(visitor)
+
+    assert_error_pages_clean(visitor)
+    request_lines = [r.getMessage() for r in caplog.records
+                     if r.name == "werkzeug" and "/cases/search" in r.getMessage()]
+    assert request_lines and all("?" not in line for line in request_lines)
+    assert any(r.name.startswith("sqlalchemy.engine") for r in caplog.records)
+    assert any(r.name.startswith("spiff") for r in caplog.records)
+    for record in caplog.records:
+        text = logging.Formatter().format(record) + repr(vars(record))
+        assert not leaks(text), (record.name, leaks(text), text[:2000])
+
+
+@ON_POSTGRESQL
+def test_gunicorn_logs_and_error_pages_hold_no_personal_data(production_server):
+    visitor = Visitor(production_server.url)
+    type_personal_data(visitor)
+    with socket.create_connection(("127.0.0.1", production_server.port),
+                                  timeout=60) as broken:  # a client that sends spaces
+        broken.sendall(f"GET /cases/search?q={GIVEN} {FAMILY} HTTP/1.1\r\n\r\n".encode())
+        assert broken.recv(4096).startswith(b"HTTP/1.1 400")
+    assert production_server.stop() == 0
+
+    assert_error_pages_clean(visitor)
+    access = production_server.access_log.read_text()
+    errors = production_server.error_log.read_text()
+    assert '"GET /cases/search" 200' in access and '"POST /login" 401' in access
+    assert "Invalid request" in errors
+    for line in (access + errors).splitlines():
+        assert not leaks(line), line
