@@ -12,6 +12,19 @@ def _instance_dir() -> Path:
     return Path(os.environ.get("ANKOMMEN_INSTANCE", Path.cwd() / "instance"))
 
 
+class ConfigurationError(RuntimeError):
+    """The environment cannot run the app as configured; the message says what to set."""
+
+
+def _whole_number(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
 def _development_secret(instance: Path, name: str) -> str:
     """A random key kept under instance/, so logins and the audit trail survive a restart
     of the development server."""
@@ -45,7 +58,10 @@ class Config:
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_HASH_METHOD = "scrypt"
     WORKER_INTERVAL_SECONDS = 30
-    AUDIT_CHECKPOINT_SECONDS = int(os.environ.get("ANKOMMEN_AUDIT_CHECKPOINT_SECONDS", "300"))
+    AUDIT_CHECKPOINT_SECONDS = _whole_number("ANKOMMEN_AUDIT_CHECKPOINT_SECONDS", 300)
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
+    PROXY_COUNT = _whole_number("ANKOMMEN_PROXY_COUNT", 0)
+    HSTS = None  # Strict-Transport-Security value; production only (TLS at the proxy)
     TESTING = False
 
 
@@ -58,14 +74,24 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    HSTS = "max-age=31536000; includeSubDomains"
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ANKOMMEN_AUDIT_KEY")
 
     def __init__(self) -> None:
-        if not self.SECRET_KEY:
-            raise RuntimeError("SECRET_KEY must be set in production")
-        if not os.environ.get("DATABASE_URL"):
-            raise RuntimeError("DATABASE_URL must be set in production")
-        if not self.AUDIT_KEY:
-            raise RuntimeError("ANKOMMEN_AUDIT_KEY must be set in production")
+        missing = [name for name in self.REQUIRED if not os.environ.get(name, "").strip()]
+        if missing:
+            raise ConfigurationError(
+                f"ANKOMMEN_ENV=production refuses to start: set {', '.join(missing)} in the "
+                "environment (see deploy/env.example).")
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig}
+
+
+def config_from_environment() -> Config:
+    """The configuration ANKOMMEN_ENV names (development unless set)."""
+    name = os.environ.get("ANKOMMEN_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigurationError(
+            f"ANKOMMEN_ENV must be one of {', '.join(CONFIGS)}, not {name!r}.")
+    return CONFIGS[name]()

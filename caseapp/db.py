@@ -7,11 +7,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: statement values (names, birth dates) stay out of logs and errors.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, hide_parameters=True,
+                               connect_args={"timeout": 30, "check_same_thread": False})
         _serialize_sqlite_writes(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=5,
+                         max_overflow=5)
 
 
 WRITE = {"ankommen_write": True}

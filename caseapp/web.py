@@ -85,6 +85,8 @@ def init_app(app: Flask) -> None:
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
+        if app.config["HSTS"]:
+            response.headers["Strict-Transport-Security"] = app.config["HSTS"]
         # A logged-in session, read from the cookie: loading the user would need the database.
         if session.get("_user_id") is not None:
             # Case data must not stay in shared browser caches or reappear after logout.

@@ -11,7 +11,7 @@ import tempfile
 from contextlib import contextmanager
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -39,7 +39,7 @@ class PostgresCluster:
         if as_root:
             shutil.chown(self._dir, "postgres")
         self._data = os.path.join(self._dir, "data")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
         try:
             self._run("initdb", "-D", self._data, "-A", "trust", "-U", "postgres",
