@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from caseapp.int_params import bounded_int
 from caseapp.services import audit_review
 from caseapp.services.audit_review import EXPORT_COLUMNS, EventFilter, export_record
 from forms import TASK_FORMS
@@ -178,14 +179,15 @@ def _filters() -> tuple[EventFilter, list[str]]:
             errors.append(_("“%(value)s” is not a date (YYYY-MM-DD).", value=raw))
             return None
 
-    return EventFilter(actor_id=args.get("actor", type=int), type=args.get("type") or None,
+    return EventFilter(actor_id=args.get("actor", type=bounded_int),
+                       type=args.get("type") or None,
                        case_number=args.get("case", "").strip() or None,
                        date_from=day("from"), date_to=day("to"),
                        zone=str(get_timezone())), errors
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=bounded_int) or 1, 1)
 
 
 def _page_url(page: int) -> str:

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from caseapp.int_params import bounded_int
 from caseapp.services import cases, referrals, tasks, team
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
@@ -137,7 +138,7 @@ def submit(case_id: int, task_id: int):
     if form_class is None:
         return _render_case(case_id, error=_("Unknown form."), status=400)
     form = form_class(MultiDict(request.form))
-    row_version = request.form.get("row_version", type=int)
+    row_version = request.form.get("row_version", type=bounded_int)
     if not form.validate():
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
                             error=_("Please correct the marked fields."), status=422)

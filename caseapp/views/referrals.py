@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from caseapp.int_params import bounded_int
 from caseapp.services import referrals
 from caseapp.services.errors import ServiceError
 from caseapp.web import translate_error
@@ -27,7 +28,7 @@ def back_to_case(view):
             if exc.status in (403, 404):
                 raise
             flash(translate_error(exc), "error")
-            case_id = kwargs.get("case_id") or request.form.get("case_id", type=int)
+            case_id = kwargs.get("case_id") or request.form.get("case_id", type=bounded_int)
         else:
             flash(message, "success")
         # To the top of the case page, where the message shows.
@@ -38,7 +39,8 @@ def back_to_case(view):
 @bp.post("/cases/<int:case_id>/referrals/book")
 @back_to_case
 def book(case_id: int):
-    referrals.book_seat(svc(), current_user, case_id, request.form.get("course_id", type=int))
+    referrals.book_seat(svc(), current_user, case_id,
+                        request.form.get("course_id", type=bounded_int))
     return case_id, _("Seat booked. Print the referral slip for the person.")
 
 
@@ -46,8 +48,8 @@ def book(case_id: int):
 @back_to_case
 def wait(case_id: int):
     referrals.join_waiting_list(
-        svc(), current_user, case_id, course_id=request.form.get("course_id", type=int),
-        provider_id=request.form.get("provider_id", type=int),
+        svc(), current_user, case_id, course_id=request.form.get("course_id", type=bounded_int),
+        provider_id=request.form.get("provider_id", type=bounded_int),
         course_type=request.form.get("course_type") or None)
     return case_id, _("Put on the waiting list.")
 
@@ -64,21 +66,21 @@ def offer(case_id: int):
 @back_to_case
 def status(referral_id: int):
     referrals.set_offer_status(svc(), current_user, referral_id, request.form.get("status", ""))
-    return request.form.get("case_id", type=int), _("Status changed.")
+    return request.form.get("case_id", type=bounded_int), _("Status changed.")
 
 
 @bp.post("/referrals/<int:referral_id>/cancel")
 @back_to_case
 def cancel(referral_id: int):
     referrals.cancel_seat(svc(), current_user, referral_id, request.form.get("reason", ""))
-    return request.form.get("case_id", type=int), _("Seat given back.")
+    return request.form.get("case_id", type=bounded_int), _("Seat given back.")
 
 
 @bp.post("/referrals/<int:referral_id>/confirm")
 @back_to_case
 def confirm(referral_id: int):
     referrals.confirm_offered_seat(svc(), current_user, referral_id)
-    return request.form.get("case_id", type=int), _("Offered seat booked.")
+    return request.form.get("case_id", type=bounded_int), _("Offered seat booked.")
 
 
 @bp.get("/referrals/<int:referral_id>/slip")
