@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.helpers import open_case
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from caseapp.models import Case, Referral
+from caseapp.services import referrals
+from forms.interview import PersonForm, PracticalForm
+from tests.conftest import csrf_token
+from tests.helpers import add_course, at_referral, open_case
 
 # --- the tester's findings, one by one ------------------------------------------------
 
@@ -17,3 +24,49 @@ def test_an_id_beyond_the_database_range_is_not_found(login, ctx, people):
         assert "Page not found." in response.text
     board = login("lea").get("/team/", query_string={"assignee": str(2**63 + 1)})
     assert board.status_code == 200
+
+
+def test_nul_in_a_name_is_a_field_error_and_the_input_is_kept(login, ctx, people):
+    client = login("anna")
+    token = csrf_token(client.get("/cases/new").text)
+    response = client.post("/cases/new", data={
+        "csrf_token": token, "given_names": "Am\x00ina", "family_name": "Haddad",
+        "birth_date": "1991-04-12", "municipality": "Hildesheim"})
+    assert response.status_code == 422
+    assert 'id="given_names-error"' in response.text
+    assert "Please remove invisible control characters from this field." in response.text
+    assert 'value="Haddad"' in response.text and 'value="1991-04-12"' in response.text
+    assert ctx.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_control_characters_message_is_in_german_too(login, ctx, people):
+    client = login("anna", language="de")
+    token = csrf_token(client.get("/cases/new").text)
+    response = client.post("/cases/new", data={
+        "csrf_token": token, "given_names": "Amina\x1b", "family_name": "Haddad",
+        "birth_date": "1991-04-12", "municipality": "Hildesheim"})
+    assert "Bitte entfernen Sie unsichtbare Steuerzeichen aus diesem Feld." in response.text
+
+
+def test_a_reason_with_a_nul_byte_is_refused_and_nothing_changes(login, ctx, people, places):
+    course = add_course(ctx, places["vhs"])
+    case_id = at_referral(ctx, people["anna"])
+    booked = referrals.book_seat(ctx, people["anna"], case_id, course)
+    client = login("anna", language="de")
+    token = csrf_token(client.get(f"/cases/{case_id}").text)
+    response = client.post(f"/referrals/{booked.id}/cancel", data={
+        "csrf_token": token, "case_id": case_id, "reason": "Umzug\x00"})
+    assert response.status_code == 422
+    assert "unsichtbare Steuerzeichen" in response.text
+    ctx.session.rollback()
+    assert ctx.session.get(Referral, booked.id).status == "booked"
+
+
+def test_layout_characters_stay_allowed_only_in_multi_line_text():
+    form = PracticalForm(MultiDict({"availability": "part_time", "time_of_day": "mornings",
+                                    "benefits": "sgb2", "notes": "Montags:\tfrei\r\nsonst: nie"}))
+    assert form.validate(), form.errors
+    person = PersonForm(MultiDict({"place_of_birth": "Aleppo\tSyrien"}))
+    person.validate()
+    assert "Please remove invisible control characters from this field." \
+        in person.place_of_birth.errors

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from caseapp.input_guard import autosave_request, fields_checked_by
 from caseapp.int_params import bounded_int
 from caseapp.services import cases, referrals, tasks, team
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
@@ -23,6 +24,7 @@ WRITERS = ("counsellor", "team_lead")
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*WRITERS)
+@fields_checked_by(NewCaseForm)
 def new():
     form = NewCaseForm(request.form if request.method == "POST" else None)
     duplicates = []
@@ -105,7 +107,7 @@ def _known_answers(view, task, referral_list) -> dict:
 @roles_required(*WRITERS)
 def save_draft(case_id: int, task_id: int):
     """Explicit "save draft" (redirects) and autosave from the page script (JSON)."""
-    wants_json = request.args.get("autosave") == "1"
+    wants_json = autosave_request()
     try:
         saved_at = tasks.save_draft(svc(), current_user, case_id, task_id,
                                     request.form.to_dict())
@@ -132,6 +134,7 @@ def step_address(case_id: int, task_id: int):
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>")
 @roles_required(*WRITERS)
+@fields_checked_by(*TASK_FORMS.values())
 def submit(case_id: int, task_id: int):
     form_key = request.form.get("form_key", "")
     form_class = TASK_FORMS.get(form_key)
