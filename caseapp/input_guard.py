@@ -12,6 +12,7 @@ from functools import cache
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from forms.control_characters import has_control_characters
 
@@ -57,3 +58,10 @@ def _refuse_control_characters():
 
 def init_app(app: Flask) -> None:
     app.before_request(_refuse_control_characters)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc):
+        megabytes = app.config["MAX_CONTENT_LENGTH"] / 2**20
+        return answer(gettext(
+            "What was sent is too large (more than %(size)s MB). Nothing was saved: please "
+            "shorten long texts and send it again.", size=f"{megabytes:g}"), 413)

@@ -9,7 +9,7 @@ from caseapp.models import Case, Referral
 from caseapp.services import referrals
 from forms.interview import PersonForm, PracticalForm
 from tests.conftest import csrf_token
-from tests.helpers import add_course, at_referral, open_case
+from tests.helpers import add_course, at_referral, open_case, ready_task
 
 # --- the tester's findings, one by one ------------------------------------------------
 
@@ -70,3 +70,44 @@ def test_layout_characters_stay_allowed_only_in_multi_line_text():
     person.validate()
     assert "Please remove invisible control characters from this field." \
         in person.place_of_birth.errors
+
+
+def test_a_body_over_a_megabyte_is_refused(login, ctx, people):
+    case = open_case(ctx, people["anna"])
+    task = ready_task(ctx, case.id)
+    client = login("anna")
+    token = csrf_token(client.get(f"/cases/{case.id}").text)
+    big = "x" * (20 * 2**20)
+    page = client.post("/cases/new", data={"csrf_token": token, "given_names": big})
+    assert page.status_code == 413
+    assert "too large (more than 1 MB)" in page.text
+    autosave = client.post(f"/cases/{case.id}/tasks/{task.id}/draft?autosave=1",
+                           data={"csrf_token": token, "form_key": "person",
+                                 "place_of_birth": big})
+    assert autosave.status_code == 413
+    assert autosave.json["saved"] is False and "too large" in autosave.json["message"]
+    assert ready_task(ctx, case.id).draft_json is None
+
+
+def test_an_oversized_draft_field_is_refused_and_not_stored(login, ctx, people):
+    case = open_case(ctx, people["anna"])
+    task = ready_task(ctx, case.id)
+    client = login("anna")
+    token = csrf_token(client.get(f"/cases/{case.id}").text)
+    draft = f"/cases/{case.id}/tasks/{task.id}/draft"
+    data = {"csrf_token": token, "form_key": "person", "nationalities": "syrisch"}
+    too_long = client.post(draft + "?autosave=1", data={**data, "place_of_birth": "x" * 201})
+    assert too_long.status_code == 422 and too_long.json["saved"] is False
+    assert too_long.json["message"] == ("“Place of birth” is too long to be kept as a draft "
+                                        "(at most 200 characters). Nothing was saved.")
+    choice = client.post(draft + "?autosave=1", data={**data, "sex": "f" * 101})
+    assert choice.status_code == 422 and "“Sex”" in choice.json["message"]
+    explicit = client.post(draft, data={**data, "address": "Marktstr. 1\x00"})
+    assert explicit.status_code == 422
+    assert "“Address” contains invisible control characters" in explicit.text
+    assert 'value="syrisch"' in explicit.text  # the input is shown again
+    assert ready_task(ctx, case.id).draft_json is None
+    german = login("anna", language="de")
+    data["csrf_token"] = csrf_token(german.get(f"/cases/{case.id}").text)
+    german = german.post(draft + "?autosave=1", data={**data, "place_of_birth": "x" * 201})
+    assert german.json["message"].startswith("„Geburtsort“ ist zu lang")

@@ -105,6 +105,7 @@ def _known_answers(view, task, referral_list) -> dict:
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/draft")
 @roles_required(*WRITERS)
+@fields_checked_by(*TASK_FORMS.values())  # by the draft's limits (forms/draft_limits.py)
 def save_draft(case_id: int, task_id: int):
     """Explicit "save draft" (redirects) and autosave from the page script (JSON)."""
     wants_json = autosave_request()
@@ -115,10 +116,10 @@ def save_draft(case_id: int, task_id: int):
         if wants_json:
             return jsonify(saved=False, message=translate_error(exc)), exc.status
         form_class = TASK_FORMS.get(request.form.get("form_key", ""))
-        if not isinstance(exc, Conflict) or form_class is None:
+        if not isinstance(exc, Conflict | InvalidInput) or form_class is None:
             raise
         return _render_case(case_id, task_id=task_id, form=form_class(MultiDict(request.form)),
-                            error=translate_error(exc), status=409)
+                            error=translate_error(exc), status=exc.status)
     if wants_json:
         return jsonify(saved=True, saved_at=format_datetime(saved_at, "short"))
     flash(_("Draft saved. You can continue later, also from another computer."), "success")
