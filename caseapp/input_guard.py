@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -26,6 +26,11 @@ def answer(message: str, status: int):
     if autosave_request():
         return jsonify(saved=False, message=message), status
     return render_template("error.html", message=message), status
+
+
+def refuse(message: str, status: int = 400):
+    """End the request with ``answer`` (raises)."""
+    abort(make_response(answer(message, status)))
 
 
 def fields_checked_by(*form_classes):

@@ -7,7 +7,9 @@ from werkzeug.datastructures import MultiDict
 
 from caseapp.models import Case, Referral
 from caseapp.services import referrals
-from forms.interview import PersonForm, PracticalForm
+from forms import NewCaseForm
+from forms.catalogue import CourseForm
+from forms.interview import GoalsPlanForm, PersonForm, PracticalForm
 from tests.conftest import csrf_token
 from tests.helpers import add_course, at_referral, open_case, ready_task
 
@@ -70,6 +72,36 @@ def test_layout_characters_stay_allowed_only_in_multi_line_text():
     person.validate()
     assert "Please remove invisible control characters from this field." \
         in person.place_of_birth.errors
+
+
+def test_dates_far_off_are_refused_in_forms():
+    new_case = NewCaseForm(MultiDict({"given_names": "A", "family_name": "B",
+                                      "birth_date": "0001-01-01", "municipality": "C"}))
+    assert not new_case.validate()
+    assert new_case.birth_date.errors == ["This date lies too far in the past."]
+    goals = GoalsPlanForm(MultiDict({"goals_own_words": "a", "agreed_plan": "b",
+                                     "next_appointment": "9999-12-31"}))
+    assert not goals.validate()
+    assert goals.next_appointment.errors == ["This date lies too far in the future."]
+    course = CourseForm(MultiDict({"start_date": "9999-12-31"}))
+    course.provider_id.choices = []
+    course.validate()
+    assert course.start_date.errors == ["This date lies too far in the future."]
+
+
+def test_an_export_over_year_1_to_9999_is_refused_clearly(login, people):
+    client = login("ida")
+    dates = {"from": "0001-01-01", "to": "9999-12-31"}
+    for export in ("/audit/events.csv", "/audit/events.json"):
+        response = client.get(export, query_string=dates)
+        assert response.status_code == 422
+        assert "“0001-01-01” lies outside the dates that can be searched" in response.text
+        assert "“9999-12-31” lies outside" in response.text
+        assert "Nothing was exported." in response.text
+    page = client.get("/audit/events", query_string=dates)
+    assert page.status_code == 200 and "lies outside the dates" in page.text
+    exported = client.get("/audit/events.csv", query_string={"from": "2026-01-01"})
+    assert exported.status_code == 200
 
 
 def test_a_body_over_a_megabyte_is_refused(login, ctx, people):
