@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from caseapp.models import Case, Referral
+from caseapp.models import AuditEvent, Case, Referral
 from caseapp.services import referrals
 from forms import NewCaseForm
 from forms.catalogue import CourseForm
@@ -102,6 +102,25 @@ def test_an_export_over_year_1_to_9999_is_refused_clearly(login, people):
     assert page.status_code == 200 and "lies outside the dates" in page.text
     exported = client.get("/audit/events.csv", query_string={"from": "2026-01-01"})
     assert exported.status_code == 200
+
+
+def test_offer_status_without_its_case_is_refused_before_anything_changes(
+        login, ctx, people):
+    case_id = at_referral(ctx, people["anna"])
+    offer = referrals.refer_offer(ctx, people["anna"], case_id, "kita")
+    client = login("anna")
+    token = csrf_token(client.get(f"/cases/{case_id}").text)
+    response = client.post(f"/referrals/{offer.id}/status",
+                           data={"csrf_token": token, "status": "done"})
+    assert response.status_code == 400
+    assert "The request did not say which case it belongs to." in response.text
+    ctx.session.rollback()
+    assert ctx.session.get(Referral, offer.id).status == "open"
+    assert not ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.type == "referral_status_changed")).all()
+    done = client.post(f"/referrals/{offer.id}/status",
+                       data={"csrf_token": token, "status": "done", "case_id": case_id})
+    assert done.status_code == 302 and done.location == f"/cases/{case_id}"
 
 
 def test_a_body_over_a_megabyte_is_refused(login, ctx, people):
