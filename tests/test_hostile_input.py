@@ -162,3 +162,16 @@ def test_an_oversized_draft_field_is_refused_and_not_stored(login, ctx, people):
     data["csrf_token"] = csrf_token(german.get(f"/cases/{case.id}").text)
     german = german.post(draft + "?autosave=1", data={**data, "place_of_birth": "x" * 201})
     assert german.json["message"].startswith("„Geburtsort“ ist zu lang")
+
+
+def test_a_waiting_list_needs_a_known_provider_and_course_type(login, ctx, people, places):
+    case_id = at_referral(ctx, people["anna"])
+    client = login("anna")
+    token = csrf_token(client.get(f"/cases/{case_id}").text)
+    for provider, course_type in ((places["vhs"], "x" * 50), (99999, "integrationskurs")):
+        response = client.post(f"/cases/{case_id}/referrals/wait", follow_redirects=True,
+                               data={"csrf_token": token, "provider_id": provider,
+                                     "course_type": course_type})
+        assert "Choose a course, or a provider and a course type." in response.text
+    ctx.session.rollback()
+    assert not ctx.session.scalars(select(Referral)).all()
