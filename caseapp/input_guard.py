@@ -12,7 +12,7 @@ from functools import cache
 
 from flask import Flask, abort, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from forms.control_characters import has_control_characters
 
@@ -70,3 +70,9 @@ def init_app(app: Flask) -> None:
         return answer(gettext(
             "What was sent is too large (more than %(size)s MB). Nothing was saved: please "
             "shorten long texts and send it again.", size=f"{megabytes:g}"), 413)
+
+    @app.errorhandler(BadRequest)
+    def _bad_request(_exc):
+        return answer(gettext(
+            "The request was incomplete or malformed. Nothing was changed: please go back, "
+            "reload the page and try again."), 400)

@@ -175,3 +175,15 @@ def test_a_waiting_list_needs_a_known_provider_and_course_type(login, ctx, peopl
         assert "Choose a course, or a provider and a course type." in response.text
     ctx.session.rollback()
     assert not ctx.session.scalars(select(Referral)).all()
+
+
+def test_a_malformed_request_is_explained_in_the_readers_language(login, people):
+    client = login("adam", language="de")
+    token = csrf_token(client.get("/admin/users").text)
+    response = client.post(f"/admin/users/{people['anna'].id}/active",
+                           data={"csrf_token": token, "active": "maybe"})
+    assert response.status_code == 400
+    assert "Die Anfrage war unvollständig oder fehlerhaft." in response.text
+    expired = client.post(f"/admin/users/{people['anna'].id}/active", data={"active": "1"})
+    assert expired.status_code == 400
+    assert "Das Formular war abgelaufen" in expired.text
