@@ -1,4 +1,5 @@
-"""Hostile input answers a clear 4xx, never a 5xx, and a refusal commits nothing."""
+"""Hostile input: the whole URL map as every role with hostile ids and parameters answers
+no 5xx, and a refused POST has committed nothing."""
 
 from __future__ import annotations
 
@@ -6,12 +7,137 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from caseapp.models import AuditEvent, Case, Referral
-from caseapp.services import referrals
-from forms import NewCaseForm
-from forms.catalogue import CourseForm
+from caseapp.services import referrals, users
+from forms import TASK_FORMS, NewCaseForm
+from forms.catalogue import CourseForm, ProviderForm, SeatsForm
 from forms.interview import GoalsPlanForm, PersonForm, PracticalForm
-from tests.conftest import csrf_token
+from forms.users import EditUserForm, NewTeamForm, NewUserForm, PasswordForm
+from tests.conftest import PASSWORD, csrf_token
 from tests.helpers import add_course, at_referral, open_case, ready_task
+from tests.test_read_only import fingerprint
+
+ROLES = ("anna", "lea", "ida", "adam", None)  # counsellor, team lead, auditor, admin, anonymous
+HOSTILE_IDS = (0, -1, 2**31, 2**63 + 1, 10**30)
+READ_EVENTS = {"case_viewed", "cases_searched"}
+FORM_FIELDS = {field.name for form in (*TASK_FORMS.values(), NewCaseForm, CourseForm,
+                                       ProviderForm, SeatsForm, EditUserForm, NewTeamForm,
+                                       NewUserForm, PasswordForm) for field in form()}
+# What views read beside the forms: ids, reasons and notes, choices, filters, log-in.
+RAW_PARAMETERS = {"case_id", "course_id", "provider_id", "to_user", "from_user", "to_team",
+                  "row_version", "course_type", "offer", "note", "status", "reason",
+                  "decision", "active", "confirm_new", "q", "page", "actor", "type", "case",
+                  "from", "to", "step", "municipality", "due_before", "assignee", "username",
+                  "password", "locale", "next"}
+ID_PARAMETERS = {"case_id", "course_id", "provider_id", "to_user", "from_user", "to_team",
+                 "row_version", "actor"}
+# Plausible values, so that a request gets past its first check to the one under test.
+PLAUSIBLE = {"status": "done", "offer": "kita", "decision": "accept", "locale": "en",
+             "active": "1"}
+
+HOSTILE_TEXTS = {
+    "NUL byte": "Am\x00ina",
+    "control characters": "a\x07\x1b[2J\x7f\x85b",
+    "year 1": "0001-01-01",
+    "year 9999": "9999-12-31",
+    "very long": "x" * 5000,
+    "digits that int() refuses": "²³",
+}
+HOSTILE_NUMBERS = {"2**31": str(2**31), "2**63 + 1": str(2**63 + 1), "10**30": str(10**30),
+                   "negative": "-1"}
+
+
+def parameters(kind: str, ids: dict) -> dict[str, str]:
+    """Every parameter any route reads, hostile by ``kind``. Hostile text comes with real
+    ids, so it reaches the code that stores it; the form key stays valid, so the step's
+    form is what gets checked."""
+    names = FORM_FIELDS | RAW_PARAMETERS
+    if kind == "nothing":
+        return {}
+    if kind == "ids missing":
+        values = {name: PLAUSIBLE.get(name, "x") for name in names - ID_PARAMETERS}
+    elif kind in HOSTILE_NUMBERS:
+        values = dict.fromkeys(names, HOSTILE_NUMBERS[kind])
+    else:
+        values = dict.fromkeys(names, HOSTILE_TEXTS[kind]) | ids["real"]
+    return values | {"form_key": ids["form_key"]}
+
+
+KINDS = ("nothing", "ids missing", *HOSTILE_TEXTS, *HOSTILE_NUMBERS)
+
+
+def url(rule, values: dict) -> str:
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<int:{name}>", str(values[name]))
+        path = path.replace(f"<path:{name}>", str(values[name]))
+    return path
+
+
+def test_no_route_answers_5xx_or_commits_a_refusal(app, login, ctx, people, places):
+    course = add_course(ctx, places["vhs"])
+    at_ref = at_referral(ctx, people["anna"])
+    booked = referrals.book_seat(ctx, people["anna"], at_ref, course)
+    other_offer = referrals.refer_offer(ctx, people["anna"], at_ref, "kita")
+    fresh = open_case(ctx, people["anna"], family_name="Neu").id
+    spare = users.create_user(ctx, None, username="spare", display_name="Spare",
+                              password=PASSWORD, role="counsellor", team_name="Nord").id
+    real = {"provider_id": places["vhs"], "to_user": spare, "from_user": people["anna"].id,
+            "to_team": people["sami"].team_id, "row_version": 1, "actor": people["anna"].id}
+    # Two cases in turn: one at its referral step with a course chosen, one at its first
+    # step with none (so a waiting list takes the provider and the hostile course type).
+    id_sets = [{"case_id": case_id, "task_id": ready_task(ctx, case_id).id,
+                "referral_id": referral.id, "course_id": course, "user_id": spare,
+                "filename": "app.css", "form_key": ready_task(ctx, case_id).form_key,
+                "real": {name: str(value) for name, value in
+                         {**real, "case_id": case_id, **chosen}.items()}}
+               for case_id, referral, chosen in ((at_ref, booked, {"course_id": course}),
+                                                 (fresh, other_offer, {}))]
+    clients = {role: login(role) if role else app.test_client() for role in ROLES}
+    tokens = {role: csrf_token(client.get("/" if role else "/login").text)
+              for role, client in clients.items()}
+    # Logging out ends the walk's sessions: last.
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout")
+    sent = 0
+
+    def send(role, rule, method, ids, kind):
+        nonlocal sent
+        sent += 1
+        data = parameters(kind, ids)
+        target = url(rule, ids)
+        if method == "GET":
+            response = clients[role].get(target, query_string=data)
+        else:
+            before = fingerprint(ctx)
+            last = ctx.session.scalar(select(func.max(AuditEvent.seq)))
+            response = clients[role].post(target, data={**data, "csrf_token": tokens[role]})
+        where = f"{method} {target} as {role or 'anonymous'} with {kind}"
+        assert response.status_code < 500, where
+        if method == "POST" and response.status_code >= 400:
+            assert fingerprint(ctx) == before, f"{where} answered {response.status_code}"
+            written = set(ctx.session.scalars(select(AuditEvent.type)
+                                              .where(AuditEvent.seq > last)))
+            assert written <= READ_EVENTS, where
+        ctx.session.rollback()
+        return response
+
+    for rule in rules:
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            owners = []
+            for n, role in enumerate(ROLES):
+                for k, kind in enumerate(KINDS):
+                    response = send(role, rule, method, id_sets[(n + k) % 2], kind)
+                    if k == 0 and (response.status_code == 403 or "/login" in
+                                   response.headers.get("Location", "")):
+                        break  # refused before anything is read: other input changes nothing
+                else:
+                    owners.append(role)
+            hostile_paths = [(name, value) for name in rule.arguments if name != "filename"
+                             for value in HOSTILE_IDS]
+            for n, (name, value) in enumerate(hostile_paths):
+                role = owners[n % len(owners)] if owners else None
+                send(role, rule, method, {**id_sets[n % 2], name: value}, KINDS[n % len(KINDS)])
+    assert sent > 500, sent  # the walk really covered the application
+
 
 # --- the tester's findings, one by one ------------------------------------------------
 
