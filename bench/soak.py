@@ -17,14 +17,11 @@ the trail, no lost draft, and the audit trail verifying. Exit status 1 if a chec
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import random
 import re
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,7 +36,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import STEPS, posted  # noqa: E402 - the repository's own test data
+from tests.gunicorn_server import running_gunicorn  # noqa: E402 - the repository's own
+from tests.helpers import STEPS, posted  # noqa: E402
 from tests.postgres import throwaway_cluster  # noqa: E402
 
 PASSWORD = "soak-password-1"
@@ -172,43 +170,6 @@ def auditor(user: User, stop: threading.Event, rng: random.Random, case_ids: lis
             user.request("access log", "GET", "/audit/access")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def _gunicorn(env: dict[str, str], workers: int, threads: int):
-    port = _free_port()
-    config = ["-c", str(ROOT / "gunicorn.conf.py")] if (ROOT / "gunicorn.conf.py").exists() \
-        else []
-    log = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", *config, "--worker-class", "gthread",
-         "--workers", str(workers), "--threads", str(threads),
-         "--bind", f"127.0.0.1:{port}", "caseapp:create_app()"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            with contextlib.suppress(requests.ConnectionError):
-                if requests.get(base + "/login", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not answer")
-        if process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"gunicorn ended: {log.read().decode(errors='replace')}")
-        yield base, log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 def _setup(runtime, counsellors: int, leads: int, auditors: int, cases_each: int):
     """Users of every role in one team, and cases for each counsellor; returns names."""
     from caseapp.services import cases, users
@@ -242,7 +203,8 @@ def _deadlocks(runtime) -> int:
                                  "WHERE datname = current_database()")).scalar_one()
 
 
-def _check(runtime, stats: Stats, since_seq: int, deadlocks_before: int, log) -> list[str]:
+def _check(runtime, stats: Stats, since_seq: int, deadlocks_before: int,
+           server_log: Path) -> list[str]:
     """What must hold after the run; returns the failed checks."""
     from sqlalchemy import func, select
 
@@ -255,9 +217,7 @@ def _check(runtime, stats: Stats, since_seq: int, deadlocks_before: int, log) ->
         failed.append(f"server errors: {errors}")
     time.sleep(1.5)  # PostgreSQL publishes its statistics about once a second
     deadlocks = _deadlocks(runtime) - deadlocks_before
-    log.seek(0)
-    logged = log.read().decode(errors="replace")
-    if deadlocks or "deadlock" in logged.lower():
+    if deadlocks or "deadlock" in server_log.read_text(errors="replace").lower():
         failed.append(f"{deadlocks} deadlock(s) detected")
     with runtime.sessions() as session:
         written = Counter({(type_, name): n for type_, name, n in session.execute(
@@ -315,6 +275,7 @@ def run(args, url: str) -> int:
     instance = tempfile.mkdtemp(prefix="ankommen-soak-")
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
            "ANKOMMEN_AUDIT_KEY": secrets.token_hex(16), "ANKOMMEN_INSTANCE": instance,
+           "ANKOMMEN_WEB_THREADS": str(args.threads),
            # development mode only for its plain-HTTP session cookie on the loopback
            "ANKOMMEN_ENV": "development"}
     from caseapp import create_app
@@ -337,7 +298,8 @@ def run(args, url: str) -> int:
         since_seq = audit.last_seq(session)
     deadlocks_before = _deadlocks(runtime)
     stats, stop = Stats(), threading.Event()
-    with _gunicorn(env, args.workers, args.threads) as (base, log):
+    with running_gunicorn(env, Path(instance), args.workers) as server:
+        base = server.url
         people = {name: User(base, name, stats) for group in names.values() for name in group}
         for person in people.values():
             person.login()
@@ -363,7 +325,7 @@ def run(args, url: str) -> int:
             thread.join()
         elapsed = time.perf_counter() - started
         print(report(stats, elapsed))
-        failed = _check(runtime, stats, since_seq, deadlocks_before, log)
+        failed = _check(runtime, stats, since_seq, deadlocks_before, server.error_log)
     runtime.db.dispose()
     for problem in failed:
         print(f"FAILED: {problem}")

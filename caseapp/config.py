@@ -46,6 +46,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    MAX_CONTENT_LENGTH = 2**20  # 1 MiB: a whole interview step is a few kilobytes
     WTF_CSRF_TIME_LIMIT = None  # a long interview must not lose its form to a token timeout
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"

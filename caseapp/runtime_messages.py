@@ -295,4 +295,11 @@ MESSAGES = (
     N_("afternoons"),
     # service message
     N_("evenings"),
+    # Drafts refused by their limits (forms/draft_limits.py)
+    # service message
+    N_("“%(field)s” is too long to be kept as a draft (at most %(max)s characters). "
+       "Nothing was saved."),
+    # service message
+    N_("“%(field)s” contains invisible control characters: please remove them. "
+       "Nothing was saved."),
 )

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from forms.choices import OFFER_LABELS
 
-from . import outage
+from . import input_guard, int_params, outage
 from .runtime import request_context
 from .services.actor import load_actor
 from .services.errors import ServiceError
@@ -62,6 +62,8 @@ def translate_error(exc: ServiceError) -> str:
 def init_app(app: Flask) -> None:
     outage.init_app(app)  # first: it loads the user before CSRF's check may render a page
     csrf.init_app(app)
+    int_params.init_app(app)
+    input_guard.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     _install_request_translations(app)

@@ -1,8 +1,14 @@
-"""The base of every form: WTForms' own messages follow the reader's language."""
+"""The base of every form: WTForms' own messages follow the reader's language, and no text
+field takes invisible control characters."""
 
 from flask_babel import get_locale
-from wtforms import Form
+from wtforms import Form, StringField, TextAreaField
 from wtforms.i18n import get_translations
+
+from .control_characters import NoControlCharacters
+
+SINGLE_LINE_CHECK = NoControlCharacters(multiline=False)
+MULTI_LINE_CHECK = NoControlCharacters(multiline=True)
 
 
 class LocalizedForm(Form):
@@ -12,3 +18,11 @@ class LocalizedForm(Form):
         def get_translations(self, form):
             locale = get_locale()  # None outside a request: WTForms' English
             return get_translations([str(locale), "en"] if locale else ["en"])
+
+    def validate(self, extra_validators=None):
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for field in self:
+            if isinstance(field, StringField):  # also text areas, e-mail and password fields
+                check = MULTI_LINE_CHECK if isinstance(field, TextAreaField) else SINGLE_LINE_CHECK
+                extra.setdefault(field.name, []).append(check)
+        return super().validate(extra)

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from .base import LocalizedForm
 from .choices import CEFR_A1_TO_C2, COURSE_TYPES, options
+from .validators import RecentOrPlanned
 
 SCHEDULES = options(("full_time", _l("Full-time")), ("part_time", _l("Part-time")))
 TIMES_OF_DAY = options(("mornings", _l("Mornings")), ("afternoons", _l("Afternoons")),
@@ -40,7 +41,7 @@ class CourseForm(LocalizedForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     target_level = SelectField(_l("Target level"), choices=CEFR_A1_TO_C2,
                                validators=[DataRequired()])
-    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    start_date = DateField(_l("Start date"), validators=[DataRequired(), RecentOrPlanned()])
     schedule = SelectField(_l("Schedule"), choices=SCHEDULES, validators=[DataRequired()])
     time_of_day = SelectField(_l("Time of day"), choices=TIMES_OF_DAY,
                               validators=[DataRequired()])

@@ -1,17 +1,33 @@
-"""Plausibility checks for dates: what has happened cannot lie ahead, and the reverse."""
+"""Plausibility checks for dates: what has happened cannot lie ahead, and the reverse; and
+no date lies so far off that it can only be a slip (year 1, year 9999)."""
 
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+EARLIEST = date(1900, 1, 1)  # no birth, document or notice of a living person is older
+YEARS_AHEAD = 10  # how far ahead anything is planned: appointments, course starts
+
+
+def latest(today: date) -> date:
+    """The last plausible date of something planned from ``today``."""
+    return date(today.year + YEARS_AHEAD, 12, 31)
+
+
+def within_reach(day: date, today: date) -> bool:
+    """Whether ``day`` is a plausible date of this application's records at all."""
+    return EARLIEST <= day <= latest(today)
+
 
 class NotInFuture:
-    """A date of something that has happened (a notice given, a document issued)."""
+    """A date of something that has happened (a birth, a notice given, a document issued)."""
 
     def __call__(self, form, field):
         if field.data and field.data > date.today():
             raise ValidationError(_l("This date lies in the future."))
+        if field.data and field.data < EARLIEST:
+            raise ValidationError(_l("This date lies too far in the past."))
 
 
 class NotInPast:
@@ -20,3 +36,16 @@ class NotInPast:
     def __call__(self, form, field):
         if field.data and field.data < date.today():
             raise ValidationError(_l("This date lies in the past."))
+        if field.data and field.data > latest(date.today()):
+            raise ValidationError(_l("This date lies too far in the future."))
+
+
+class RecentOrPlanned:
+    """A date from last year on, up to the planning horizon (a course's start)."""
+
+    def __call__(self, form, field):
+        today = date.today()
+        if field.data and field.data < date(today.year - 1, 1, 1):
+            raise ValidationError(_l("This date lies too far in the past."))
+        if field.data and field.data > latest(today):
+            raise ValidationError(_l("This date lies too far in the future."))

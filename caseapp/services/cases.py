@@ -147,7 +147,7 @@ def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50)
         stmt = stmt.where(Case.team_id == actor.team_id)
     query = query.strip()
     conditions = [Case.number == query]
-    if query.isdigit():  # "4" or "00004" finds 2026-00004
+    if query.isdecimal():  # "4" or "00004" finds 2026-00004 (isdigit would take "²")
         conditions.append(Case.number.endswith(f"-{int(query):05d}"))
     birth = _parse_date(query)
     if birth:

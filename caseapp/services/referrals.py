@@ -18,6 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral
+from forms.choices import COURSE_LABELS
 
 from . import audit
 from .actor import Actor
@@ -151,7 +152,7 @@ def book_seat(ctx: ServiceContext, actor: Actor, case_id: int, course_id: int) -
     now = ctx.now()
     with ctx.transaction() as session:
         case = _workable_case(actor, lock_case(session, case_id))
-        course = session.get(Course, course_id)
+        course = session.get(Course, course_id) if course_id is not None else None
         if course is None:
             raise NotFound("No such course.")
         if _active_course_referral(ctx, case.id, course.id):
@@ -188,7 +189,8 @@ def join_waiting_list(ctx: ServiceContext, actor: Actor, case_id: int, *,
                 raise Conflict("This person already has a seat or a waiting place in this "
                                "course.")
             provider_id, course_type = course.provider_id, course.course_type
-        elif provider_id is None or not course_type:
+        elif provider_id is None or course_type not in COURSE_LABELS \
+                or session.get(Provider, provider_id) is None:
             raise InvalidInput("Choose a course, or a provider and a course type.")
         referral = Referral(case_id=case.id, kind="course", offer=course_type,
                             course_id=course_id, provider_id=provider_id, status="waiting",

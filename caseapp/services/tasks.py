@@ -13,6 +13,7 @@ from sqlalchemy import select
 from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, User
 from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.choices import COURSE_LABELS
+from forms.draft_limits import draft_refusal
 from workflows import TaskNotReady
 
 from . import audit, process_state
@@ -145,8 +146,12 @@ def save_draft(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int
             raise _conflict(session, task)
         _refuse_if_reassigned(session, actor, task)
         require_task_workable(actor, case, task)
-        names = {field.name for field in TASK_FORMS[task.form_key]()}
+        form = TASK_FORMS[task.form_key]()
+        names = {field.name for field in form}
         draft = {name: str(value) for name, value in fields.items() if name in names}
+        refusal = draft_refusal(form, draft)
+        if refusal is not None:
+            raise InvalidInput(refusal.template, **refusal.params)
         task.draft_json = json.dumps(draft, ensure_ascii=False)
         task.draft_saved_at, task.draft_saved_by_id = now, actor.id
         audit.append(session, type_="draft_saved", at=now, actor_id=actor.id, case_id=case.id,

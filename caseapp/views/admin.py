@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Form
 
+from caseapp.input_guard import fields_checked_by
 from caseapp.services import catalogue, users
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
@@ -36,6 +37,7 @@ def catalogue_page(provider_form=None, course_form=None, status=200):
 
 @bp.post("/providers")
 @roles_required("admin")
+@fields_checked_by(ProviderForm)
 def create_provider():
     form = ProviderForm(request.form)
     if form.validate():
@@ -51,6 +53,7 @@ def create_provider():
 
 @bp.post("/courses")
 @roles_required("admin")
+@fields_checked_by(CourseForm)
 def create_course():
     providers, _courses = catalogue.catalogue(svc())
     form = _course_form(providers, request.form)
@@ -63,6 +66,7 @@ def create_course():
 
 @bp.post("/courses/<int:course_id>/seats")
 @roles_required("admin")
+@fields_checked_by(SeatsForm)
 def course_seats(course_id: int):
     form = SeatsForm(request.form)
     if not form.validate():
@@ -109,6 +113,7 @@ def users_page(user_form=None, team_form=None, error=None, status=200):
 
 @bp.post("/users")
 @roles_required("admin")
+@fields_checked_by(NewUserForm)
 def create_user():
     teams = users.list_teams(svc(), current_user)
     form = _with_teams(NewUserForm(request.form), teams)
@@ -131,6 +136,7 @@ def create_user():
 
 @bp.post("/teams")
 @roles_required("admin")
+@fields_checked_by(NewTeamForm)
 def create_team():
     form = NewTeamForm(request.form)
     error = None
@@ -158,6 +164,7 @@ def _render_user(user_id: int, *, form=None, password_form=None, error=None, sta
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
+@fields_checked_by(EditUserForm)
 def user(user_id: int):
     if request.method == "GET":
         return _render_user(user_id)
@@ -202,6 +209,7 @@ def user_active(user_id: int):
 
 @bp.post("/users/<int:user_id>/password")
 @roles_required("admin")
+@fields_checked_by(PasswordForm)
 def user_password(user_id: int):
     form = PasswordForm(request.form)
     error = None

@@ -10,14 +10,17 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
-from flask_babel import get_timezone, ngettext
+from flask_babel import format_date, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from caseapp.input_guard import refuse
+from caseapp.int_params import bounded_int
 from caseapp.services import audit_review
 from caseapp.services.audit_review import EXPORT_COLUMNS, EventFilter, export_record
 from forms import TASK_FORMS
+from forms.validators import EARLIEST, latest, within_reach
 
 from .common import roles_required, svc
 
@@ -173,19 +176,35 @@ def _filters() -> tuple[EventFilter, list[str]]:
         if not raw:
             return None
         try:
-            return date.fromisoformat(raw)
+            value = date.fromisoformat(raw)
         except ValueError:
             errors.append(_("“%(value)s” is not a date (YYYY-MM-DD).", value=raw))
             return None
+        if not within_reach(value, today):
+            errors.append(_("“%(value)s” lies outside the dates that can be searched "
+                            "(%(earliest)s to %(latest)s).", value=raw,
+                            earliest=format_date(EARLIEST), latest=format_date(latest(today))))
+            return None
+        return value
 
-    return EventFilter(actor_id=args.get("actor", type=int), type=args.get("type") or None,
+    today = svc().now().date()
+    return EventFilter(actor_id=args.get("actor", type=bounded_int),
+                       type=args.get("type") or None,
                        case_number=args.get("case", "").strip() or None,
                        date_from=day("from"), date_to=day("to"),
                        zone=str(get_timezone())), errors
 
 
+def _export_filters() -> EventFilter:
+    """An export never drops a filter it could not read: it is refused instead."""
+    filters, errors = _filters()
+    if errors:
+        refuse(" ".join([*errors, _("Nothing was exported.")]), 422)
+    return filters
+
+
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=bounded_int) or 1, 1)
 
 
 def _page_url(page: int) -> str:
@@ -234,7 +253,7 @@ def events():
 @bp.get("/events.csv")
 @roles_required("auditor")
 def events_csv():
-    export = audit_review.export_events(svc(), current_user, _filters()[0], "csv")
+    export = audit_review.export_events(svc(), current_user, _export_filters(), "csv")
 
     def rows():
         buffer = io.StringIO()
@@ -255,7 +274,7 @@ def events_csv():
 @bp.get("/events.json")
 @roles_required("auditor")
 def events_json():
-    export = audit_review.export_events(svc(), current_user, _filters()[0], "json")
+    export = audit_review.export_events(svc(), current_user, _export_filters(), "json")
 
     def items():
         yield "["

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from caseapp.input_guard import autosave_request, fields_checked_by
+from caseapp.int_params import bounded_int
 from caseapp.services import cases, referrals, tasks, team
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
@@ -23,6 +25,7 @@ WRITERS = ("counsellor", "team_lead")
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(*WRITERS)
+@fields_checked_by(NewCaseForm)
 def new():
     form = NewCaseForm(request.form if request.method == "POST" else None)
     duplicates = []
@@ -103,9 +106,10 @@ def _known_answers(view, task, referral_list) -> dict:
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/draft")
 @roles_required(*WRITERS)
+@fields_checked_by(*TASK_FORMS.values())  # by the draft's limits (forms/draft_limits.py)
 def save_draft(case_id: int, task_id: int):
     """Explicit "save draft" (redirects) and autosave from the page script (JSON)."""
-    wants_json = request.args.get("autosave") == "1"
+    wants_json = autosave_request()
     try:
         saved_at = tasks.save_draft(svc(), current_user, case_id, task_id,
                                     request.form.to_dict())
@@ -113,10 +117,10 @@ def save_draft(case_id: int, task_id: int):
         if wants_json:
             return jsonify(saved=False, message=translate_error(exc)), exc.status
         form_class = TASK_FORMS.get(request.form.get("form_key", ""))
-        if not isinstance(exc, Conflict) or form_class is None:
+        if not isinstance(exc, Conflict | InvalidInput) or form_class is None:
             raise
         return _render_case(case_id, task_id=task_id, form=form_class(MultiDict(request.form)),
-                            error=translate_error(exc), status=409)
+                            error=translate_error(exc), status=exc.status)
     if wants_json:
         return jsonify(saved=True, saved_at=format_datetime(saved_at, "short"))
     flash(_("Draft saved. You can continue later, also from another computer."), "success")
@@ -132,13 +136,14 @@ def step_address(case_id: int, task_id: int):
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>")
 @roles_required(*WRITERS)
+@fields_checked_by(*TASK_FORMS.values())
 def submit(case_id: int, task_id: int):
     form_key = request.form.get("form_key", "")
     form_class = TASK_FORMS.get(form_key)
     if form_class is None:
         return _render_case(case_id, error=_("Unknown form."), status=400)
     form = form_class(MultiDict(request.form))
-    row_version = request.form.get("row_version", type=int)
+    row_version = request.form.get("row_version", type=bounded_int)
     if not form.validate():
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
                             error=_("Please correct the marked fields."), status=422)

@@ -8,6 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from caseapp.input_guard import refuse
+from caseapp.int_params import bounded_int
 from caseapp.services import referrals
 from caseapp.services.errors import ServiceError
 from caseapp.web import translate_error
@@ -18,16 +20,22 @@ bp = Blueprint("referrals", __name__)
 
 
 def back_to_case(view):
+    """The view returns its success message; the case to go back to is known first, so a
+    request without it is refused before anything is saved."""
+
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
+        case_id = kwargs.get("case_id") or request.form.get("case_id", type=bounded_int)
+        if case_id is None:
+            refuse(_("The request did not say which case it belongs to. Nothing was "
+                     "changed: please reload the case and try again."))
         try:
-            case_id, message = view(*args, **kwargs)
+            message = view(*args, **kwargs)
         except ServiceError as exc:
             if exc.status in (403, 404):
                 raise
             flash(translate_error(exc), "error")
-            case_id = kwargs.get("case_id") or request.form.get("case_id", type=int)
         else:
             flash(message, "success")
         # To the top of the case page, where the message shows.
@@ -38,18 +46,19 @@ def back_to_case(view):
 @bp.post("/cases/<int:case_id>/referrals/book")
 @back_to_case
 def book(case_id: int):
-    referrals.book_seat(svc(), current_user, case_id, request.form.get("course_id", type=int))
-    return case_id, _("Seat booked. Print the referral slip for the person.")
+    referrals.book_seat(svc(), current_user, case_id,
+                        request.form.get("course_id", type=bounded_int))
+    return _("Seat booked. Print the referral slip for the person.")
 
 
 @bp.post("/cases/<int:case_id>/referrals/wait")
 @back_to_case
 def wait(case_id: int):
     referrals.join_waiting_list(
-        svc(), current_user, case_id, course_id=request.form.get("course_id", type=int),
-        provider_id=request.form.get("provider_id", type=int),
+        svc(), current_user, case_id, course_id=request.form.get("course_id", type=bounded_int),
+        provider_id=request.form.get("provider_id", type=bounded_int),
         course_type=request.form.get("course_type") or None)
-    return case_id, _("Put on the waiting list.")
+    return _("Put on the waiting list.")
 
 
 @bp.post("/cases/<int:case_id>/referrals/offer")
@@ -57,28 +66,28 @@ def wait(case_id: int):
 def offer(case_id: int):
     referrals.refer_offer(svc(), current_user, case_id, request.form.get("offer", ""),
                           request.form.get("note", ""))
-    return case_id, _("Referral recorded.")
+    return _("Referral recorded.")
 
 
 @bp.post("/referrals/<int:referral_id>/status")
 @back_to_case
 def status(referral_id: int):
     referrals.set_offer_status(svc(), current_user, referral_id, request.form.get("status", ""))
-    return request.form.get("case_id", type=int), _("Status changed.")
+    return _("Status changed.")
 
 
 @bp.post("/referrals/<int:referral_id>/cancel")
 @back_to_case
 def cancel(referral_id: int):
     referrals.cancel_seat(svc(), current_user, referral_id, request.form.get("reason", ""))
-    return request.form.get("case_id", type=int), _("Seat given back.")
+    return _("Seat given back.")
 
 
 @bp.post("/referrals/<int:referral_id>/confirm")
 @back_to_case
 def confirm(referral_id: int):
     referrals.confirm_offered_seat(svc(), current_user, referral_id)
-    return request.form.get("case_id", type=int), _("Offered seat booked.")
+    return _("Offered seat booked.")
 
 
 @bp.get("/referrals/<int:referral_id>/slip")

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from caseapp.int_params import bounded_int
 from caseapp.services import team
 from caseapp.services.errors import ServiceError
 from caseapp.web import translate_error
@@ -25,11 +26,21 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+def _assignee(value: str | None) -> str | None:
+    """A user id, or "none" for the queue; anything else filters nothing."""
+    if value == "none":
+        return value
+    try:
+        return str(bounded_int(value)) if value else None
+    except ValueError:
+        return None
+
+
 def render_board():
     filters = team.BoardFilters(step=request.args.get("step") or None,
                                 municipality=request.args.get("municipality") or None,
                                 due_before=_date(request.args.get("due_before")),
-                                assignee=request.args.get("assignee") or None)
+                                assignee=_assignee(request.args.get("assignee")))
     return render_template("team_board.html", board=team.board(svc(), current_user, filters),
                            filters=filters)
 
@@ -41,8 +52,7 @@ def board():
 
 
 def _user_id(field: str) -> int | None:
-    value = request.form.get(field, "")
-    return int(value) if value.isdigit() else None
+    return request.form.get(field, type=bounded_int)
 
 
 def _flash_result(action) -> None:
@@ -59,7 +69,7 @@ def _flash_result(action) -> None:
 @bp.post("/reassign")
 @roles_required("team_lead")
 def reassign():
-    ids = [int(v) for v in request.form.getlist("case_id") if v.isdigit()]
+    ids = request.form.getlist("case_id", type=bounded_int)
 
     def act():
         count = team.reassign(svc(), current_user, ids, _user_id("to_user"),
@@ -85,7 +95,7 @@ def reassign_all():
 def transfer(case_id: int):
     def act():
         team.request_transfer(svc(), current_user, case_id,
-                              request.form.get("to_team", type=int) or 0,
+                              request.form.get("to_team", type=bounded_int) or 0,
                               request.form.get("reason", ""))
         return _("Transfer requested: the other team's lead decides.")
     _flash_result(act)
