@@ -180,3 +180,21 @@ def test_every_row_lock_is_taken_through_the_locking_module():
                 offenders.append(f"{path.name}:{node.lineno}")
     assert offenders == []
 
+
+
+def test_verifying_while_people_work_never_reports_a_false_break(runtime, ctx, people):
+    """An auditor checking the trail during working hours sees it intact, however the
+    appends of the moment interleave with the reading."""
+    case = open_case(ctx, people["anna"])
+    task = ready_task(ctx, case.id, "person")
+    reports = []
+
+    def typist(c, r):
+        tasks.save_draft(c, people["anna"], case.id, task.id, {"notes": str(r)})
+        cases.view_case(c, people["ben"], case.id)
+
+    def auditor(c, _round):
+        reports.append(audit.verify_trail(c.session))
+
+    assert run_for_each(runtime, 30, typist, auditor) == []
+    assert [r.summary() for r in reports if not r.ok] == []

@@ -245,8 +245,15 @@ class _Broken(Exception):
 def verify_trail(session: Session, kept_checkpoints: Iterable[dict] = (),
                  batch: int = 2000) -> ChainReport:
     """Check every chain, its head, and the checkpoints (also against ``kept_checkpoints``,
-    the records exported earlier to outside the database)."""
+    the records exported earlier to outside the database).
+
+    Reads one snapshot (its own transaction; REPEATABLE READ on PostgreSQL), so events
+    appended meanwhile never look like a head that does not match its chain.
+    """
     key = _key(session)
+    session.rollback()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     try:
         sealed, newest = _verify_checkpoints(session, key, list(kept_checkpoints))
         counts = _verify_chains(session, key, sealed, batch)
