@@ -275,9 +275,10 @@ def run(args, url: str) -> int:
     instance = tempfile.mkdtemp(prefix="ankommen-soak-")
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
            "ANKOMMEN_AUDIT_KEY": secrets.token_hex(16), "ANKOMMEN_INSTANCE": instance,
-           "ANKOMMEN_WEB_THREADS": str(args.threads),
            # development mode only for its plain-HTTP session cookie on the loopback
            "ANKOMMEN_ENV": "development"}
+    if args.threads:
+        env["ANKOMMEN_WEB_THREADS"] = str(args.threads)
     from caseapp import create_app
     from caseapp.config import Config
     from caseapp.migrate import upgrade
@@ -342,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leads", type=int, default=2)
     parser.add_argument("--auditors", type=int, default=1)
     parser.add_argument("--cases-per-counsellor", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, help="per worker (default: gunicorn.conf.py's)")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: a "
                                                "throwaway server)")
     args = parser.parse_args(argv)

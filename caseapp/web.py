@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session
-from flask_babel import Babel, get_translations, gettext
+from flask import Flask, render_template, request, session
+from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from forms.choices import OFFER_LABELS
+from forms.i18n import request_translations
 
 from . import input_guard, int_params, outage
 from .runtime import request_context
@@ -35,21 +36,13 @@ def request_languages() -> tuple[str, ...]:
     return current_app.config["LANGUAGES"]
 
 
-def _request_translations():
-    """The request's translations, looked up once (Flask-Babel looks them up per call)."""
-    translations = g.get("_translations")
-    if translations is None:
-        translations = g._translations = get_translations()
-    return translations
-
-
 def _install_request_translations(app: Flask) -> None:
     """Templates call _() hundreds of times per page: resolve the catalog once per request."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _request_translations().ugettext(s),
-        ngettext=lambda s, p, n: _request_translations().ungettext(s, p, n),
-        pgettext=lambda c, s: _request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _request_translations().unpgettext(c, s, p, n),
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
 
 

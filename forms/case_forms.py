@@ -1,10 +1,10 @@
 """Forms that are not tied to a process step."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import DateField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .base import LocalizedForm
+from .i18n import lazy_gettext as _l
 from .validators import NotInFuture
 
 

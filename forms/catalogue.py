@@ -1,6 +1,5 @@
 """Forms of the course catalogue (admins)."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
@@ -14,6 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from .base import LocalizedForm
 from .choices import CEFR_A1_TO_C2, COURSE_TYPES, options
+from .i18n import lazy_gettext as _l
 from .validators import RecentOrPlanned
 
 SCHEDULES = options(("full_time", _l("Full-time")), ("part_time", _l("Part-time")))

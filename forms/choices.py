@@ -1,7 +1,8 @@
 """Choice lists shared by several forms. Stored values are stable codes; labels translate."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
+
+from .i18n import lazy_gettext as _l
 
 
 def options(*pairs) -> list[SelectChoice]:

@@ -2,8 +2,9 @@
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
+
+from .i18n import lazy_gettext as _l
 
 # Unicode category Cc: C0 controls, DEL and C1 controls. A multi-line text keeps tab and
 # line breaks; a single-line field has no use for them either.

@@ -4,7 +4,6 @@ Only what the case does not already hold: names and date of birth are entered wh
 case is opened (``NewCaseForm``).
 """
 
-from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
     EmailField,
@@ -35,6 +34,7 @@ from .choices import (
     options,
 )
 from .conditional import is_shown, require_when, show_when
+from .i18n import lazy_gettext as _l
 from .validators import NotInFuture, NotInPast
 
 DATE_FORMAT = "%Y-%m-%d"

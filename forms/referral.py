@@ -1,11 +1,11 @@
 """Forms of the referral and its escalation."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .base import LocalizedForm
 from .choices import COURSE_TYPES
+from .i18n import lazy_gettext as _l
 
 
 class ReferralForm(LocalizedForm):

@@ -1,12 +1,12 @@
 """Forms of the user administration (admins). The team choices are filled by the view."""
 
-from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
 
 from .base import LocalizedForm
 from .choices import options
+from .i18n import lazy_gettext as _l
 
 ROLE_CHOICES = options(("counsellor", _l("Counsellor")), ("team_lead", _l("Team lead")),
                        ("auditor", _l("Auditor")), ("admin", _l("Admin")))

@@ -3,8 +3,9 @@ no date lies so far off that it can only be a slip (year 1, year 9999)."""
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
+
+from .i18n import lazy_gettext as _l
 
 EARLIEST = date(1900, 1, 1)  # no birth, document or notice of a living person is older
 YEARS_AHEAD = 10  # how far ahead anything is planned: appointments, course starts

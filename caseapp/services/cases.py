@@ -8,7 +8,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 
-from caseapp.models import Case, HumanTask, Person, ProcessInstance, User
+from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, User
 from workflows import Step
 
 from . import audit, process_state
@@ -107,6 +107,7 @@ class CaseView:
     steps: list[StepStatus]
     names: dict[int, str]
     row_version: int
+    referrals: list[Referral]
 
 
 def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
@@ -122,12 +123,14 @@ def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
             {t.draft_saved_by_id for t in tasks} | {case.assignee_id}
         names = dict(session.execute(select(User.id, User.display_name)
                                      .where(User.id.in_(user_ids - {None}))).all())
+        referrals = session.scalars(select(Referral).where(Referral.case_id == case_id)
+                                    .order_by(Referral.created_at, Referral.id)).all()
         audit.append(session, type_="case_viewed", at=now, actor_id=actor.id, case_id=case_id)
     ready = [t for t in tasks if t.state == "ready"]
     done = [t for t in tasks if t.state == "completed"]
     return CaseView(case=case, tasks=ready, done=done,
                     steps=_step_statuses(ctx.engine.outline(instance.version), ready, done),
-                    names=names, row_version=instance.row_version)
+                    names=names, row_version=instance.row_version, referrals=list(referrals))
 
 
 def _step_statuses(outline: list[Step], ready: list[HumanTask],

@@ -48,14 +48,16 @@ class ServiceContext:
     def transaction(self) -> Iterator[Session]:
         """One user action: commit everything or nothing.
 
-        A read-only transaction the session may already be in (loading the user,
-        rendering) ends first, so the action reads current data and, on SQLite,
-        takes the write lock at its start (see caseapp.db).
+        On SQLite, a read-only transaction the session may already be in (loading the
+        user) ends first, so the action reads current data and takes the write lock at its
+        start (see caseapp.db). PostgreSQL goes on in it: at READ COMMITTED every statement
+        reads the newest committed data, and the request saves two round trips.
         """
         session = self.session
-        if session.in_transaction():
+        if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
             session.commit()
-        session.connection(execution_options=WRITE)
+        if not session.in_transaction():
+            session.connection(execution_options=WRITE)
         try:
             yield session
             session.commit()

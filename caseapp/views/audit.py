@@ -12,7 +12,6 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
 from flask_babel import format_date, get_timezone, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from caseapp.input_guard import refuse
@@ -20,6 +19,7 @@ from caseapp.int_params import bounded_int
 from caseapp.services import audit_review
 from caseapp.services.audit_review import EXPORT_COLUMNS, EventFilter, export_record
 from forms import TASK_FORMS
+from forms.i18n import lazy_gettext as _l
 from forms.validators import EARLIEST, latest, within_reach
 
 from .common import roles_required, svc

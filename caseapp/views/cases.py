@@ -60,7 +60,7 @@ def detail(case_id: int):
 def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=None,
                  row_version: int | None = None, status: int = 200):
     view = cases.view_case(svc(), current_user, case_id)
-    referral_list = referrals.case_referrals(svc(), current_user, case_id)
+    referral_list = view.referrals
     task_forms = {}
     for task in view.tasks:
         if task.id == task_id and form is not None:

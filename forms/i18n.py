@@ -1,0 +1,30 @@
+"""Labels and messages translated with the catalog looked up once per request.
+
+Flask-Babel looks the catalog up again for every lazy string it renders, and a case page
+renders some hundred labels and choices; this keeps the lookup once per request (or CLI
+command) and is otherwise Flask-Babel's own ``lazy_gettext``.
+"""
+
+from __future__ import annotations
+
+from flask import g, has_app_context
+from flask_babel import get_translations
+from flask_babel.speaklater import LazyString
+
+
+def request_translations():
+    if not has_app_context():
+        return get_translations()
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
+def gettext(string: str, **variables) -> str:
+    text = request_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    return LazyString(gettext, string, **variables)
