@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersion
-from caseapp.services import cases, tasks, timers, users
+from caseapp.services import cases, queues, tasks, timers, users
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import PASSWORD
 from tests.helpers import (
@@ -326,3 +326,14 @@ def test_search_by_given_and_family_name_in_any_order_and_short_number(ctx, peop
     for query in ("Amina", "amina haddad", "Haddad, Amina", "Nour", str(number)):
         assert [c.id for c in cases.search_cases(ctx, people["ben"], query)] == [case.id], query
     assert cases.search_cases(ctx, people["ben"], "Amina Schmidt") == []
+
+
+def test_home_lists_recently_touched_cases_newest_first(ctx, people):
+    """What a counsellor worked on or looked at last comes first, each case once."""
+    anna = people["anna"]
+    first, second = open_case(ctx, anna), open_case(ctx, anna, family_name="Petrenko")
+    cases.view_case(ctx, anna, first.id)
+    assert [c.id for c in queues.home(ctx, anna).recent] == [first.id, second.id]
+    complete(ctx, anna, second.id, "person")
+    assert [c.id for c in queues.home(ctx, anna).recent] == [second.id, first.id]
+    assert queues.home(ctx, people["ben"]).recent == []  # his own history only

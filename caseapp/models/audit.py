@@ -3,7 +3,7 @@ keyed checkpoints (see caseapp/services/audit.py for how they fit together)."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
@@ -17,14 +17,15 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_events"
-    __table_args__ = (UniqueConstraint("chain", "chain_seq"),)
+    __table_args__ = (UniqueConstraint("chain", "chain_seq"),
+                      Index("ix_audit_events_actor_id_seq", "actor_id", "seq"))
 
     seq: Mapped[int] = mapped_column(primary_key=True)
     chain: Mapped[str] = mapped_column(String(40))
     chain_seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(index=True)
     type: Mapped[str] = mapped_column(String(40), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     details: Mapped[dict] = mapped_column(JSON)
     change_digest: Mapped[str | None] = mapped_column(String(64))

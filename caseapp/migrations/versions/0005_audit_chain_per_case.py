@@ -28,6 +28,10 @@ def upgrade() -> None:
         batch_op.alter_column('chain_seq', existing_type=sa.Integer(), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_audit_events_chain_chain_seq'),
                                           ['chain', 'chain_seq'])
+        # "recently touched cases" reads a user's newest events, whatever their number
+        batch_op.drop_index('ix_audit_events_actor_id')
+        batch_op.create_index('ix_audit_events_actor_id_seq', ['actor_id', 'seq'],
+                              unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         # Event numbers now come from a sequence: appends to different chains never wait
         # for each other. (SQLite's INTEGER PRIMARY KEY numbers rows by itself.)
