@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -16,8 +16,9 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from forms import TASK_FORMS
-from workflows import Engine, load_library
+from workflows import Engine, load_library, period
 
+from .config import ConfigurationError
 from .db import make_engine, make_sessionmaker
 from .models import ProcessVersion
 from .services import audit
@@ -38,6 +39,7 @@ class Runtime:
 
 
 def build_runtime(config) -> Runtime:
+    _period(config, "FOLLOW_UP_PERIOD")  # refused at start, not when the first timer is due
     db = make_engine(config["SQLALCHEMY_URL"])
     sessions = make_sessionmaker(db)
     audit.configure(sessions, config["AUDIT_KEY"])
@@ -54,12 +56,22 @@ def build_runtime(config) -> Runtime:
     settings = ProcessSettings(
         follow_up_period=config["FOLLOW_UP_PERIOD"],
         follow_up_grace_period=config["FOLLOW_UP_GRACE_PERIOD"],
+        follow_up_grace=_period(config, "FOLLOW_UP_GRACE_PERIOD"),
+        course_start_target=_period(config, "COURSE_START_TARGET"),
         login_max_failures=config["LOGIN_MAX_FAILURES"],
         login_lock_minutes=config["LOGIN_LOCK_MINUTES"],
         password_hash_method=config["PASSWORD_HASH_METHOD"],
     )
     return Runtime(db=db, sessions=sessions, engine=Engine(library, stored_spec=stored_spec),
                    settings=settings)
+
+
+def _period(config, name: str) -> timedelta:
+    """A period setting as a length; a wrong one stops the start, naming its variable."""
+    try:
+        return period(config[name])
+    except ValueError as exc:
+        raise ConfigurationError(f"ANKOMMEN_{name}: {exc}") from None
 
 
 def init_app(app: Flask) -> None:

@@ -230,7 +230,7 @@ MESSAGES = (
     # service message
     N_("farther than the person can travel"),
     # service message
-    N_("starts within six weeks"),
+    N_("starts within the target time"),
     # service message
     N_("schedule fits"),
     # service message

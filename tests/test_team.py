@@ -8,12 +8,23 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from caseapp import create_app
+from caseapp.config import ConfigurationError
 from caseapp.models import AuditChange, AuditEvent, Case
 from caseapp.services import team, timers, users
 from caseapp.services.actor import Actor
 from caseapp.services.errors import Forbidden, InvalidInput, NotFound
-from tests.conftest import PASSWORD, csrf_token
-from tests.helpers import complete_until, open_case, posted, ready_task
+from caseapp.services.referrals import rank_courses
+from tests.conftest import PASSWORD, TestConfig, csrf_token
+from tests.helpers import (
+    add_course,
+    at_referral,
+    complete,
+    complete_until,
+    open_case,
+    posted,
+    ready_task,
+)
 
 
 def my_tasks(client) -> str:
@@ -177,3 +188,42 @@ def test_reassigning_nothing_on_the_board_says_so(login, people):
                                                  "to_user": people["ben"].id, "reason": "x"},
                          follow_redirects=True)
     assert "Select at least one case." in response.text and 'role="alert"' in response.text
+
+
+def test_periods_from_the_settings_move_timers_board_and_ranking_together(
+        db_url, clock, tmp_path, ctx, people, places):
+    """A centre that follows up after ten days, escalates after two and aims at courses
+    within two weeks sees all three rules change together."""
+    app = create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path,
+                     FOLLOW_UP_PERIOD="P10D", FOLLOW_UP_GRACE_PERIOD="P2D",
+                     COURSE_START_TARGET="P14D")
+    runtime = app.extensions["ankommen"]
+    runtime.clock = clock
+    short = runtime.context(runtime.sessions())
+    ben, lea = people["ben"], people["lea"]
+    add_course(ctx, places["vhs"], days=20)
+    case_id = at_referral(short, ben)
+    reasons = {r for m in rank_courses(short, ben, case_id) for r in m.reasons}
+    assert "starts within the target time" not in reasons
+    assert "starts within the target time" in {
+        r for m in rank_courses(ctx, ben, case_id) for r in m.reasons}  # six weeks
+    complete(short, ben, case_id, "referral")
+    clock.advance(days=11)
+    timers.fire_due_timers(short)
+    assert ready_task(short, case_id, "follow_up") is not None
+    clock.advance(days=3)
+
+    def overdue(context):
+        return {m.user.username: m.overdue_follow_ups
+                for m in team.board(context, lea, team.BoardFilters()).members}["ben"]
+    assert overdue(short) == 1 and overdue(ctx) == 0
+    short.session.close()
+    runtime.db.dispose()
+
+
+@pytest.mark.parametrize("name", ["FOLLOW_UP_PERIOD", "FOLLOW_UP_GRACE_PERIOD",
+                                  "COURSE_START_TARGET"])
+def test_a_period_that_is_no_duration_stops_the_start_naming_it(tmp_path, name):
+    with pytest.raises(ConfigurationError, match=f"ANKOMMEN_{name}"):
+        create_app(TestConfig(), SQLALCHEMY_URL=f"sqlite:///{tmp_path / 'x.db'}",
+                   INSTANCE_DIR=tmp_path, **{name: "sechs Wochen"})

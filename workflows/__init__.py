@@ -8,6 +8,7 @@ and get back plain data.
 from .engine import Engine, HumanTask, ProcessRun, Step, TaskNotReady
 from .errors import ProcessDefinitionError, ScriptRefused
 from .library import ProcessLibrary, load_library
+from .periods import period
 
 __all__ = [
     "Engine",
@@ -19,4 +20,5 @@ __all__ = [
     "Step",
     "TaskNotReady",
     "load_library",
+    "period",
 ]

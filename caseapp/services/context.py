@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -23,8 +23,15 @@ _AFTER_COMMIT = "after_commit"
 
 @dataclass(frozen=True)
 class ProcessSettings:
+    """Periods are ISO 8601 durations for the process timers, with their lengths for the
+    rules that use the same period (``caseapp.runtime`` reads both from the config)."""
+
     follow_up_period: str = "P42D"
     follow_up_grace_period: str = "P7D"
+    # a follow-up task open longer than the grace period is overdue (and escalated)
+    follow_up_grace: timedelta = timedelta(days=7)
+    # a course starting within this target after today ranks higher (DOMAIN: six weeks)
+    course_start_target: timedelta = timedelta(days=42)
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     password_hash_method: str = "scrypt"

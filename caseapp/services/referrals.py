@@ -30,7 +30,6 @@ from .locking import lock_case, lock_referral
 OTHER_OFFERS = ("kita", "school_enrolment", "recognition_counselling", "jobcenter",
                 "agentur", "mbe", "jmd", "volunteer_support")
 OFFER_STATUSES = ("open", "accepted", "done", "declined")
-FOLLOW_UP_DAYS = 42
 
 
 @dataclass(frozen=True)
@@ -90,10 +89,9 @@ def rank_courses(ctx: ServiceContext, actor: Actor, case_id: int, limit: int = 2
             else:
                 score -= 20
                 reasons.append("farther than the person can travel")
-        days = (course.start_date - today).days
-        if days <= FOLLOW_UP_DAYS:
+        if course.start_date - today <= ctx.settings.course_start_target:
             score += 10
-            reasons.append("starts within six weeks")
+            reasons.append("starts within the target time")
         if context.get("availability") == course.schedule:
             score += 10
             reasons.append("schedule fits")

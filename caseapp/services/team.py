@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
 
@@ -17,8 +17,6 @@ from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_cases
 from .process_state import COUNSELLOR_LANE
-
-OVERDUE_AFTER = timedelta(days=7)  # a follow-up open this long counts as overdue
 
 
 @dataclass(frozen=True)
@@ -69,7 +67,8 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
         .group_by(HumanTask.assignee_id)).all())
     overdue = dict(s.execute(select(HumanTask.assignee_id, func.count()).where(
         HumanTask.team_id == team, HumanTask.state == "ready",
-        HumanTask.form_key == "follow_up", HumanTask.created_at < now - OVERDUE_AFTER)
+        HumanTask.form_key == "follow_up",
+        HumanTask.created_at < now - ctx.settings.follow_up_grace)
         .group_by(HumanTask.assignee_id)).all())
     ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
              .where(HumanTask.team_id == team, HumanTask.state == "ready")
