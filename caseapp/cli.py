@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import signal
 import sys
 import threading
@@ -20,6 +21,8 @@ from .runtime import Runtime
 from .services import cases, catalogue, checkpoints, referrals, timers, users
 from .services.errors import ServiceError
 
+log = logging.getLogger(__name__)
+
 
 def init_app(app: Flask) -> None:
     rt: Runtime = app.extensions["ankommen"]
@@ -29,7 +32,7 @@ def init_app(app: Flask) -> None:
         """Create or migrate the database schema to the newest version, then seal the trail."""
         upgrade(rt.db)
         with rt.sessions() as session:
-            checkpoints.write_checkpoint(rt.context(session))
+            checkpoints.write_checkpoint(rt.context(session), first=True)
         click.echo("Database is at the newest schema.")
 
     @app.cli.command("seed")
@@ -67,13 +70,16 @@ def init_app(app: Flask) -> None:
 
     @audit_group.command("verify")
     @click.option("--checkpoints", "kept_file", type=click.Path(dir_okay=False, exists=True),
-                  help="Also compare with checkpoints exported earlier (audit checkpoint "
-                       "--export).")
+                  help="Compare with checkpoints kept in this file (default: the file "
+                       "ANKOMMEN_AUDIT_CHECKPOINT_FILE names, if any).")
     def verify(kept_file):
         """Check every chain and checkpoint; exits 1 and names the first broken event."""
-        kept = _read_checkpoint_file(Path(kept_file)) if kept_file else []
         with rt.sessions() as session:
-            report = checkpoints.verify(rt.context(session), kept)
+            try:
+                kept = checkpoints.read_kept(Path(kept_file)) if kept_file else None
+                report = checkpoints.verify(rt.context(session), kept)
+            except checkpoints.CheckpointFileError as exc:
+                raise click.ClickException(str(exc)) from None
         click.echo(report.summary())
         sys.exit(0 if report.ok else 1)
 
@@ -89,12 +95,11 @@ def init_app(app: Flask) -> None:
             click.echo(f"Checkpoint {written.id} written." if written
                        else "Nothing new to seal.")
             if export_file:
-                path = Path(export_file)
-                kept = _read_checkpoint_file(path) if path.exists() else []
-                records = checkpoints.records_after(ctx, kept[-1]["id"] if kept else 0)
-                with path.open("a", encoding="utf-8") as out:
-                    out.writelines(json.dumps(r, sort_keys=True) + "\n" for r in records)
-                click.echo(f"{len(records)} checkpoint(s) appended to {path}.")
+                try:
+                    appended = checkpoints.keep(ctx, Path(export_file))
+                except checkpoints.CheckpointFileError as exc:
+                    raise click.ClickException(str(exc)) from None
+                click.echo(f"{appended} checkpoint(s) appended to {export_file}.")
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -147,27 +152,27 @@ def init_app(app: Flask) -> None:
         click.echo(f"Timer worker running (every {interval:g} s).")
         sealed_at = 0.0
         while not stop.is_set():
-            with rt.sessions() as session:
-                ctx = rt.context(session)
-                moved = timers.fire_due_timers(ctx)
-                referrals.offer_all_free_seats(ctx)
-                if once or time.monotonic() - sealed_at >= seal_every:
-                    checkpoints.write_checkpoint(ctx)
-                    sealed_at = time.monotonic()
-            if moved:
-                click.echo(f"Fired timers in {moved} case(s).")
+            seal = once or time.monotonic() - sealed_at >= seal_every
+            for job in (timers.fire_due_timers, referrals.offer_all_free_seats,
+                        checkpoints.seal_and_keep if seal else None):
+                if job is None:
+                    continue
+                # each job on its own: one that fails (a database hiccup) stops no other
+                with rt.sessions() as session:
+                    try:
+                        done = job(rt.context(session))
+                    except Exception:  # noqa: BLE001 - logged; the next round tries again
+                        log.exception("worker: %s failed; trying again next round",
+                                      job.__name__)
+                        continue
+                if job is timers.fire_due_timers and done:
+                    click.echo(f"Fired timers in {done} case(s).")
+            if seal:
+                sealed_at = time.monotonic()
             if once:
                 break
             stop.wait(interval)
         click.echo("Timer worker stopped.")
-
-
-def _read_checkpoint_file(path: Path) -> list[dict]:
-    try:
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip()]
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{path} is not a checkpoint file: {exc}") from None
 
 
 def load_demo(ctx) -> dict[str, int]:

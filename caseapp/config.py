@@ -61,6 +61,7 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     WORKER_INTERVAL_SECONDS = 30
     AUDIT_CHECKPOINT_SECONDS = _whole_number("ANKOMMEN_AUDIT_CHECKPOINT_SECONDS", 300)
+    AUDIT_CHECKPOINT_FILE = os.environ.get("ANKOMMEN_AUDIT_CHECKPOINT_FILE") or None
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
     PROXY_COUNT = _whole_number("ANKOMMEN_PROXY_COUNT", 0)
     HSTS = None  # Strict-Transport-Security value; production only (TLS at the proxy)

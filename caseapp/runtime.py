@@ -61,6 +61,7 @@ def build_runtime(config) -> Runtime:
         login_max_failures=config["LOGIN_MAX_FAILURES"],
         login_lock_minutes=config["LOGIN_LOCK_MINUTES"],
         password_hash_method=config["PASSWORD_HASH_METHOD"],
+        audit_checkpoint_file=config["AUDIT_CHECKPOINT_FILE"],
     )
     return Runtime(db=db, sessions=sessions, engine=Engine(library, stored_spec=stored_spec),
                    settings=settings)

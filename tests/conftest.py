@@ -14,7 +14,7 @@ from caseapp import create_app
 from caseapp.config import Config
 from caseapp.migrate import upgrade
 from caseapp.models import Base
-from caseapp.services import catalogue, users
+from caseapp.services import catalogue, checkpoints, users
 from caseapp.services.actor import Actor
 from tests.browser import CHROMIUM_ARGS, chromium_path, serve
 from tests.postgres import throwaway_cluster
@@ -106,6 +106,8 @@ def app(db_url, clock, tmp_path):
     app = create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path)
     runtime = app.extensions["ankommen"]
     runtime.clock = clock
+    with runtime.sessions() as session:  # as init-db leaves an installation
+        checkpoints.write_checkpoint(runtime.context(session), first=True)
     yield app
     runtime.db.dispose()
 

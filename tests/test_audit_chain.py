@@ -8,9 +8,11 @@ import json
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from caseapp import create_app
 from caseapp.migrate import upgrade
 from caseapp.models import AuditChain, AuditEvent
-from caseapp.services import audit, cases
+from caseapp.services import audit, audit_review, cases, checkpoints
+from tests.conftest import TestConfig
 from tests.helpers import complete, open_case
 
 
@@ -56,7 +58,8 @@ def test_verify_passes_on_real_history(app, ctx, history):
     assert result.exit_code == 0, result.output
     # six "user created" events in the system chain, five in the case's chain
     assert "intact: 11 event(s) in 2 chain(s)" in result.output
-    assert "no checkpoint yet" in result.output
+    assert "sealed by checkpoint 1" in result.output  # init-db's, before any event
+    assert "11 event(s) since" in result.output
 
 
 def test_each_case_has_its_own_chain_and_reading_goes_to_the_reader(ctx, people, history):
@@ -153,7 +156,7 @@ def test_truncated_tail_is_caught_once_sealed(app, ctx, history):
         n=before.chain_seq, h=before.hash, c=last.chain)
     result = run_verify(app)
     assert result.exit_code == 1
-    assert "was sealed by checkpoint 1 at its event 5, but ends at 4" in result.output
+    assert "was sealed by checkpoint 2 at its event 5, but ends at 4" in result.output
 
 
 def test_a_whole_deleted_chain_is_caught_once_sealed(app, ctx, history):
@@ -169,21 +172,21 @@ def test_checkpoints_seal_only_what_moved_and_verify_reports_them(app, ctx, peop
     run_checkpoint(app)
     assert "Nothing new to seal" in run_checkpoint(app).output
     complete(ctx, people["anna"], history[0].case_id, "practical")
-    assert "Checkpoint 2 written" in run_checkpoint(app).output
-    heads = ctx.session.execute(text("SELECT heads FROM audit_checkpoints WHERE id = 2")
+    assert "Checkpoint 3 written" in run_checkpoint(app).output
+    heads = ctx.session.execute(text("SELECT heads FROM audit_checkpoints WHERE id = 3")
                                 ).scalar_one()
     heads = heads if isinstance(heads, dict) else json.loads(heads)
     assert list(heads) == [history[0].chain] and heads[history[0].chain][0] == 6
     result = run_verify(app)
     assert result.exit_code == 0, result.output
-    assert "sealed by checkpoint 2" in result.output and "0 event(s) since" in result.output
+    assert "sealed by checkpoint 3" in result.output and "0 event(s) since" in result.output
 
 
 def test_forged_checkpoint_is_caught(app, ctx, history):
     run_checkpoint(app)
-    sql(ctx, "UPDATE audit_checkpoints SET heads = :h", h=json.dumps({}))
+    sql(ctx, "UPDATE audit_checkpoints SET heads = :h WHERE id = 2", h=json.dumps({}))
     result = run_verify(app)
-    assert result.exit_code == 1 and "checkpoint 1 was changed or forged" in result.output
+    assert result.exit_code == 1 and "checkpoint 2 was changed or forged" in result.output
 
 
 def test_deleted_checkpoint_is_caught(app, ctx, people, history):
@@ -191,31 +194,39 @@ def test_deleted_checkpoint_is_caught(app, ctx, people, history):
     complete(ctx, people["anna"], history[0].case_id, "practical")
     run_checkpoint(app)
     sql(ctx, "DELETE FROM audit_seals")
-    sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 1")
+    sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 2")
     result = run_verify(app)
-    assert result.exit_code == 1 and "checkpoint 1 is missing" in result.output
+    assert result.exit_code == 1 and "checkpoint 2 is missing" in result.output
 
 
 def test_exported_checkpoints_catch_a_deleted_newest_one(app, ctx, people, history, tmp_path):
     """The newest checkpoint can only be missed against a copy kept outside the database."""
     kept = tmp_path / "checkpoints.jsonl"
     run_checkpoint(app, "--export", str(kept))
+    ctx.session.rollback()
+    seals_before = ctx.session.execute(text("SELECT chain, chain_seq, hash, checkpoint_id, "
+                                            "mac FROM audit_seals")).all()
     complete(ctx, people["anna"], history[0].case_id, "practical")
     assert "1 checkpoint(s) appended" in run_checkpoint(app, "--export", str(kept)).output
-    assert [json.loads(line)["id"] for line in kept.read_text().splitlines()] == [1, 2]
+    assert [json.loads(line)["id"] for line in kept.read_text().splitlines()] == [1, 2, 3]
     assert run_verify(app, "--checkpoints", str(kept)).exit_code == 0
-    sql(ctx, "DELETE FROM audit_seals WHERE checkpoint_id = 2")
-    sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 2")
+    # someone with database access puts the seals back as they were and drops the newest
+    sql(ctx, "DELETE FROM audit_seals")
+    for row in seals_before:
+        sql(ctx, "INSERT INTO audit_seals (chain, chain_seq, hash, checkpoint_id, mac) "
+                 "VALUES (:c, :s, :h, :k, :m)", c=row[0], s=row[1], h=row[2], k=row[3],
+            m=row[4])
+    sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 3")
     assert run_verify(app).exit_code == 0  # inside the database alone, nothing is amiss
     result = run_verify(app, "--checkpoints", str(kept))
     assert result.exit_code == 1
-    assert "checkpoint 2 kept outside the database is missing" in result.output
+    assert "checkpoint 3 kept outside the database is missing" in result.output
 
 
 def test_another_key_cannot_verify_the_trail(app, ctx, history):
     ctx.session.info["audit_key"] = b"another key"
     report = audit.verify_trail(ctx.session)
-    assert not report.ok and "without the audit key" in report.problem
+    assert not report.ok and "not the one it was sealed with" in report.problem
 
 
 def test_edited_change_record_is_named(app, ctx, history):
@@ -313,7 +324,93 @@ def _rebuild_at_0004(url: str) -> None:
 def test_the_auditor_sees_chains_and_seals_in_german(app, login, history):
     page = login("ida", language="de").get("/audit/verify").text
     assert "Intakt: 12 Ereignisse in 3 Ketten verifiziert." in page  # with the login
-    assert "Noch durch keinen Prüfpunkt versiegelt." in page
+    assert "Versiegelt durch Prüfpunkt 1" in page and "seitdem 12 Ereignisse" in page
     run_checkpoint(app)
     page = login("ida", language="de").get("/audit/verify").text
-    assert "Versiegelt durch Prüfpunkt 1" in page and "seitdem 1 Ereignisse" in page  # login
+    assert "Versiegelt durch Prüfpunkt 2" in page and "seitdem 1 Ereignisse" in page  # login
+
+
+def test_events_forged_into_the_legacy_chain_are_caught(app, ctx, history):
+    """The legacy chain is hashed without the key, so it is frozen: nothing may join it
+    after the upgrade, and a fresh installation has none."""
+    prev = audit.GENESIS
+    digest = audit._legacy_hash(1, history[0].at, "case_viewed", None, history[0].case_id,
+                                {}, None, prev)
+    sql(ctx, "INSERT INTO audit_events (chain, chain_seq, at, type, case_id, details, "
+             "prev_hash, hash) VALUES ('legacy', 1, :at, 'case_viewed', :c, '{}', :p, :h)",
+        at=history[0].at, c=history[0].case_id, p=prev, h=digest)
+    sql(ctx, "INSERT INTO audit_chains (chain, last_seq, last_hash) VALUES ('legacy', 1, :h)",
+        h=digest)
+    assert "legacy chain was written to after schema 0005" in run_verify(app).output
+    run_checkpoint(app)  # the worker does not seal it either
+    result = run_verify(app)
+    assert result.exit_code == 1 and "legacy chain was written to" in result.output
+
+
+def test_forged_seals_neither_stop_sealing_nor_pass_verify(app, ctx, people, history):
+    """Seals claiming the current heads (to keep a chain from being sealed again) have no
+    valid key: the next checkpoint seals the chain all the same, and verify names them."""
+    run_checkpoint(app)
+    complete(ctx, people["anna"], history[0].case_id, "practical")
+    ctx.session.rollback()
+    head = ctx.session.get(AuditChain, history[0].chain)
+    sql(ctx, "UPDATE audit_seals SET chain_seq = :s, hash = :h WHERE chain = :c",
+        s=head.last_seq, h=head.last_hash, c=head.chain)
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"the seal of chain {head.chain} is not what the checkpoints sealed" in result.output
+    assert "Checkpoint 3 written" in run_checkpoint(app).output
+    assert run_verify(app).exit_code == 0
+
+
+def test_deleting_every_checkpoint_is_caught(app, ctx, history):
+    run_checkpoint(app)
+    last, before = history[-1], history[-2]
+    sql(ctx, "DELETE FROM audit_seals")
+    sql(ctx, "DELETE FROM audit_checkpoints")
+    sql(ctx, "DELETE FROM audit_events WHERE seq = :s", s=last.seq)
+    sql(ctx, "UPDATE audit_chains SET last_seq = :n, last_hash = :h WHERE chain = :c",
+        n=before.chain_seq, h=before.hash, c=last.chain)
+    result = run_verify(app)
+    assert result.exit_code == 1 and "there is no checkpoint" in result.output
+
+
+def test_one_erasure_does_not_cover_blanking_another_case(app, ctx, people, history):
+    other = open_case(ctx, people["anna"], family_name="Petrenko")
+    erasure = audit.append(ctx.session, type_=audit.ERASURE_EVENT, at=ctx.now(),
+                           actor_id=people["lea"].id, case_id=history[0].case_id)
+    ctx.session.commit()
+    sql(ctx, "UPDATE audit_changes SET data_json = NULL, salt = NULL, erased_by_seq = :e",
+        e=erasure.seq)  # every case's records, under the erasure of one
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert "which is no later erasure of this case" in result.output
+    ctx.session.rollback()
+    opened = ctx.session.scalar(select(AuditEvent.seq).where(
+        AuditEvent.case_id == other.id, AuditEvent.type == "case_opened"))
+    assert f"BROKEN at event {opened}" in result.output
+
+
+def test_the_worker_keeps_checkpoints_outside_and_the_auditor_checks_against_them(
+        db_url, clock, tmp_path, ctx, people, history):
+    kept = tmp_path / "kept" / "checkpoints.jsonl"
+    kept.parent.mkdir()
+    app = create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path,
+                     AUDIT_CHECKPOINT_FILE=str(kept))
+    runtime = app.extensions["ankommen"]
+    runtime.clock = clock
+    worker = runtime.context(runtime.sessions())
+    checkpoints.seal_and_keep(worker)
+    complete(ctx, people["anna"], history[0].case_id, "practical")
+    checkpoints.seal_and_keep(worker)
+    assert [json.loads(line)["id"] for line in kept.read_text().splitlines()] == [1, 2, 3]
+    assert audit_review.verify(worker, people["ida"]).ok
+    sql(ctx, "DELETE FROM audit_seals WHERE checkpoint_id = 3")
+    sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 3")
+    report = audit_review.verify(worker, people["ida"])
+    assert not report.ok and "checkpoint 3 kept outside the database" in report.problem
+    kept.write_text("not json\n")
+    report = audit_review.verify(worker, people["ida"])
+    assert not report.ok and "is not a checkpoint file" in report.problem
+    worker.session.close()
+    runtime.db.dispose()

@@ -76,8 +76,8 @@ class AuditCheckpoint(Base):
 
 
 class AuditSeal(Base):
-    """Where each chain was last sealed (derived from the checkpoints, kept to find what
-    the next checkpoint must cover without replaying them all)."""
+    """Where each chain was last sealed: what the checkpoints say, kept (keyed) so the
+    next checkpoint finds what moved without replaying them all; verify compares them."""
 
     __tablename__ = "audit_seals"
 
@@ -85,3 +85,4 @@ class AuditSeal(Base):
     chain_seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"))
+    mac: Mapped[str] = mapped_column(String(64))  # over all of the above, with the audit key

@@ -55,11 +55,18 @@ def configure(sessions: sessionmaker, key: str) -> None:
         raise RuntimeError("ANKOMMEN_AUDIT_KEY is not set: the audit trail cannot be sealed")
     sessions.configure(info={_KEY: key.encode()})
     sa_event.listen(sessions, "after_transaction_end", _forget_heads)
+    sa_event.listen(sessions, "after_soft_rollback", _forget_heads_rolled_back)
 
 
 def _forget_heads(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_HEADS, None)
+
+
+def _forget_heads_rolled_back(session: Session, _transaction) -> None:
+    """A rolled-back savepoint may have created or moved a head: read them again (the
+    locks are still held)."""
+    session.info.pop(_HEADS, None)
 
 
 def _key(session: Session) -> bytes:
@@ -142,14 +149,15 @@ def _locked_head(session: Session, chain: str) -> AuditChain:
     head = heads.get(chain)
     if head is None:
         lock = {"key_share": True}  # FOR NO KEY UPDATE: foreign keys to it stay unblocked
-        head = session.get(AuditChain, chain, with_for_update=lock)
+        head = session.get(AuditChain, chain, with_for_update=lock, populate_existing=True)
         if head is None:
             insert = pg_insert if session.get_bind().dialect.name == "postgresql" \
                 else sqlite_insert
             session.execute(insert(AuditChain).values(chain=chain, last_seq=0,
                                                       last_hash=GENESIS)
                             .on_conflict_do_nothing(index_elements=["chain"]))
-            head = session.get(AuditChain, chain, with_for_update=lock)
+            head = session.get(AuditChain, chain, with_for_update=lock,
+                               populate_existing=True)
         heads[chain] = head
     return head
 
@@ -162,38 +170,59 @@ def checkpoint_mac(key: bytes, checkpoint_id: int, at: datetime, heads: dict,
                       "prev": prev_mac})
 
 
-def write_checkpoint(session: Session, at: datetime) -> AuditCheckpoint | None:
+def seal_mac(key: bytes, chain: str, chain_seq: int, hash_: str, checkpoint_id: int) -> str:
+    return _mac(key, {"chain": chain, "seq": chain_seq, "hash": hash_,
+                      "checkpoint": checkpoint_id})
+
+
+def write_checkpoint(session: Session, at: datetime, *, first: bool = False
+                     ) -> AuditCheckpoint | None:
     """Seal every chain head that moved since the last checkpoint (None if none moved).
 
-    Reads the heads without locking them, so appends go on meanwhile; what they add
-    is in the next checkpoint. Two writers at once: the second fails on the checkpoint's
-    primary key and writes nothing.
+    ``first``: the installation's checkpoint 1, written by ``init-db`` even when there is
+    nothing to seal yet (it seals the legacy chain of an upgraded database), so a trail
+    whose checkpoints were all deleted never looks like one that had none.
+
+    Reads the heads without locking them, so appends go on meanwhile; what they add is in
+    the next checkpoint. What was sealed comes from the seals, each keyed, so forged seals
+    cannot make a moved chain look sealed. Two writers at once: the second fails on the
+    checkpoint's primary key and writes nothing.
     """
     key = _key(session)
-    moved = session.execute(
-        select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash)
-        .outerjoin(AuditSeal, AuditSeal.chain == AuditChain.chain)
-        .where((AuditSeal.chain_seq.is_(None)) | (AuditSeal.chain_seq != AuditChain.last_seq)
-               | (AuditSeal.hash != AuditChain.last_hash))
-        .order_by(AuditChain.chain)).all()
-    if not moved:
-        return None
     last = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
                            .limit(1)).first()
+    if first and last is not None:
+        return None
     checkpoint_id = (last.id + 1) if last else 1
+    seals = {seal.chain: seal for seal in session.scalars(select(AuditSeal))}
+    moved = {}
+    for chain, seq, hash_ in session.execute(
+            select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash)
+            .order_by(AuditChain.chain)):
+        seal = seals.get(chain)
+        if seal is not None and (seal.chain_seq, seal.hash) == (seq, hash_) and \
+                hmac.compare_digest(seal.mac, seal_mac(key, chain, seq, hash_,
+                                                       seal.checkpoint_id)):
+            continue
+        if chain == LEGACY_CHAIN and checkpoint_id > 1:
+            continue  # never written to since schema 0005: only checkpoint 1 seals it
+        moved[chain] = [seq, hash_]
+    if not moved and not first:
+        return None
     prev_mac = last.mac if last else GENESIS
-    heads = {chain: [seq, hash_] for chain, seq, hash_ in moved}
-    checkpoint = AuditCheckpoint(id=checkpoint_id, at=at, heads=heads, prev_mac=prev_mac,
-                                 mac=checkpoint_mac(key, checkpoint_id, at, heads, prev_mac))
+    checkpoint = AuditCheckpoint(id=checkpoint_id, at=at, heads=moved, prev_mac=prev_mac,
+                                 mac=checkpoint_mac(key, checkpoint_id, at, moved, prev_mac))
     session.add(checkpoint)
     session.flush()
-    for chain, (seq, hash_) in heads.items():
-        seal = session.get(AuditSeal, chain)
+    for chain, (seq, hash_) in moved.items():
+        mac = seal_mac(key, chain, seq, hash_, checkpoint_id)
+        seal = seals.get(chain)
         if seal is None:
             session.add(AuditSeal(chain=chain, chain_seq=seq, hash=hash_,
-                                  checkpoint_id=checkpoint_id))
+                                  checkpoint_id=checkpoint_id, mac=mac))
         else:
-            seal.chain_seq, seal.hash, seal.checkpoint_id = seq, hash_, checkpoint_id
+            seal.chain_seq, seal.hash, seal.checkpoint_id, seal.mac = \
+                seq, hash_, checkpoint_id, mac
     return checkpoint
 
 
@@ -278,6 +307,9 @@ def _verify_checkpoints(session: Session, key: bytes, kept: list[dict]
                 key, checkpoint.id, checkpoint.at, checkpoint.heads, checkpoint.prev_mac):
             raise _Broken(None, f"checkpoint {checkpoint.id} was changed or forged "
                                 "(or the audit key is not the one it was sealed with)")
+        if LEGACY_CHAIN in checkpoint.heads and checkpoint.id > 1:
+            raise _Broken(None, f"checkpoint {checkpoint.id} seals the legacy chain, which "
+                                "only checkpoint 1 may")
         for chain, (seq, hash_) in checkpoint.heads.items():
             sealed[chain] = (seq, hash_, checkpoint.id)
         prev_mac, newest, macs[checkpoint.id] = checkpoint.mac, checkpoint, checkpoint.mac
@@ -285,6 +317,14 @@ def _verify_checkpoints(session: Session, key: bytes, kept: list[dict]
         if macs.get(record.get("id")) != record.get("mac"):
             raise _Broken(None, f"checkpoint {record.get('id')} kept outside the database "
                                 "is missing or different in it")
+    if newest is None and session.scalar(select(AuditEvent.seq).limit(1)) is not None:
+        raise _Broken(None, "there is no checkpoint, though init-db writes the first one: "
+                            "the checkpoints were deleted (or init-db never ran)")
+    seals = {seal.chain: (seal.chain_seq, seal.hash, seal.checkpoint_id)
+             for seal in session.scalars(select(AuditSeal))}
+    if seals != sealed:
+        wrong = sorted(set(seals.items()) ^ set(sealed.items()))[0][0]
+        raise _Broken(None, f"the seal of chain {wrong} is not what the checkpoints sealed")
     return sealed, newest
 
 
@@ -292,9 +332,9 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
                    batch: int) -> tuple[int, int, int, int]:
     heads = {chain: (seq, hash_) for chain, seq, hash_ in session.execute(
         select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash))}
-    erasure_cases: dict[int, int | None] = {}  # seq of each erasure event -> its case
-    claims: dict[int, tuple[int, int | None]] = {}  # erasure seq -> (first event, its case)
-    count = erased = unsealed = 0
+    erasures: dict[int, tuple[str, int, int | None]] = {}  # seq -> (chain, chain_seq, case)
+    claims: list[tuple[AuditEvent, int | None]] = []  # blanked record's event, erasure seq
+    count = unsealed = 0
     seen: set[str] = set()
     chain, prev_hash, expected, last_seq = None, GENESIS, 1, None
 
@@ -312,6 +352,9 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
             raise _Broken(last_event, f"chain {chain} was sealed by checkpoint {seal[2]} at "
                                       f"its event {seal[0]}, but ends at {last}: events "
                                       "were deleted")
+        if chain == LEGACY_CHAIN and (seal is None or seal[2] != 1 or seal[0] != last):
+            raise _Broken(last_event, "the legacy chain was written to after schema 0005 "
+                                      "(only checkpoint 1 seals it, as it was then)")
 
     rows = session.execute(
         select(AuditEvent, AuditChange)
@@ -334,21 +377,23 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
         if not seal or event.chain_seq > seal[0]:
             unsealed += 1
         if change is not None and change.data_json is None:
-            erased += 1
-            claims.setdefault(change.erased_by_seq, (event.seq, event.case_id))
+            claims.append((event, change.erased_by_seq))
         if event.type == ERASURE_EVENT:
-            erasure_cases[event.seq] = event.case_id
+            erasures[event.seq] = (event.chain, event.chain_seq, event.case_id)
         prev_hash, expected, last_seq = event.hash, event.chain_seq + 1, event.seq
     if chain is not None:
         close(chain, expected - 1, prev_hash, last_seq)
     for missing in sorted((set(heads) | set(sealed)) - seen):
         if heads.get(missing, (0,))[0] or missing in sealed:
             raise _Broken(None, f"every event of chain {missing} is missing")
-    for erasure_seq, (event_seq, case_id) in sorted(claims.items(), key=lambda c: c[1]):
-        if erasure_cases.get(erasure_seq, -1) != case_id:
-            raise _Broken(event_seq, f"its change record claims erasure by event "
-                                     f"{erasure_seq}, which is no erasure of this case")
-    return count, erased, len(seen), unsealed
+    for event, erasure_seq in sorted(claims, key=lambda claim: claim[0].seq):
+        erasure = erasures.get(erasure_seq)
+        # the erasure of this event's case, later in that case's own chain
+        if erasure is None or erasure[2] != event.case_id or erasure[0] != event.chain \
+                or erasure[1] <= event.chain_seq:
+            raise _Broken(event.seq, f"its change record claims erasure by event "
+                                     f"{erasure_seq}, which is no later erasure of this case")
+    return count, len(claims), len(seen), unsealed
 
 
 def _event_problem(key: bytes, event: AuditEvent, change: AuditChange | None,
@@ -373,7 +418,7 @@ def _event_problem(key: bytes, event: AuditEvent, change: AuditChange | None,
         if change is None:
             return "its change record was deleted without an erasure"
         if change.data_json is None:
-            if change.erased_by_seq is None or change.erased_by_seq <= event.seq:
+            if change.erased_by_seq is None:
                 return "its change record was blanked without an erasure"
         elif change_digest(change.salt or "", change.data_json) != event.change_digest:
             return "its change record was edited"

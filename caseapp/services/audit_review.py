@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from caseapp.models import AuditChange, AuditEvent, Case, HumanTask, Team, User
 
-from . import audit
+from . import audit, checkpoints
 from .actor import Actor
 from .authz import require_case_readable, require_role
 from .context import ServiceContext
@@ -159,10 +159,10 @@ class Export:
 
 
 def verify(ctx: ServiceContext, actor: Actor) -> audit.ChainReport:
+    """The chain check, also against the checkpoints the worker keeps outside the
+    database (when configured)."""
     require_role(actor, "auditor")
-    report = audit.verify_trail(ctx.session)
-    ctx.session.rollback()  # reading only; end the transaction
-    return report
+    return checkpoints.verify(ctx)
 
 
 def filter_choices(ctx: ServiceContext, actor: Actor) -> tuple[list[UserChoice], list[str]]:
@@ -193,7 +193,8 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
         .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
         .where(AuditEvent.case_id == case_id,
                *filters.conditions(session, use_case=False))
-        .order_by(AuditEvent.seq)).all()
+        # by time (sealed in each event's hash); the event number only breaks ties
+        .order_by(AuditEvent.at, AuditEvent.seq)).all()
     types = sorted(session.scalars(select(AuditEvent.type).distinct()
                                    .where(AuditEvent.case_id == case_id)))
     actor_ids = set(session.scalars(select(AuditEvent.actor_id).distinct()
@@ -295,7 +296,7 @@ def _page(ctx: ServiceContext, conditions: list[ColumnElement[bool]], page: int)
     page = max(page, 1)
     session = ctx.session
     rows = session.execute(_event_query().where(*conditions)
-                           .order_by(AuditEvent.seq.desc())
+                           .order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     events = _with_facts(session, [_event(row) for row in rows[:PAGE_SIZE]])
     session.rollback()

@@ -1,6 +1,11 @@
-"""Sealing the audit trail: the worker's periodic checkpoint and the on-demand one."""
+"""Sealing the audit trail: the worker's periodic checkpoint, the on-demand one, and the
+copy of the checkpoints kept outside the database (JSON lines, appended to)."""
 
 from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
@@ -9,27 +14,62 @@ from caseapp.models import AuditCheckpoint
 from . import audit
 from .context import ServiceContext
 
+log = logging.getLogger(__name__)
 
-def write_checkpoint(ctx: ServiceContext) -> AuditCheckpoint | None:
+
+class CheckpointFileError(Exception):
+    """The file of kept checkpoints cannot be read as one."""
+
+
+def write_checkpoint(ctx: ServiceContext, *, first: bool = False) -> AuditCheckpoint | None:
     """Seal the chain heads that moved; None when nothing moved or another worker sealed
-    at the same moment (its checkpoint covers the same heads)."""
+    at the same moment (its checkpoint covers the same heads). ``first``: the
+    installation's checkpoint 1 (``init-db``), if there is none yet."""
     try:
         with ctx.transaction() as session:
-            return audit.write_checkpoint(session, ctx.now())
+            return audit.write_checkpoint(session, ctx.now(), first=first)
     except IntegrityError:
         return None
 
 
-def records_after(ctx: ServiceContext, after_id: int) -> list[dict]:
-    """Checkpoints newer than ``after_id``, as kept outside the database."""
-    records = [audit.checkpoint_record(c) for c in audit.checkpoints_after(ctx.session,
-                                                                           after_id)]
+def read_kept(path: Path) -> list[dict]:
+    """The checkpoints kept in ``path`` (none if it does not exist yet)."""
+    if not path.exists():
+        return []
+    try:
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise CheckpointFileError(f"{path} is not a checkpoint file: {exc}") from None
+
+
+def keep(ctx: ServiceContext, path: Path) -> int:
+    """Append to ``path`` every checkpoint it does not hold yet; returns how many."""
+    kept = read_kept(path)
+    records = [audit.checkpoint_record(c) for c in audit.checkpoints_after(
+        ctx.session, kept[-1]["id"] if kept else 0)]
     ctx.session.rollback()
-    return records
+    with path.open("a", encoding="utf-8") as out:
+        out.writelines(json.dumps(r, sort_keys=True) + "\n" for r in records)
+    return len(records)
+
+
+def seal_and_keep(ctx: ServiceContext) -> None:
+    """The worker's round: a checkpoint, and the kept copy brought up to date when
+    ``ANKOMMEN_AUDIT_CHECKPOINT_FILE`` names one."""
+    write_checkpoint(ctx)
+    if ctx.settings.audit_checkpoint_file:
+        keep(ctx, Path(ctx.settings.audit_checkpoint_file))
 
 
 def verify(ctx: ServiceContext, kept: list[dict] | None = None) -> audit.ChainReport:
-    """The whole trail, also against checkpoints kept outside the database."""
+    """The whole trail, also against checkpoints kept outside the database (by default
+    the configured file's)."""
+    if kept is None and ctx.settings.audit_checkpoint_file:
+        try:
+            kept = read_kept(Path(ctx.settings.audit_checkpoint_file))
+        except CheckpointFileError as exc:
+            return audit.ChainReport(False, 0, 0, problem=str(exc))
     report = audit.verify_trail(ctx.session, kept or ())
     ctx.session.rollback()
     return report

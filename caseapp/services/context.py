@@ -35,6 +35,8 @@ class ProcessSettings:
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     password_hash_method: str = "scrypt"
+    # where the worker keeps a copy of every checkpoint, outside the database (optional)
+    audit_checkpoint_file: str | None = None
 
 
 def system_clock() -> datetime:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, ProcessInstance, Referral, User
@@ -67,11 +67,15 @@ def lock_user(session: Session, user_id: int) -> User | None:
     return _locked(session, User, user_id)
 
 
-def lock_active_admins(session: Session) -> list[int]:
-    """Every active admin, in id order (two admins demoting each other queue up)."""
-    return list(session.scalars(select(User.id).where(User.role == "admin",
-                                                      User.active.is_(True))
-                                .order_by(User.id).with_for_update(**NO_KEY_UPDATE)))
+def lock_user_with_admins(session: Session, user_id: int) -> User | None:
+    """A user account together with every active admin, in id order, in one statement: for
+    a change that might remove the last admin (two admins removing each other queue up)."""
+    rows = session.scalars(
+        select(User).where(or_(User.id == user_id,
+                               and_(User.role == "admin", User.active.is_(True))))
+        .order_by(User.id).with_for_update(of=User, **NO_KEY_UPDATE)
+        .execution_options(populate_existing=True)).all()
+    return next((user for user in rows if user.id == user_id), None)
 
 
 def claim_case_with_due_timer(session: Session, now: datetime) -> Case | None:

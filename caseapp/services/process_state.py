@@ -48,14 +48,16 @@ def release_places(session: Session, case: Case, now: datetime) -> None:
     """A closed case waits for nothing: its waiting places end, offered seats go onwards."""
     from .referrals import give_back_seat  # referral depends on this module
 
-    for referral in session.scalars(select(Referral).where(
-            Referral.case_id == case.id, Referral.status.in_(("waiting", "offered")))):
-        held = referral.status == "offered"
+    places = session.scalars(select(Referral).where(
+        Referral.case_id == case.id, Referral.status.in_(("waiting", "offered")))
+        .order_by(Referral.course_id, Referral.id)).all()  # seats in course order
+    for referral in places:
+        if referral.status == "offered" and referral.course_id:
+            give_back_seat(session, referral.course_id)
         referral.status, referral.updated_at = "cancelled", now
+    for referral in places:  # the audit chain last
         audit.append(session, type_="seat_cancelled", at=now, actor_id=None, case_id=case.id,
                      details={"referral": referral.id, "because": "case_closed"})
-        if held and referral.course_id:
-            give_back_seat(session, referral.course_id)
 
 
 def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,

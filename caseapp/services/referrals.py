@@ -217,13 +217,12 @@ def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str
         referral = _own_referral(ctx, actor, referral_id)
         if referral.status not in ("booked", "offered", "waiting"):
             raise Conflict("This referral is no longer active.")
-        held = referral.status in ("booked", "offered")
+        if referral.status in ("booked", "offered") and referral.course_id:
+            give_back_seat(session, referral.course_id)
         referral.status, referral.note, referral.updated_at = "cancelled", reason.strip(), now
         audit.append(session, type_="seat_cancelled", at=now, actor_id=actor.id,
                      case_id=referral.case_id, details={"referral": referral.id},
                      change={"reason": reason.strip()})
-        if held and referral.course_id:
-            give_back_seat(session, referral.course_id)
 
 
 def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) -> None:

@@ -36,6 +36,8 @@ def fire_due_timers(ctx: ServiceContext, batch: int = 50) -> int:
                 return handled
             instance = session.scalars(select(ProcessInstance)
                                        .where(ProcessInstance.case_id == case.id)).one()
+            if instance.next_timer_at is None or instance.next_timer_at >= now:
+                continue  # fired by another worker since it was found: nothing to do
             try:
                 with session.begin_nested():
                     fired, created = _fire(ctx, case, instance, now)

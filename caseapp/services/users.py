@@ -16,7 +16,7 @@ from .actor import Actor
 from .authz import require_role
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
-from .locking import lock_active_admins, lock_user
+from .locking import lock_user, lock_user_with_admins
 
 TEAM_ROLES = ("counsellor", "team_lead")  # they work cases, so they belong to a team
 MIN_PASSWORD_LENGTH = 10
@@ -240,22 +240,23 @@ def create_team(ctx: ServiceContext, actor: Actor, name: str) -> Team:
     return team
 
 
-def _load_user(session, user_id: int) -> User:
-    # Row lock: two admins changing the same user act one after the other.
-    user = lock_user(session, user_id)
+def _load_user(session, user_id: int, *, with_admins: bool = False) -> User:
+    """The user row, locked (two admins changing one user act one after the other); with
+    every active admin for a change that could remove the last one."""
+    user = lock_user_with_admins(session, user_id) if with_admins \
+        else lock_user(session, user_id)
     if user is None:
         raise NotFound("No such user.")
     return user
 
 
 def _keep_an_admin(session, user: User) -> None:
-    """Refuse when ``user`` is the last active admin (called before demoting/deactivating).
-
-    The active admins' rows are locked, so two admins removing each other at the same
-    moment cannot both succeed (SQLite serializes writers anyway)."""
+    """Refuse when ``user`` is the last active admin (called before demoting/deactivating,
+    with the admins' rows locked by ``_load_user``)."""
     if user.role != "admin" or not user.active:
         return
-    admins = lock_active_admins(session)
+    admins = session.scalars(select(User.id).where(User.role == "admin",
+                                                   User.active.is_(True))).all()
     if not set(admins) - {user.id}:
         raise InvalidInput("This is the last active admin account: make another user an "
                            "admin first.")
@@ -275,7 +276,7 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
         raise _at_field("team_id", "Counsellors and team leads belong to a team.")
     now = ctx.now()
     with ctx.transaction() as session:
-        user = _load_user(session, user_id)
+        user = _load_user(session, user_id, with_admins=True)
         if team_id is not None and session.get(Team, team_id) is None:
             raise _at_field("team_id", "No such team.")
         if user.role == "admin" and role != "admin":
@@ -303,7 +304,7 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
     require_role(actor, "admin")
     now = ctx.now()
     with ctx.transaction() as session:
-        user = _load_user(session, user_id)
+        user = _load_user(session, user_id, with_admins=True)
         if user.active == active:
             return user
         if not active:

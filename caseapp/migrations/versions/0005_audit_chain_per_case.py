@@ -60,6 +60,7 @@ def upgrade() -> None:
     sa.Column('chain_seq', sa.Integer(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.Column('checkpoint_id', sa.Integer(), nullable=False),
+    sa.Column('mac', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['checkpoint_id'], ['audit_checkpoints.id'],
                             name=op.f('fk_audit_seals_checkpoint_id_audit_checkpoints')),
     sa.PrimaryKeyConstraint('chain', name=op.f('pk_audit_seals'))
