@@ -173,6 +173,7 @@ def auditor(user: User, stop: threading.Event, rng: random.Random, case_ids: lis
 def _setup(runtime, counsellors: int, leads: int, auditors: int, cases_each: int):
     """Users of every role in one team, and cases for each counsellor; returns names."""
     from caseapp.services import cases, users
+    from caseapp.services.actor import SYSTEM
 
     ctx = runtime.context(runtime.sessions())
     names = {"counsellor": [f"soak.c{i}" for i in range(counsellors)],
@@ -181,7 +182,7 @@ def _setup(runtime, counsellors: int, leads: int, auditors: int, cases_each: int
     ids, case_ids = {}, []
     for role, usernames in names.items():
         for username in usernames:
-            made = users.create_user(ctx, None, username=username, display_name=username,
+            made = users.create_user(ctx, SYSTEM, username=username, display_name=username,
                                      password=PASSWORD, role=role,
                                      team_name="Soak" if role != "auditor" else None)
             ids[username] = made.id
@@ -281,7 +282,6 @@ def run(args, url: str) -> int:
         env["ANKOMMEN_WEB_THREADS"] = str(args.threads)
     from caseapp import create_app
     from caseapp.config import Config
-    from caseapp.migrate import upgrade
     from caseapp.services import audit
 
     class SoakConfig(Config):
@@ -292,7 +292,9 @@ def run(args, url: str) -> int:
 
     app = create_app(SoakConfig())
     runtime = app.extensions["ankommen"]
-    upgrade(runtime.db)
+    initialized = app.test_cli_runner().invoke(args=["init-db"])  # as an installation is
+    if initialized.exit_code != 0:
+        raise RuntimeError(f"init-db failed: {initialized.output}")
     names, ids, case_ids = _setup(runtime, args.counsellors, args.leads, args.auditors,
                                   args.cases_per_counsellor)
     with runtime.sessions() as session:

@@ -19,6 +19,7 @@ from . import backup
 from .migrate import upgrade
 from .runtime import Runtime
 from .services import cases, catalogue, checkpoints, referrals, timers, users
+from .services.actor import SYSTEM
 from .services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def init_app(app: Flask) -> None:
         """Create a user (as the operator on the server)."""
         with rt.sessions() as session:
             try:
-                users.create_user(rt.context(session), None, username=username,
+                users.create_user(rt.context(session), SYSTEM, username=username,
                                   display_name=display_name, password=password, role=role,
                                   team_name=team)
             except ServiceError as exc:
@@ -181,7 +182,7 @@ def load_demo(ctx) -> dict[str, int]:
     for spec in data["users"]:
         if users.user_exists(ctx, spec["username"]):
             continue
-        users.create_user(ctx, None, username=spec["username"], display_name=spec["name"],
+        users.create_user(ctx, SYSTEM, username=spec["username"], display_name=spec["name"],
                           password=data["password"], role=spec["role"],
                           team_name=spec.get("team"))
         made_users += 1
@@ -205,14 +206,14 @@ def load_catalogue(ctx) -> None:
     if providers:
         return
     for spec in data["municipalities"]:
-        catalogue.ensure_municipality(ctx, None, **spec)
+        catalogue.ensure_municipality(ctx, SYSTEM, **spec)
     ids = {}
     for spec in data["providers"]:
-        ids[spec["name"]] = catalogue.create_provider(ctx, None, **spec).id
+        ids[spec["name"]] = catalogue.create_provider(ctx, SYSTEM, **spec).id
     today = ctx.now().date()
     for spec in data["courses"]:
         provider = next(p for p in data["providers"] if p["name"] == spec["provider"])
-        course = catalogue.create_course(ctx, None, catalogue.NewCourse(
+        course = catalogue.create_course(ctx, SYSTEM, catalogue.NewCourse(
             provider_id=ids[spec["provider"]], course_type=spec["course_type"],
             title=spec["title"], target_level=spec["target_level"],
             start_date=today + timedelta(days=spec["starts_in_days"]),

@@ -15,7 +15,7 @@ from caseapp.config import Config
 from caseapp.migrate import upgrade
 from caseapp.models import Base
 from caseapp.services import catalogue, checkpoints, users
-from caseapp.services.actor import Actor
+from caseapp.services.actor import SYSTEM, Actor
 from tests.browser import CHROMIUM_ARGS, chromium_path, serve
 from tests.postgres import throwaway_cluster
 
@@ -131,7 +131,7 @@ def people(ctx):
     for username, role, team in [("anna", "counsellor", "Nord"), ("ben", "counsellor", "Nord"),
                                  ("lea", "team_lead", "Nord"), ("sami", "counsellor", "Süd"),
                                  ("ida", "auditor", None), ("adam", "admin", None)]:
-        user = users.create_user(ctx, None, username=username, display_name=username.title(),
+        user = users.create_user(ctx, SYSTEM, username=username, display_name=username.title(),
                                  password=PASSWORD, role=role, team_name=team)
         made[username] = Actor(user.id, user.username, user.display_name, user.role,
                                user.team_id)
@@ -141,12 +141,12 @@ def people(ctx):
 @pytest.fixture
 def places(ctx):
     """Two municipalities and a course provider in each."""
-    catalogue.ensure_municipality(ctx, None, "Hildesheim", 52.1548, 9.9580)
-    catalogue.ensure_municipality(ctx, None, "Alfeld", 51.9856, 9.8256)
-    vhs = catalogue.create_provider(ctx, None, name="VHS", street="Pfaffenstieg 4",
+    catalogue.ensure_municipality(ctx, SYSTEM, "Hildesheim", 52.1548, 9.9580)
+    catalogue.ensure_municipality(ctx, SYSTEM, "Alfeld", 51.9856, 9.8256)
+    vhs = catalogue.create_provider(ctx, SYSTEM, name="VHS", street="Pfaffenstieg 4",
                                     postcode="31134", municipality="Hildesheim",
                                     contact="05121 1", latitude=52.1497, longitude=9.9510)
-    alfeld = catalogue.create_provider(ctx, None, name="Kolleg Alfeld", street="Seminarstr. 8",
+    alfeld = catalogue.create_provider(ctx, SYSTEM, name="Kolleg Alfeld", street="Seminarstr. 8",
                                        postcode="31061", municipality="Alfeld",
                                        contact="05181 1", latitude=51.986, longitude=9.822)
     return {"vhs": vhs.id, "alfeld": alfeld.id}

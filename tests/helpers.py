@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from caseapp.models import HumanTask, ProcessInstance
 from caseapp.services import cases, catalogue, tasks
+from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import ServiceError
 
 SITUATION_STEPS = ("person", "residence", "family", "education_work", "practical",
@@ -94,7 +95,7 @@ def complete_until(ctx, actor, case_id, last_step: str, **overrides_by_step):
 
 def add_course(ctx, provider_id, seats=10, course_type="integrationskurs", days=20,
                schedule="full_time", childcare=False, title=None):
-    return catalogue.create_course(ctx, None, catalogue.NewCourse(
+    return catalogue.create_course(ctx, SYSTEM, catalogue.NewCourse(
         provider_id=provider_id, course_type=course_type, title=title or f"{course_type} {days}",
         target_level="B1", start_date=ctx.now().date() + timedelta(days=days),
         schedule=schedule, time_of_day="mornings", childcare=childcare,

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from caseapp.models import AuditEvent, Team, User
-from caseapp.services import users
+from caseapp.services import audit_review, team, users
+from caseapp.services.actor import SYSTEM
 from caseapp.services.audit import verify_trail
 from caseapp.services.errors import Forbidden, InvalidInput
 from tests.conftest import PASSWORD, csrf_token
@@ -287,3 +288,23 @@ def test_list_users_counts_open_cases_and_names_teams(ctx, people):
 def test_admin_home_links_to_users_and_catalogue(login):
     home = login("adam").get("/").text
     assert 'href="/admin/users"' in home and 'href="/admin/catalogue"' in home
+
+
+def test_the_system_actor_manages_users_and_the_catalogue_and_nothing_else(ctx, people):
+    """The command line and seeding act as the named system actor: allowed to create users
+    and courses like an admin, refused every case action like any non-writer."""
+    made = users.create_user(ctx, SYSTEM, username="neu", display_name="Neu",
+                             password=PASSWORD, role="auditor", team_name=None)
+    assert made.id
+    ctx.session.rollback()
+    event = ctx.session.scalars(select(AuditEvent).where(AuditEvent.type == "user_created")
+                                .order_by(AuditEvent.seq.desc())).first()
+    assert event.actor_id is None and event.chain == "system"
+    for refused in (lambda: open_case(ctx, SYSTEM),
+                    lambda: team.reassign(ctx, SYSTEM, [1], None, "x"),
+                    lambda: audit_review.verify(ctx, SYSTEM)):
+        with pytest.raises(Forbidden):
+            refused()
+    with pytest.raises(Forbidden):
+        users.create_user(ctx, people["lea"], username="x2", display_name="X",
+                          password=PASSWORD, role="auditor", team_name=None)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersion
 from caseapp.services import cases, queues, tasks, timers, users
+from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import PASSWORD
 from tests.helpers import (
@@ -225,10 +226,10 @@ def test_passwords_are_hashed_and_users_validated(ctx, people):
     stored = ctx.session.scalars(select(User.password_hash).where(User.username == "anna")).one()
     assert PASSWORD not in stored and stored.startswith("pbkdf2:sha256:1000$")
     with pytest.raises(InvalidInput, match="taken"):
-        users.create_user(ctx, None, username="anna", display_name="A", password=PASSWORD,
+        users.create_user(ctx, SYSTEM, username="anna", display_name="A", password=PASSWORD,
                           role="counsellor", team_name="Nord")
     with pytest.raises(InvalidInput, match="team"):
-        users.create_user(ctx, None, username="x", display_name="X", password=PASSWORD,
+        users.create_user(ctx, SYSTEM, username="x", display_name="X", password=PASSWORD,
                           role="counsellor", team_name=None)
     with pytest.raises(Forbidden):
         users.create_user(ctx, people["lea"], username="y", display_name="Y",

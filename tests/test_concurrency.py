@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from caseapp.models import AuditEvent
 from caseapp.services import audit, cases, referrals, tasks, team, users
-from caseapp.services.actor import Actor
+from caseapp.services.actor import SYSTEM, Actor
 from caseapp.services.errors import ServiceError
 from tests.conftest import PASSWORD
 from tests.helpers import add_course, at_referral, open_case, ready_task, run_concurrently
@@ -204,7 +204,7 @@ def test_verifying_while_people_work_never_reports_a_false_break(runtime, ctx, p
 def test_two_admins_deactivating_each_other_at_once_leave_one_admin(runtime, ctx, people):
     """The target and every active admin are locked in one statement, in id order: one of
     the two is refused, never both succeed, never a deadlock."""
-    second = users.create_user(ctx, None, username="alex", display_name="Alex",
+    second = users.create_user(ctx, SYSTEM, username="alex", display_name="Alex",
                                password=PASSWORD, role="admin", team_name=None)
     alex = Actor(second.id, second.username, second.display_name, second.role, None)
     adam = people["adam"]

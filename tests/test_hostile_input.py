@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from caseapp.models import AuditEvent, Case, Referral
 from caseapp.services import referrals, users
+from caseapp.services.actor import SYSTEM
 from forms import TASK_FORMS, NewCaseForm
 from forms.catalogue import CourseForm, ProviderForm, SeatsForm
 from forms.interview import GoalsPlanForm, PersonForm, PracticalForm
@@ -79,7 +80,7 @@ def test_no_route_answers_5xx_or_commits_a_refusal(app, login, ctx, people, plac
     booked = referrals.book_seat(ctx, people["anna"], at_ref, course)
     other_offer = referrals.refer_offer(ctx, people["anna"], at_ref, "kita")
     fresh = open_case(ctx, people["anna"], family_name="Neu").id
-    spare = users.create_user(ctx, None, username="spare", display_name="Spare",
+    spare = users.create_user(ctx, SYSTEM, username="spare", display_name="Spare",
                               password=PASSWORD, role="counsellor", team_name="Nord").id
     real = {"provider_id": places["vhs"], "to_user": spare, "from_user": people["anna"].id,
             "to_team": people["sami"].team_id, "row_version": 1, "actor": people["anna"].id}

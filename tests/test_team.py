@@ -12,7 +12,7 @@ from caseapp import create_app
 from caseapp.config import ConfigurationError
 from caseapp.models import AuditChange, AuditEvent, Case
 from caseapp.services import team, timers, users
-from caseapp.services.actor import Actor
+from caseapp.services.actor import SYSTEM, Actor
 from caseapp.services.errors import Forbidden, InvalidInput, NotFound
 from caseapp.services.referrals import rank_courses
 from tests.conftest import PASSWORD, TestConfig, csrf_token
@@ -41,7 +41,7 @@ def assignees(ctx, *case_ids):
 
 @pytest.fixture
 def south_lead(ctx, people):
-    user = users.create_user(ctx, None, username="tom", display_name="Tom", password=PASSWORD,
+    user = users.create_user(ctx, SYSTEM, username="tom", display_name="Tom", password=PASSWORD,
                              role="team_lead", team_name="Süd")
     return Actor(user.id, user.username, user.display_name, user.role, user.team_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from caseapp.models import Case, HumanTask
 
-from .actor import Actor
+from .actor import SYSTEM, Actor
 from .errors import Forbidden, NotFound
 
 READ_ONLY_MESSAGE = "Your role has read-only access: nothing was changed."
@@ -18,6 +18,12 @@ def require_writer(actor: Actor) -> None:
 def require_role(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
         raise Forbidden("Your role may not do this.")
+
+
+def require_operator(actor: Actor) -> None:
+    """Users and the catalogue: an admin, or the system actor (the command line, seeding),
+    which can do nothing else."""
+    require_role(actor, "admin", SYSTEM.role)
 
 
 def can_read_case(actor: Actor, case: Case) -> bool:

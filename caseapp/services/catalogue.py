@@ -11,7 +11,7 @@ from caseapp.models import Course, Municipality, Provider
 
 from . import audit, referrals
 from .actor import Actor
-from .authz import require_role
+from .authz import require_operator
 from .context import ServiceContext
 from .errors import InvalidInput, NotFound
 from .locking import lock_course
@@ -32,14 +32,9 @@ class NewCourse:
     what_to_bring: str = ""
 
 
-def _admin(actor: Actor | None) -> None:
-    if actor is not None:  # None: the operator on the command line (seeding)
-        require_role(actor, "admin")
-
-
-def ensure_municipality(ctx: ServiceContext, actor: Actor | None, name: str, latitude: float,
+def ensure_municipality(ctx: ServiceContext, actor: Actor, name: str, latitude: float,
                         longitude: float) -> Municipality:
-    _admin(actor)
+    require_operator(actor)
     with ctx.transaction() as session:
         found = session.scalars(select(Municipality).where(Municipality.name == name)).first()
         if found is None:
@@ -48,10 +43,10 @@ def ensure_municipality(ctx: ServiceContext, actor: Actor | None, name: str, lat
     return found
 
 
-def create_provider(ctx: ServiceContext, actor: Actor | None, *, name: str, street: str,
+def create_provider(ctx: ServiceContext, actor: Actor, *, name: str, street: str,
                     postcode: str, municipality: str, contact: str, latitude: float,
                     longitude: float) -> Provider:
-    _admin(actor)
+    require_operator(actor)
     now = ctx.now()
     with ctx.transaction() as session:
         if session.scalars(select(Provider.id).where(Provider.name == name)).first():
@@ -62,13 +57,13 @@ def create_provider(ctx: ServiceContext, actor: Actor | None, *, name: str, stre
         session.add(provider)
         session.flush()
         audit.append(session, type_="provider_created", at=now,
-                     actor_id=actor.id if actor else None, details={"provider": provider.id})
+                     actor_id=actor.id, details={"provider": provider.id})
     return provider
 
 
-def create_course(ctx: ServiceContext, actor: Actor | None, new: NewCourse) -> Course:
+def create_course(ctx: ServiceContext, actor: Actor, new: NewCourse) -> Course:
     """Add a course; its seats are offered to matching waiting-list entries at once."""
-    _admin(actor)
+    require_operator(actor)
     if new.seats_total < 1:
         raise InvalidInput("A course needs at least one seat.")
     now = ctx.now()
@@ -79,7 +74,7 @@ def create_course(ctx: ServiceContext, actor: Actor | None, new: NewCourse) -> C
         session.add(course)
         session.flush()
         audit.append(session, type_="course_created", at=now,
-                     actor_id=actor.id if actor else None,
+                     actor_id=actor.id,
                      details={"course": course.id, "course_type": course.course_type,
                               "seats": course.seats_total})
         referrals.offer_after_commit(session, course.id)
@@ -88,7 +83,7 @@ def create_course(ctx: ServiceContext, actor: Actor | None, new: NewCourse) -> C
 
 def set_course_seats(ctx: ServiceContext, actor: Actor, course_id: int, seats_total: int) -> None:
     """Change a course's size; new seats go to who waits, fewer than taken is refused."""
-    _admin(actor)
+    require_operator(actor)
     now = ctx.now()
     with ctx.transaction() as session:
         course = lock_course(session, course_id)

@@ -13,7 +13,7 @@ from caseapp.models import ROLES, Case, Team, User
 
 from . import audit
 from .actor import Actor
-from .authz import require_role
+from .authz import require_operator, require_role
 from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
 from .locking import lock_user, lock_user_with_admins
@@ -75,11 +75,10 @@ def record_logout(ctx: ServiceContext, actor: Actor) -> None:
         audit.append(session, type_="logout", at=ctx.now(), actor_id=actor.id)
 
 
-def create_user(ctx: ServiceContext, actor: Actor | None, *, username: str, display_name: str,
+def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_name: str,
                 password: str, role: str, team_name: str | None) -> User:
-    """Create a user. ``actor`` None means the command line (an operator on the server)."""
-    if actor is not None and actor.role != "admin":
-        raise Forbidden("Only admins manage users.")
+    """Create a user, as an admin or as the system actor (the command line, seeding)."""
+    require_operator(actor)
     _check_role(role)
     if role in TEAM_ROLES and not team_name:
         raise _at_field("team_id", "Counsellors and team leads belong to a team.")
@@ -100,7 +99,7 @@ def create_user(ctx: ServiceContext, actor: Actor | None, *, username: str, disp
             session.add(user)
             session.flush()
             audit.append(session, type_="user_created", at=now,
-                         actor_id=actor.id if actor else None,
+                         actor_id=actor.id,
                          details={"user": user.id, "role": role, "team": user.team_id})
     except IntegrityError:  # the same name created at the same moment elsewhere
         raise taken from None
