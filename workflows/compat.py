@@ -7,6 +7,9 @@ pyproject.toml pins ``SpiffWorkflow==3.2.0``. Check everything here when raising
   around the specs cached per version (``BpmnWorkflow(..., deserializing=True)``).
 * :func:`reset_to_task` clears ``BpmnWorkflow.completed``: 3.2 caches completion and
   ``reset_from_task_id`` leaves the cache set, so a reopened case would look finished.
+* :data:`TIMER_DUE` and :data:`TIMER_FIRED` are the ``Task.internal_data`` keys in which
+  3.2's timer events keep their due time and fired flag. Stored instances hold them, and
+  the timers in :mod:`workflows.timers` follow 3.2's ``has_fired`` with the engine's time.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
+
+TIMER_DUE = "event_value"
+TIMER_FIRED = "event_fired"
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):

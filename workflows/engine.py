@@ -28,10 +28,10 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .clock import engine_time
 from .compat import SpeclessWorkflowConverter, reset_to_task
 from .library import FORM_KEY_PROPERTY, ProcessLibrary
 from .sandbox import SandboxEnvironment
+from .timers import engine_time, with_engine_timers
 
 
 class TaskNotReady(Exception):
@@ -88,9 +88,11 @@ def _form_key(task_spec) -> str:
 
 
 def _make_serializers() -> tuple[BpmnWorkflowSerializer, BpmnWorkflowSerializer]:
-    """A serializer for specs (the stock one) and one for spec-less instances."""
-    spec_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-    config = dict(SPIFF_CONFIG)
+    """A serializer for specs (SPIFF_CONFIG with the engine's timers) and one for spec-less
+    instances."""
+    spec_config = with_engine_timers(SPIFF_CONFIG)
+    spec_registry = BpmnWorkflowSerializer.configure(spec_config)
+    config = dict(spec_config)
     config[BpmnWorkflow] = SpeclessWorkflowConverter
     instance_registry = BpmnWorkflowSerializer.configure(config)
     for registry in (spec_registry, instance_registry):
