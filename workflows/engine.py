@@ -23,17 +23,15 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import (
-    BpmnWorkflowConverter,
-    WorkflowConverter,
-)
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .clock import engine_time
+from .compat import SpeclessWorkflowConverter, reset_to_task
 from .library import FORM_KEY_PROPERTY, ProcessLibrary
 from .sandbox import SandboxEnvironment
+from .timers import engine_time, with_engine_timers
 
 
 class TaskNotReady(Exception):
@@ -89,31 +87,13 @@ def _form_key(task_spec) -> str:
     return task_spec.extensions.get("properties", {}).get(FORM_KEY_PROPERTY, "")
 
 
-class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
-    """Serializes a workflow without its specs and restores it around given specs."""
-
-    def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
-
-    def from_dict(self, dct, *, spec, subprocess_specs, script_engine):
-        workflow = self.target_class(spec, subprocess_specs, script_engine=script_engine,
-                                     deserializing=True)
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
-
-
 def _make_serializers() -> tuple[BpmnWorkflowSerializer, BpmnWorkflowSerializer]:
-    """A serializer for specs (the stock one) and one for spec-less instances."""
-    spec_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-    config = dict(SPIFF_CONFIG)
-    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    """A serializer for specs (SPIFF_CONFIG with the engine's timers) and one for spec-less
+    instances."""
+    spec_config = with_engine_timers(SPIFF_CONFIG)
+    spec_registry = BpmnWorkflowSerializer.configure(spec_config)
+    config = dict(spec_config)
+    config[BpmnWorkflow] = SpeclessWorkflowConverter
     instance_registry = BpmnWorkflowSerializer.configure(config)
     for registry in (spec_registry, instance_registry):
         # Form data carries dates and amounts; without these, serializing raises TypeError.
@@ -136,6 +116,7 @@ class Engine:
                  helpers: Mapping[str, Callable[..., Any]] | None = None):
         self.library = library
         self._spec_serializer, self._serializer = _make_serializers()
+        self._json_encoder = create_encoder(self._serializer.registry)
         self._script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers))
         self._stored_spec = stored_spec
         self._specs = {library.version: (library.spec, library.subprocess_specs)}
@@ -205,7 +186,7 @@ class Engine:
     def dumps(self, run: ProcessRun) -> str:
         dct = self._serializer.to_dict(run.workflow)
         dct[self._serializer.VERSION_KEY] = self._serializer.VERSION
-        return json.dumps(dct, cls=self._serializer._encoder_cls)
+        return json.dumps(dct, cls=self._json_encoder)
 
 
 class ProcessRun:
@@ -256,8 +237,7 @@ class ProcessRun:
                 if t.task_spec.bpmn_id == bpmn_id]
         if not done:
             raise TaskNotReady(bpmn_id)
-        self.workflow.reset_from_task_id(done[-1].id)
-        self.workflow.completed = False  # SpiffWorkflow caches completion; a reset must clear it
+        reset_to_task(self.workflow, done[-1].id)
 
     def element_states(self) -> dict[str, str]:
         """The state of each BPMN element that was reached, for the process picture.

@@ -14,7 +14,8 @@ once, so that nothing malformed ever reaches a running case:
   sandbox rules (see :mod:`workflows.sandbox`).
 
 We use ``SpiffBpmnParser``: it is the parser that keeps extension properties
-(where the form key lives) and supports business rule tasks with DMN.
+(where the form key lives) and supports business rule tasks with DMN; its subclass
+:class:`~workflows.timers.TimerParser` builds timers that run on the engine's time.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from SpiffWorkflow.bpmn.specs.mixins import UserTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.dmn.specs import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from .errors import ProcessDefinitionError
 from .sandbox import check_source
+from .timers import TimerParser
 
 FORM_KEY_PROPERTY = "formKey"
 
@@ -76,7 +78,7 @@ def parse_library(files: dict[str, bytes], *, main_process: str,
     """Parse and validate a set of process files given as ``{file name: bytes}``."""
     if not any(name.endswith(".bpmn") for name in files):
         raise ProcessDefinitionError("no BPMN file found")
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = TimerParser(validator=VALIDATOR)
     for name, content in files.items():
         root = _parse_xml(name, content)
         try:

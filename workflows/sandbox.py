@@ -104,24 +104,17 @@ def check_source(source: str, mode: Mode, *, file: str | None, element: str | No
 
 
 class SandboxEnvironment(TaskDataEnvironment):
-    """A TaskDataEnvironment that runs only RestrictedPython-compiled code."""
+    """A TaskDataEnvironment that runs only RestrictedPython-compiled code.
+
+    The library's ``evaluate``/``execute`` run what they are given with ``eval``/``exec``;
+    they are given the compiled code, never the process text.
+    """
 
     def __init__(self, helpers: Mapping[str, Callable[..., Any]] | None = None):
         super().__init__({**GUARDS, **(helpers or {})})
 
     def evaluate(self, expression, context, external_context=None):
-        scope = dict(self.globals)
-        scope.update(external_context or {})
-        scope.update(context)
-        return eval(_compile(expression, "eval"), scope)  # noqa: S307 - restricted code
+        return super().evaluate(_compile(expression, "eval"), context, external_context)
 
     def execute(self, script, context, external_context=None):
-        self.check_for_overwrite(context, external_context or {})
-        context.update(self.globals)
-        context.update(external_context or {})
-        try:
-            exec(_compile(script, "exec"), context)  # noqa: S102 - restricted code
-        finally:
-            self._remove_globals_and_functions_from_context(context, external_context)
-        return True
-
+        return super().execute(_compile(script, "exec"), context, external_context)
