@@ -54,6 +54,8 @@ class HumanTask(Base):
     state: Mapped[str] = mapped_column(String(10), default="ready")
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # whom a team lead last took it from: their still-open form is refused as stale
+    reassigned_from_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]

@@ -10,9 +10,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, User
+from caseapp.models import Case, HumanTask, ProcessInstance, User
 from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
-from forms.choices import COURSE_LABELS
 from forms.draft_limits import draft_refusal
 from workflows import TaskNotReady
 
@@ -22,6 +21,7 @@ from .authz import require_case_readable, require_task_workable, require_writer
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_task
+from .step_rules import check_step
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
             raise InvalidInput("This form does not belong to this step.")
         run = ctx.engine.load(instance.version, instance.state_json)
         before = run.task_data(task.engine_task_id)
-        _check_override(before, data)
+        check_step(task.form_key, before, data)
         try:
             run.complete(task.engine_task_id, data, now=now)
         except TaskNotReady:
@@ -101,26 +101,12 @@ def _refuse_if_reassigned(session, actor: Actor, task: HumanTask) -> None:
 
     (Someone who never had the step is refused by the authorization check instead.)
     """
-    if actor.role != "counsellor" or task.assignee_id in (None, actor.id):
+    if actor.role != "counsellor" or task.assignee_id in (None, actor.id) \
+            or task.reassigned_from_id != actor.id:
         return
-    reassigned_from_actor = session.scalars(select(AuditEvent.details).where(
-        AuditEvent.case_id == task.case_id, AuditEvent.type == "case_reassigned")).all()
-    if any(details.get("from") == actor.id for details in reassigned_from_actor):
-        who = session.get(User, task.assignee_id)
-        raise Conflict("This step was reassigned to %(name)s. Your input was not saved; "
-                       "it is shown below.", name=who.display_name if who else "?")
-
-
-def _check_override(before: Mapping[str, Any], data: Mapping[str, Any]) -> None:
-    """The system advises, the counsellor decides: deviating needs a written reason."""
-    recommended = before.get("recommended_course_type")
-    chosen = data.get("course_type")
-    if recommended and chosen and chosen != recommended \
-            and not str(data.get("override_reason") or "").strip():
-        raise InvalidInput("Please correct the marked fields.", field_errors={
-            "override_reason": ["The recommendation was %(course)s: please give a reason "
-                                "for deviating."]},
-            course=COURSE_LABELS.get(recommended, recommended))
+    who = session.get(User, task.assignee_id)
+    raise Conflict("This step was reassigned to %(name)s. Your input was not saved; "
+                   "it is shown below.", name=who.display_name if who else "?")
 
 
 def _conflict(session, task: HumanTask) -> Conflict:

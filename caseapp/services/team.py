@@ -157,7 +157,7 @@ def reassign(ctx: ServiceContext, actor: Actor, case_ids: Sequence[int],
             for task in session.scalars(select(HumanTask).where(
                     HumanTask.case_id == case.id, HumanTask.state == "ready",
                     HumanTask.lane == COUNSELLOR_LANE)):
-                task.assignee_id = new
+                task.reassigned_from_id, task.assignee_id = task.assignee_id, new
             audit.append(session, type_="case_reassigned", at=now, actor_id=actor.id,
                          case_id=case.id, details={"from": old, "to": new},
                          change={"reason": reason.strip()})

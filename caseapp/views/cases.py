@@ -10,7 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from caseapp.input_guard import autosave_request, fields_checked_by
 from caseapp.int_params import bounded_int
-from caseapp.services import cases, referrals, tasks, team
+from caseapp.services import cases, tasks
+from caseapp.services.case_page import case_page
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web import translate_error
 from forms import TASK_FORMS, NewCaseForm, applicable_data
@@ -59,8 +60,8 @@ def detail(case_id: int):
 
 def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=None,
                  row_version: int | None = None, status: int = 200):
-    view = cases.view_case(svc(), current_user, case_id)
-    referral_list = view.referrals
+    page = case_page(svc(), current_user, case_id)
+    view = page.view
     task_forms = {}
     for task in view.tasks:
         if task.id == task_id and form is not None:
@@ -68,40 +69,18 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
         elif task.draft_json:
             task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(json.loads(task.draft_json)))
         else:
-            task_forms[task.id] = TASK_FORMS[task.form_key](
-                data=_known_answers(view, task, referral_list))
+            task_forms[task.id] = TASK_FORMS[task.form_key](data=page.known_answers[task.id])
     case_file = {task.id: file_entries(task.form_key, json.loads(task.data_json))
                  for task in view.done if task.data_json and task.form_key in TASK_FORMS}
-    referring = any(task.form_key == "referral" for task in view.tasks)
-    members, teams = team.lead_options(svc(), current_user) \
-        if current_user.role == "team_lead" else ([], [])
-    context = referrals.referral_context(svc(), case_id) if referring else {}
     # Input for a step that is no longer open is shown read-only, so it can be copied.
     unsaved = form_entries(form) if form is not None and task_id not in task_forms else None
     return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
-                           unsaved=unsaved,
-                           error_task_id=task_id, case_file=case_file,
-                           course_labels=COURSE_LABELS,
-                           referral_list=referral_list,
-                           matches=referrals.rank_courses(svc(), current_user, case_id)
-                           if referring else [],
-                           recommendations=list(zip(context.get("recommended_offers") or [],
-                                                    context.get("recommendation_rules") or [],
-                                                    strict=False)),
-                           other_offers=OTHER_OFFERS, members=members, teams=teams,
+                           unsaved=unsaved, error_task_id=task_id, case_file=case_file,
+                           course_labels=COURSE_LABELS, referral_list=view.referrals,
+                           matches=page.matches, recommendations=page.recommendations,
+                           other_offers=OTHER_OFFERS, members=page.members, teams=page.teams,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
-
-
-def _known_answers(view, task, referral_list) -> dict:
-    """What the case already knows for a fresh form: no one types it twice."""
-    if task.form_key == "person":
-        return {"phone": view.case.person.phone, "email": view.case.person.email}
-    if task.form_key == "referral":
-        booked = [r for r in referral_list if r.kind == "course" and r.status == "booked"]
-        if booked:
-            return {"course_type": booked[-1].offer}
-    return {}
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/draft")
