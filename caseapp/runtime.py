@@ -15,6 +15,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+from domain.vocabulary import LANE_ROLES
 from forms import TASK_FORMS
 from workflows import Engine, load_library, period
 
@@ -44,7 +45,7 @@ def build_runtime(config) -> Runtime:
     sessions = make_sessionmaker(db)
     audit.configure(sessions, config["AUDIT_KEY"])
     library = load_library(Path(config["BPMN_DIR"]), main_process=config["MAIN_PROCESS"],
-                           form_keys=TASK_FORMS)
+                           form_keys=TASK_FORMS, lanes=LANE_ROLES)
 
     def stored_spec(version: str) -> str:
         with sessions() as session:

@@ -7,7 +7,8 @@ from flask_babel import Babel, gettext
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from forms.choices import OFFER_LABELS
+from domain.vocabulary import task_lane
+from forms.choices import LANE_LABELS, OFFER_LABELS
 from forms.i18n import request_translations
 
 from . import input_guard, int_params, outage
@@ -114,4 +115,5 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {"languages": request_languages(), "current_locale": select_locale(),
-                "offer_label": lambda code: OFFER_LABELS.get(code, code)}
+                "offer_label": lambda code: OFFER_LABELS.get(code, code),
+                "lane_label": lambda lane: LANE_LABELS.get(task_lane(lane), lane)}

@@ -2,6 +2,8 @@
 
 from wtforms.fields.choices import SelectChoice
 
+from domain.vocabulary import Lane
+
 from .i18n import lazy_gettext as _l
 
 
@@ -56,3 +58,6 @@ OTHER_OFFERS = options(
 )
 
 OFFER_LABELS = {choice.value: choice.label for choice in [*COURSE_TYPES, *OTHER_OFFERS]}
+
+# What a task's lane is called on the page (tasks name their lane by its BPMN id).
+LANE_LABELS = {Lane.COUNSELLOR.value: _l("Counsellor"), Lane.TEAM_LEAD.value: _l("Team lead")}

@@ -39,7 +39,7 @@ def test_opening_a_case_starts_the_process_and_indexes_it(ctx, people):
         "open", "Task_person", people["anna"].id)
     task = ready_task(ctx, case.id)
     assert (task.form_key, task.lane, task.assignee_id, task.team_id) == (
-        "person", "Counsellor", people["anna"].id, people["anna"].team_id)
+        "person", "Lane_counsellor", people["anna"].id, people["anna"].team_id)
     instance = ctx.session.scalars(select(ProcessInstance)).one()
     assert ctx.session.get(ProcessVersion, instance.version) is not None
     assert events(ctx, case.id) == ["case_opened"]
@@ -199,7 +199,7 @@ def test_follow_up_timer_fires_on_the_clock_and_escalates(ctx, people, clock):
     clock.advance(days=8)
     assert timers.fire_due_timers(ctx) == 1
     review = ready_task(ctx, case.id, "overdue_review")
-    assert (review.lane, review.assignee_id) == ("Team lead", None)
+    assert (review.lane, review.assignee_id) == ("Lane_team_lead", None)
     assert events(ctx, case.id).count("timer_fired") == 2
     with pytest.raises(Forbidden):
         tasks.complete_task(ctx, anna, case.id, review.id, {"action": "x"}, None,

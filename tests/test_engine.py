@@ -51,7 +51,7 @@ def test_version_is_a_content_hash(library, tmp_path):
 def test_ready_task_carries_lane_form_title_and_documentation(library):
     run = Engine(library).start(SETTINGS, now=START)
     [task] = run.ready_human_tasks()
-    assert (task.title, task.lane, task.form_key) == ("Person and contact", "Counsellor",
+    assert (task.title, task.lane, task.form_key) == ("Person and contact", "Lane_counsellor",
                                                       "person")
     assert "interpreter" in task.documentation
 
@@ -109,7 +109,7 @@ def test_overdue_follow_up_escalates_to_team_lead_lane(library):
     assert run.fire_due_timers(START + timedelta(days=49)) == []
     assert run.fire_due_timers(START + timedelta(days=51)) == ["Follow-up overdue"]
     lanes = sorted((t.lane, t.form_key) for t in run.ready_human_tasks())
-    assert lanes == [("Counsellor", "follow_up"), ("Team lead", "overdue_review")]
+    assert lanes == [("Lane_counsellor", "follow_up"), ("Lane_team_lead", "overdue_review")]
 
 
 def test_two_loads_in_a_row_from_one_cache(library):
@@ -153,7 +153,7 @@ def test_outline_lists_the_interview_steps_in_order(library):
         "person", "residence", "family", "education_work", "practical", "goals_plan",
         "language_literacy", "referral", "follow_up", "overdue_review"]
     assert {s.group for s in steps[:6]} == {"Situation analysis"}
-    assert steps[-1].lane == "Team lead"
+    assert steps[-1].lane == "Lane_team_lead"
 
 
 def test_fixed_date_timer_is_indexed_and_fires(tmp_path):

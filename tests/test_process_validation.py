@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy import create_engine, text
 
+from caseapp.migrate import alembic_config, upgrade
+from domain.vocabulary import LANE_ROLES, Lane
 from forms import TASK_FORMS
-from workflows import ProcessDefinitionError, ScriptRefused, load_library
+from tests.helpers import open_case
+from workflows import Engine, ProcessDefinitionError, ScriptRefused, load_library
 from workflows.sandbox import SandboxEnvironment
 
 BPMN = Path(str(files("bpmn")))
@@ -147,3 +153,48 @@ class TestSandboxAtRunTime:
                          "for a in children:\n    total += a\ndata = {}\ndata['x'] = 1", data)
         assert data["school_age"] == [7] and data["total"] == 10 and data["data"] == {"x": 1}
         assert "_getattr_" not in data and "__builtins__" not in data
+
+
+def test_a_renamed_lane_keeps_its_tasks_work(tmp_path):
+    """A modeler renaming the lanes changes what the diagram shows, not who works what."""
+    renamed = ORIGINAL.replace('name="Counsellor"', 'name="Beratung"') \
+        .replace('name="Team lead"', 'name="Leitung"')
+    library = load(tmp_path, renamed)
+    lanes = {step.form_key: step.lane for step in Engine(library).outline(library.version)}
+    assert lanes["person"] == lanes["referral"] == Lane.COUNSELLOR
+    assert lanes["overdue_review"] == Lane.TEAM_LEAD
+
+
+def test_a_user_task_in_an_unknown_lane_is_refused(tmp_path):
+    (tmp_path / "first_orientation.bpmn").write_text(
+        ORIGINAL.replace('id="Lane_team_lead"', 'id="Lane_reception"'))
+    (tmp_path / "referral.dmn").write_text(DMN)
+    with pytest.raises(ProcessDefinitionError) as refused:
+        load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS,
+                     lanes=LANE_ROLES)
+    assert "Task_overdue_review" in str(refused.value)
+    assert "lane 'Lane_reception', which decides nobody's work" in str(refused.value)
+
+
+def test_an_upgraded_database_names_lanes_by_id(db_url, ctx, people):
+    """Task rows and stored specs written before schema 0007 named lanes by their names."""
+    open_case(ctx, people["anna"])
+    ctx.session.commit()
+    engine = create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE human_tasks SET lane = 'Counsellor'"))
+        version, spec = conn.execute(text("SELECT version, spec_json FROM process_versions")
+                                     ).one()
+        old = spec.replace('"Lane_counsellor"', '"Counsellor"') \
+            .replace('"Lane_team_lead"', '"Team lead"')
+        conn.execute(text("UPDATE process_versions SET spec_json = :s"), {"s": old})
+    command.stamp(alembic_config(engine), "0006")
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT DISTINCT lane FROM human_tasks")).scalars().all() \
+            == ["Lane_counsellor"]
+        spec = json.loads(conn.execute(text("SELECT spec_json FROM process_versions")).scalar())
+    lanes = {task.get("lane") for process in [spec["spec"], *spec["subprocess_specs"].values()]
+             for task in process["task_specs"].values()}
+    assert {"Lane_counsellor", "Lane_team_lead"} <= lanes and "Counsellor" not in lanes
+    engine.dispose()

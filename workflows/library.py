@@ -36,6 +36,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from .errors import ProcessDefinitionError
+from .lanes import LaneIdProcessParser
 from .sandbox import check_source
 from .timers import TimerParser
 
@@ -64,21 +65,33 @@ def content_version(files: dict[str, bytes]) -> str:
     return digest.hexdigest()
 
 
+class _ProcessFileParser(TimerParser):
+    """The engine's timers, and lanes by id (workflows.lanes)."""
+
+    PROCESS_PARSER_CLASS = LaneIdProcessParser
+
+
 def load_library(directory: Path | str, *, main_process: str,
-                 form_keys: Collection[str]) -> ProcessLibrary:
+                 form_keys: Collection[str], lanes: Collection[str] | None = None
+                 ) -> ProcessLibrary:
     """Parse and validate every ``*.bpmn`` and ``*.dmn`` file in ``directory``."""
     directory = Path(directory)
     files = {p.name: p.read_bytes() for p in sorted(directory.iterdir())
              if p.suffix in (".bpmn", ".dmn")}
-    return parse_library(files, main_process=main_process, form_keys=form_keys)
+    return parse_library(files, main_process=main_process, form_keys=form_keys, lanes=lanes)
 
 
 def parse_library(files: dict[str, bytes], *, main_process: str,
-                  form_keys: Collection[str]) -> ProcessLibrary:
-    """Parse and validate a set of process files given as ``{file name: bytes}``."""
+                  form_keys: Collection[str], lanes: Collection[str] | None = None
+                  ) -> ProcessLibrary:
+    """Parse and validate a set of process files given as ``{file name: bytes}``.
+
+    ``lanes``: the lane ids the application knows (each decides who works its tasks); a
+    user task in another lane is refused. None: any lane.
+    """
     if not any(name.endswith(".bpmn") for name in files):
         raise ProcessDefinitionError("no BPMN file found")
-    parser = TimerParser(validator=VALIDATOR)
+    parser = _ProcessFileParser(validator=VALIDATOR)
     for name, content in files.items():
         root = _parse_xml(name, content)
         try:
@@ -107,7 +120,7 @@ def parse_library(files: dict[str, bytes], *, main_process: str,
         subprocess_specs=subprocess_specs,
     )
     for process_spec in library.all_specs():
-        _check_process(process_spec, set(form_keys))
+        _check_process(process_spec, set(form_keys), None if lanes is None else set(lanes))
     return library
 
 
@@ -127,11 +140,15 @@ def _definition_error(exc: ValidationException, file: str | None) -> ProcessDefi
                                   element=element, line=line)
 
 
-def _check_process(process_spec: Any, form_keys: set[str]) -> None:
+def _check_process(process_spec: Any, form_keys: set[str], lanes: set[str] | None) -> None:
     file = getattr(process_spec, "file", None)
     for task_spec in process_spec.task_specs.values():
         element = task_spec.bpmn_id or task_spec.name
         if isinstance(task_spec, UserTaskMixin):
+            if lanes is not None and task_spec.lane is not None and task_spec.lane not in lanes:
+                raise ProcessDefinitionError(
+                    f"user task lies in lane '{task_spec.lane}', which decides nobody's work "
+                    f"(known lanes: {', '.join(sorted(lanes))})", file=file, element=element)
             form_key = task_spec.extensions.get("properties", {}).get(FORM_KEY_PROPERTY)
             if not form_key:
                 raise ProcessDefinitionError(

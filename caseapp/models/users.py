@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from domain.vocabulary import ROLES
 
-ROLES = ("counsellor", "team_lead", "auditor", "admin")
+from .base import Base
 
 
 class Team(Base):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from caseapp.models import User
+from domain.vocabulary import SYSTEM_ROLE, TEAM_ROLES
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Actor:
 
     @property
     def is_writer(self) -> bool:
-        return self.role in ("counsellor", "team_lead")
+        return self.role in TEAM_ROLES
 
 
 def load_actor(session: Session, user_id: int) -> Actor | None:
@@ -41,4 +42,4 @@ def load_actor(session: Session, user_id: int) -> Actor | None:
     return Actor(*row) if row else None
 
 
-SYSTEM = Actor(id=0, username="system", display_name="System", role="system", team_id=None)
+SYSTEM = Actor(id=0, username="system", display_name="System", role=SYSTEM_ROLE, team_id=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from caseapp.models import Case, HumanTask
+from domain.vocabulary import Role, lane_role
 
 from .actor import SYSTEM, Actor
 from .errors import Forbidden, NotFound
@@ -54,7 +55,7 @@ def require_task_workable(actor: Actor, case: Case, task: HumanTask) -> None:
     require_case_readable(actor, case)
     if actor.role == "team_lead":
         return
-    if task.lane and task.lane != "Counsellor":
+    if lane_role(task.lane) != Role.COUNSELLOR:
         raise Forbidden("This task belongs to the team lead.")
     if task.assignee_id not in (None, actor.id):
         raise Forbidden("This task is assigned to a colleague.")

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 
 from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, User
+from domain.vocabulary import Role, lane_role
 from workflows import Step
 
 from . import audit, process_state
@@ -140,7 +141,7 @@ def _step_statuses(outline: list[Step], ready: list[HumanTask],
     return [StepStatus(step, "current" if step.bpmn_id in current
                        else "done" if step.bpmn_id in finished else "todo")
             for step in outline
-            if step.lane in (None, "Counsellor") or step.bpmn_id in current | finished]
+            if lane_role(step.lane) == Role.COUNSELLOR or step.bpmn_id in current | finished]
 
 
 def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50) -> list[Case]:

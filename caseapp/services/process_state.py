@@ -14,11 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion, Referral
+from domain.vocabulary import Role, lane_role, task_lane
 from workflows import Engine, ProcessRun
 
 from . import audit
-
-COUNSELLOR_LANE = "Counsellor"
 
 # Workflow data -> case column, for lists, referral and monitoring.
 PROJECTED_FIELDS = {name: name for name in (
@@ -83,8 +82,9 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
         context = {key: data[key] for key in CONTEXT_KEYS if key in data}
         row = HumanTask(
             case_id=case.id, engine_task_id=task.id, bpmn_id=task.bpmn_id, title=task.title,
-            lane=task.lane, form_key=task.form_key, state="ready", team_id=case.team_id,
-            assignee_id=case.assignee_id if task.lane in (None, COUNSELLOR_LANE) else None,
+            lane=task_lane(task.lane), form_key=task.form_key, state="ready",
+            team_id=case.team_id,
+            assignee_id=case.assignee_id if lane_role(task.lane) == Role.COUNSELLOR else None,
             context_json=json.dumps(context, default=str) if context else None,
             created_at=now)
         session.add(row)
@@ -104,7 +104,7 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
                      details={"outcome": case.referral_outcome})
         release_places(session, case, now)
 
-    counsellor_tasks = [t for t in ready.values() if t.lane in (None, COUNSELLOR_LANE)]
+    counsellor_tasks = [t for t in ready.values() if lane_role(t.lane) == Role.COUNSELLOR]
     current = counsellor_tasks[0] if counsellor_tasks else next(iter(ready.values()), None)
     case.current_step = current.bpmn_id if current else None
     case.current_step_title = current.title if current else None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, true
 
 from caseapp.models import AuditEvent, Case, HumanTask, Referral
+from domain.vocabulary import Lane
 
 from .actor import Actor
 from .authz import require_role
@@ -29,7 +30,7 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
                      .order_by(HumanTask.created_at).limit(limit)).all()
     queue = ready.where(HumanTask.assignee_id.is_(None))
     if actor.role == "counsellor":
-        queue = queue.where(HumanTask.lane == "Counsellor")
+        queue = queue.where(HumanTask.lane == Lane.COUNSELLOR)
     queue_rows = s.execute(queue.order_by(HumanTask.created_at).limit(limit)).all()
     recent = _recently_touched(ctx, actor)
     offers = s.execute(select(Referral, Case).join(Case, Case.id == Referral.case_id).where(

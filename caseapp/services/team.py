@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 
 from caseapp.models import Case, HumanTask, Referral, Team, User
+from domain.vocabulary import Lane
 
 from . import audit
 from .actor import Actor
@@ -16,7 +17,6 @@ from .authz import require_role
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_cases
-from .process_state import COUNSELLOR_LANE
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,8 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
              .where(HumanTask.team_id == team, HumanTask.state == "ready")
              .order_by(HumanTask.created_at))
     queue = s.execute(ready.where(HumanTask.assignee_id.is_(None),
-                                  HumanTask.lane == COUNSELLOR_LANE)).all()
-    escalations = s.execute(ready.where(HumanTask.lane != COUNSELLOR_LANE)).all()
+                                  HumanTask.lane == Lane.COUNSELLOR)).all()
+    escalations = s.execute(ready.where(HumanTask.lane != Lane.COUNSELLOR)).all()
 
     stmt = select(Case).where(Case.team_id == team, Case.status == "open")
     if filters.step:
@@ -156,7 +156,7 @@ def reassign(ctx: ServiceContext, actor: Actor, case_ids: Sequence[int],
             case.assignee_id, case.updated_at = new, now
             for task in session.scalars(select(HumanTask).where(
                     HumanTask.case_id == case.id, HumanTask.state == "ready",
-                    HumanTask.lane == COUNSELLOR_LANE)):
+                    HumanTask.lane == Lane.COUNSELLOR)):
                 task.reassigned_from_id, task.assignee_id = task.assignee_id, new
             audit.append(session, type_="case_reassigned", at=now, actor_id=actor.id,
                          case_id=case.id, details={"from": old, "to": new},

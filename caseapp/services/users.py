@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from caseapp.models import ROLES, Case, Team, User
+from domain.vocabulary import TEAM_ROLES
 
 from . import audit
 from .actor import Actor
@@ -18,7 +19,6 @@ from .context import ServiceContext
 from .errors import Forbidden, InvalidInput, NotFound
 from .locking import lock_user, lock_user_with_admins
 
-TEAM_ROLES = ("counsellor", "team_lead")  # they work cases, so they belong to a team
 MIN_PASSWORD_LENGTH = 10
 
 _DUMMY_HASH = generate_password_hash("not a real password")
