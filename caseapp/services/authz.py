@@ -7,12 +7,10 @@ from caseapp.models import Case, HumanTask
 from .actor import Actor
 from .errors import Forbidden, NotFound
 
-READ_ONLY_MESSAGE = "Your role has read-only access: nothing was changed."
-
 
 def require_writer(actor: Actor) -> None:
     if not actor.is_writer:
-        raise Forbidden(READ_ONLY_MESSAGE)
+        raise Forbidden("Your role has read-only access: nothing was changed.")
 
 
 def require_role(actor: Actor, *roles: str) -> None:

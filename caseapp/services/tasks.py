@@ -14,6 +14,7 @@ from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, User
 from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.choices import COURSE_LABELS
 from forms.draft_limits import draft_refusal
+from forms.i18n import N_
 from workflows import TaskNotReady
 
 from . import audit, process_state
@@ -117,10 +118,10 @@ def _check_override(before: Mapping[str, Any], data: Mapping[str, Any]) -> None:
     chosen = data.get("course_type")
     if recommended and chosen and chosen != recommended \
             and not str(data.get("override_reason") or "").strip():
-        raise InvalidInput("Please correct the marked fields.", field_errors={
-            "override_reason": ["The recommendation was %(course)s: please give a reason "
-                                "for deviating."]},
-            course=COURSE_LABELS.get(recommended, recommended))
+        reason = N_("The recommendation was %(course)s: please give a reason for deviating.")
+        raise InvalidInput("Please correct the marked fields.",
+                           field_errors={"override_reason": [reason]},
+                           course=COURSE_LABELS.get(recommended, recommended))
 
 
 def _conflict(session, task: HumanTask) -> Conflict:
