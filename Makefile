@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app caseapp
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system-packages translations lint clean
+.PHONY: run test install system-packages translations messages lint clean
 
 run: install translations
 	$(FLASK) init-db
@@ -33,6 +33,13 @@ system-packages:
 translations: install
 	@if ls caseapp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel compile --statistics -d caseapp/translations 2>&1 | grep -v '^compiling' || true; fi
+
+# Extract every message into messages.pot and merge it into each language's messages.po
+# (options in pyproject.toml, [tool.babel.*]); then report what is left to translate.
+messages: install
+	$(BIN)/pybabel -q extract
+	$(BIN)/pybabel -q update
+	@$(BIN)/pybabel compile --statistics -d caseapp/translations 2>&1 | grep -v '^compiling'
 
 lint: install
 	$(BIN)/ruff check .

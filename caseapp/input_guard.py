@@ -69,7 +69,7 @@ def init_app(app: Flask) -> None:
         megabytes = app.config["MAX_CONTENT_LENGTH"] / 2**20
         return answer(gettext(
             "What was sent is too large (more than %(size)s MB). Nothing was saved: please "
-            "shorten long texts and send it again.", size=f"{megabytes:g}"), 413)
+            "shorten long texts and send it again.", size=format(megabytes, "g")), 413)
 
     @app.errorhandler(BadRequest)
     def _bad_request(_exc):

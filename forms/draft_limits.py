@@ -12,16 +12,10 @@ from .control_characters import has_control_characters
 # A field without a Length validator holds a choice's code, a date or a number.
 SHORT_VALUE_MAX = 100
 
-# English templates: the service raises them, the web layer translates them.
-TOO_LONG = ("“%(field)s” is too long to be kept as a draft (at most %(max)s characters). "
-            "Nothing was saved.")
-CONTROL_CHARACTERS = ("“%(field)s” contains invisible control characters: please remove "
-                      "them. Nothing was saved.")
-
 
 @dataclass(frozen=True)
 class DraftRefusal:
-    template: str
+    template: str  # English: the service raises it, the web layer translates it
     params: dict[str, Any]  # "field" is the field's (lazy) label
 
 
@@ -38,7 +32,10 @@ def draft_refusal(form: Form, draft: Mapping[str, str]) -> DraftRefusal | None:
             continue
         limit = max_length(field)
         if len(value) > limit:
-            return DraftRefusal(TOO_LONG, {"field": field.label.text, "max": limit})
+            return DraftRefusal("“%(field)s” is too long to be kept as a draft (at most "
+                                "%(max)s characters). Nothing was saved.",
+                                {"field": field.label.text, "max": limit})
         if has_control_characters(value, multiline=isinstance(field, TextAreaField)):
-            return DraftRefusal(CONTROL_CHARACTERS, {"field": field.label.text})
+            return DraftRefusal("“%(field)s” contains invisible control characters: please "
+                                "remove them. Nothing was saved.", {"field": field.label.text})
     return None

@@ -28,3 +28,8 @@ def gettext(string: str, **variables) -> str:
 
 def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction only: it is translated later, where it is shown."""
+    return message

@@ -6,10 +6,13 @@ from wtforms.validators import DataRequired, EqualTo, Length, Regexp, Validation
 
 from .base import LocalizedForm
 from .choices import options
+from .i18n import N_
 from .i18n import lazy_gettext as _l
 
 ROLE_CHOICES = options(("counsellor", _l("Counsellor")), ("team_lead", _l("Team lead")),
                        ("auditor", _l("Auditor")), ("admin", _l("Admin")))
+# Beyond this form, pages name a role by its code with spaces, translated ("team lead").
+ROLE_NAMES = (N_("counsellor"), N_("team lead"), N_("auditor"), N_("admin"))
 TEAM_ROLES = ("counsellor", "team_lead")
 NO_TEAM = SelectChoice("", _l("– none –"))
 MIN_PASSWORD = 10

@@ -8,12 +8,10 @@ from domain.vocabulary import Role, lane_role
 from .actor import SYSTEM, Actor
 from .errors import Forbidden, NotFound
 
-READ_ONLY_MESSAGE = "Your role has read-only access: nothing was changed."
-
 
 def require_writer(actor: Actor) -> None:
     if not actor.is_writer:
-        raise Forbidden(READ_ONLY_MESSAGE)
+        raise Forbidden("Your role has read-only access: nothing was changed.")
 
 
 def require_role(actor: Actor, *roles: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select
 
 from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, User
 from domain.vocabulary import Role, lane_role
+from forms.i18n import N_
 from workflows import Step
 
 from . import audit, process_state
@@ -19,6 +20,9 @@ from .context import ServiceContext
 from .errors import Conflict, InvalidInput
 from .locking import lock_case
 from .text import name_key, similar
+
+# The states of a case (Case.status), shown translated as they are.
+CASE_STATES = (N_("open"), N_("closed"))
 
 
 @dataclass(frozen=True)

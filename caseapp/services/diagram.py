@@ -8,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from caseapp.models import Case, ProcessInstance, ProcessVersion
+from forms.i18n import N_
 from workflows.diagram import main_source, render_svg
 
 from .actor import Actor
@@ -34,6 +35,6 @@ def case_picture(ctx: ServiceContext, actor: Actor, case_id: int,
     if source is None:
         raise NotFound("The process of this case has no diagram.")
     run = ctx.engine.load(instance.version, instance.state_json)
-    title = "Process of case %(number)s"
+    title = N_("Process of case %(number)s")
     title = (translate(title) if translate else title) % {"number": case.number}
     return render_svg(source, run.element_states(), title=title, translate=translate)

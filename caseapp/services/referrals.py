@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral
 from forms.choices import COURSE_LABELS
+from forms.i18n import N_
 
 from . import audit
 from .actor import Actor
@@ -29,7 +30,10 @@ from .locking import lock_case, lock_referral
 
 OTHER_OFFERS = ("kita", "school_enrolment", "recognition_counselling", "jobcenter",
                 "agentur", "mbe", "jmd", "volunteer_support")
-OFFER_STATUSES = ("open", "accepted", "done", "declined")
+# The states of a referral, shown translated as they are: a course seat or waiting place,
+# and another offer.
+COURSE_STATUSES = (N_("booked"), N_("waiting"), N_("offered"), N_("cancelled"))
+OFFER_STATUSES = (N_("open"), N_("accepted"), N_("done"), N_("declined"))
 
 
 @dataclass(frozen=True)
@@ -72,44 +76,44 @@ def rank_courses(ctx: ServiceContext, actor: Actor, case_id: int, limit: int = 2
     for course in courses:
         score, reasons = 0, []
         if course.course_type == recommended:
-            score, reasons = 50, ["recommended course type"]
+            score, reasons = 50, [N_("recommended course type")]
         elif course.course_type in offers:
-            score, reasons = 30, ["fits a recommendation"]
+            score, reasons = 30, [N_("fits a recommendation")]
         else:
             continue
         distance = _distance(home, course.provider) if home else None
         max_km = _int(context.get("max_travel_km"))
         if course.provider.municipality == case.municipality:
             score += 20
-            reasons.append("in the person's municipality")
+            reasons.append(N_("in the person's municipality"))
         if distance is not None and max_km is not None:
             if distance <= max_km:
                 score += 10
-                reasons.append("within the travel distance")
+                reasons.append(N_("within the travel distance"))
             else:
                 score -= 20
-                reasons.append("farther than the person can travel")
+                reasons.append(N_("farther than the person can travel"))
         if course.start_date - today <= ctx.settings.course_start_target:
             score += 10
-            reasons.append("starts within the target time")
+            reasons.append(N_("starts within the target time"))
         if context.get("availability") == course.schedule:
             score += 10
-            reasons.append("schedule fits")
+            reasons.append(N_("schedule fits"))
         if context.get("time_of_day") in (course.time_of_day, "flexible"):
             score += 5
-            reasons.append("time of day fits")
+            reasons.append(N_("time of day fits"))
         if context.get("childcare_needed_during_course") == "yes":
             if course.childcare:
                 score += 15
-                reasons.append("childcare offered")
+                reasons.append(N_("childcare offered"))
             else:
                 score -= 15
-                reasons.append("no childcare")
+                reasons.append(N_("no childcare"))
         if course.seats_free > 0:
             score += 10
-            reasons.append("free seats")
+            reasons.append(N_("free seats"))
         else:
-            reasons.append("full: waiting list only")
+            reasons.append(N_("full: waiting list only"))
         matches.append(CourseMatch(course, score, distance, reasons))
     matches.sort(key=lambda m: (-m.score, m.course.start_date, m.course.id))
     return matches[:limit]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from forms.choices import COURSE_LABELS
+from forms.i18n import N_
 
 from .errors import InvalidInput
 
@@ -19,10 +20,11 @@ def _deviation_needs_a_reason(before: Mapping[str, Any], data: Mapping[str, Any]
     chosen = data.get("course_type")
     if recommended and chosen and chosen != recommended \
             and not str(data.get("override_reason") or "").strip():
-        raise InvalidInput("Please correct the marked fields.", field_errors={
-            "override_reason": ["The recommendation was %(course)s: please give a reason "
-                                "for deviating."]},
-            course=COURSE_LABELS.get(recommended, recommended))
+        # marked on its own: extraction does not look into a marked call's arguments
+        reason = N_("The recommendation was %(course)s: please give a reason for deviating.")
+        raise InvalidInput("Please correct the marked fields.",
+                           field_errors={"override_reason": [reason]},
+                           course=COURSE_LABELS.get(recommended, recommended))
 
 
 STEP_RULES: dict[str, StepRule] = {"referral": _deviation_needs_a_reason}

@@ -1,0 +1,135 @@
+"""Every text a page can show has a German translation in the catalog, found by extraction."""
+
+from __future__ import annotations
+
+import ast
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+from caseapp.models import ROLES
+from caseapp.services.cases import CASE_STATES
+from caseapp.services.referrals import COURSE_STATUSES, OFFER_STATUSES
+from forms import TASK_FORMS
+from forms.catalogue import SCHEDULES, TIMES_OF_DAY
+from forms.choices import LANE_LABELS
+from workflows import Engine, load_library
+
+ROOT = Path(__file__).resolve().parent.parent
+GERMAN = ROOT / "caseapp" / "translations" / "de" / "LC_MESSAGES" / "messages.po"
+
+
+@pytest.fixture(scope="module")
+def german():
+    with GERMAN.open("rb") as source:
+        return read_po(source, locale="de")
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """What `make messages` extracts from the code as it is now (pyproject.toml's options)."""
+    template = tmp_path_factory.mktemp("messages") / "messages.pot"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)  # the configuration's paths are relative to the project
+        CommandLineInterface().run(["pybabel", "-q", "extract", "-o", str(template)])
+    with template.open("rb") as source:
+        return read_po(source)
+
+
+def untranslated(catalog, messages) -> list[str]:
+    missing = []
+    for message in messages:
+        entry = catalog.get(message)
+        strings = entry.string if entry is not None else ""
+        strings = strings if isinstance(strings, tuple) else (strings,)
+        if entry is None or entry.fuzzy or not all(strings):
+            missing.append(message)
+    return missing
+
+
+def test_every_extracted_message_has_a_german_translation(extracted, german):
+    messages = [m.id for m in extracted if m.id]
+    assert len(messages) > 600
+    assert untranslated(german, messages) == []
+
+
+def message_templates() -> set[str]:
+    """Every string literal passed as a ``template``: to a service error, or to any function
+    or dataclass that takes one (``_at_field``, ``DraftRefusal``), in caseapp and forms."""
+    trees = [ast.parse(path.read_text(encoding="utf-8"))
+             for package in ("caseapp", "forms") for path in (ROOT / package).rglob("*.py")
+             if "migrations" not in path.parts]
+    takers: dict[str, int] = {}  # callable name -> position of its template argument
+    classes = [node for tree in trees for node in ast.walk(tree)
+               if isinstance(node, ast.ClassDef)]
+    for tree in trees:
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                names = [a.arg for a in node.args.args]
+                if "template" in names:
+                    takers[node.name] = names.index("template")
+    for node in classes:
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                names = [a.arg for a in item.args.args][1:]
+                if "template" in names:
+                    takers[node.name] = names.index("template")
+        fields = [item.target.id for item in node.body if isinstance(item, ast.AnnAssign)
+                  and isinstance(item.target, ast.Name)]
+        if "template" in fields and node.name not in takers:
+            takers[node.name] = fields.index("template")
+    inherited = True
+    while inherited:  # subclasses without their own __init__ take the template like their base
+        inherited = False
+        for node in classes:
+            bases = [b.id for b in node.bases if isinstance(b, ast.Name) and b.id in takers]
+            if bases and node.name not in takers:
+                takers[node.name] = takers[bases[0]]
+                inherited = True
+    found = set()
+    for tree in trees:
+        for call in ast.walk(tree):
+            if not isinstance(call, ast.Call):
+                continue
+            name = getattr(call.func, "id", getattr(call.func, "attr", None))
+            if name not in takers:
+                continue
+            position = takers[name]
+            argument = next((k.value for k in call.keywords if k.arg == "template"),
+                            call.args[position] if len(call.args) > position else None)
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                found.add(argument.value)
+    return found
+
+
+def test_every_service_error_message_is_extracted_and_has_a_german_translation(extracted,
+                                                                              german):
+    templates = message_templates()
+    assert {"No such case.", "Your role has read-only access: nothing was changed.",
+            "Counsellors and team leads belong to a team.",
+            "“%(field)s” contains invisible control characters: please remove them. "
+            "Nothing was saved."} <= templates
+    assert len(templates) > 60
+    assert sorted(templates - {m.id for m in extracted}) == []  # a keyword is missing
+    assert untranslated(german, sorted(templates)) == []
+
+
+def test_every_step_group_and_lane_of_the_process_has_a_german_translation(german):
+    bpmn = Path(str(files("bpmn")))
+    library = load_library(bpmn, main_process="first_orientation", form_keys=TASK_FORMS)
+    steps = Engine(library).outline(library.version)
+    shown = {text for step in steps for text in (step.title, step.group) if text}
+    # a lane is shown by its label (tasks name their lane by its BPMN id)
+    shown |= {str(LANE_LABELS[step.lane]) for step in steps}
+    assert len(shown) > 10 and "Team lead" in shown
+    assert untranslated(german, sorted(shown)) == []
+
+
+def test_every_code_a_page_shows_as_text_has_a_german_translation(german):
+    """Pages translate these codes themselves, or with spaces for underscores."""
+    codes = [*ROLES, *CASE_STATES, *COURSE_STATUSES, *OFFER_STATUSES,
+             *(choice.value for choice in [*SCHEDULES, *TIMES_OF_DAY])]
+    assert untranslated(german, sorted({code.replace("_", " ") for code in codes})) == []
