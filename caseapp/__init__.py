@@ -18,11 +18,32 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     app.config.setdefault("BPMN_DIR", str(files("bpmn")))
     app.config.update(overrides)
 
-    from . import cli, logs, proxy, runtime, web
+    from . import cli, composition, logs
+    from .views import BLUEPRINTS
+    from .web import (
+        csrf,
+        error_pages,
+        headers,
+        i18n,
+        input_guard,
+        int_params,
+        outage,
+        proxy,
+        request_context,
+    )
 
     logs.install()
     proxy.init_app(app)
-    runtime.init_app(app)
-    web.init_app(app)
+    composition.init_app(app)
+    outage.init_app(app)  # first: it loads the user before CSRF's check may render a page
+    csrf.init_app(app)
+    int_params.init_app(app)  # before the blueprints: their rules bind the converters
+    input_guard.init_app(app)
+    i18n.init_app(app)
+    request_context.init_app(app)
+    error_pages.init_app(app)
+    headers.init_app(app)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

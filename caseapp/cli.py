@@ -16,8 +16,8 @@ import click
 from flask import Flask
 
 from . import backup
+from .composition import Runtime
 from .migrate import upgrade
-from .runtime import Runtime
 from .services import cases, catalogue, checkpoints, referrals, timers, users
 from .services.actor import SYSTEM
 from .services.errors import ServiceError

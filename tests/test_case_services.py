@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersion
-from caseapp.services import cases, queues, tasks, timers, users
+from caseapp.services import cases, home_page, tasks, timers, users
 from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import PASSWORD
@@ -334,7 +334,7 @@ def test_home_lists_recently_touched_cases_newest_first(ctx, people):
     anna = people["anna"]
     first, second = open_case(ctx, anna), open_case(ctx, anna, family_name="Petrenko")
     cases.view_case(ctx, anna, first.id)
-    assert [c.id for c in queues.home(ctx, anna).recent] == [first.id, second.id]
+    assert [c.id for c in home_page.home(ctx, anna).recent] == [first.id, second.id]
     complete(ctx, anna, second.id, "person")
-    assert [c.id for c in queues.home(ctx, anna).recent] == [second.id, first.id]
-    assert queues.home(ctx, people["ben"]).recent == []  # his own history only
+    assert [c.id for c in home_page.home(ctx, anna).recent] == [second.id, first.id]
+    assert home_page.home(ctx, people["ben"]).recent == []  # his own history only

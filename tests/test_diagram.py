@@ -18,7 +18,7 @@ from caseapp.services.errors import NotFound
 from caseapp.views.diagram import bp as diagram_bp
 from forms import TASK_FORMS
 from tests.helpers import complete_until, open_case
-from workflows import Engine, load_library
+from workflows import ProcessEngine, load_library
 from workflows.diagram import main_source, render_svg
 
 BPMN = Path(str(files("bpmn")))
@@ -155,7 +155,7 @@ def complete(run, form_key, data=None, now=START):
 
 
 def test_states_follow_the_run(library):
-    engine = Engine(library)
+    engine = ProcessEngine(library)
     run = engine.start(SETTINGS, now=START)
     assert run.element_states() == {"Start_arrival": "done", "Task_situation_analysis": "current",
                                     "Start_situation": "done", "Task_person": "current"}
@@ -194,7 +194,7 @@ def test_states_follow_the_run(library):
 
 
 def test_reopened_step_is_current_again(library):
-    run = Engine(library).start(SETTINGS, now=START)
+    run = ProcessEngine(library).start(SETTINGS, now=START)
     for form_key in SITUATION:
         complete(run, form_key)
     complete(run, "language_literacy", {"german_level": "A2", "literacy": "latin"})

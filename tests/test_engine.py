@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from forms import TASK_FORMS
-from workflows import Engine, TaskNotReady, load_library
+from workflows import ProcessEngine, TaskNotReady, load_library
 
 BPMN = Path(str(files("bpmn")))
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -23,14 +23,14 @@ def library():
     return load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS)
 
 
-def fresh_engine(library, stored: dict[str, str]) -> Engine:
+def fresh_engine(library, stored: dict[str, str]) -> ProcessEngine:
     """An engine that knows only the stored specs (as after a restart with new files)."""
-    engine = Engine(library, stored_spec=stored.__getitem__)
+    engine = ProcessEngine(library, stored_spec=stored.__getitem__)
     engine._specs.clear()  # force the stored-spec path
     return engine
 
 
-def roundtrip(engine: Engine, run):
+def roundtrip(engine: ProcessEngine, run):
     state = run.dumps()
     json.loads(state)  # valid JSON
     return engine.load(run.version, state)
@@ -49,7 +49,7 @@ def test_version_is_a_content_hash(library, tmp_path):
 
 
 def test_ready_task_carries_lane_form_title_and_documentation(library):
-    run = Engine(library).start(SETTINGS, now=START)
+    run = ProcessEngine(library).start(SETTINGS, now=START)
     [task] = run.ready_human_tasks()
     assert (task.title, task.lane, task.form_key) == ("Person and contact", "Lane_counsellor",
                                                       "person")
@@ -57,7 +57,7 @@ def test_ready_task_carries_lane_form_title_and_documentation(library):
 
 
 def test_whole_process_round_trips_after_every_step(library):
-    engine = Engine(library)
+    engine = ProcessEngine(library)
     stored = {library.version: engine.spec_json()}
     engine = fresh_engine(library, stored)
     run = roundtrip(engine, engine.start(SETTINGS, now=START))
@@ -94,7 +94,7 @@ def test_whole_process_round_trips_after_every_step(library):
 
 
 def test_overdue_follow_up_escalates_to_team_lead_lane(library):
-    engine = Engine(library)
+    engine = ProcessEngine(library)
     run = engine.start(SETTINGS, now=START)
     steps = [(key, {}) for key in ("person", "residence", "family", "education_work",
                                    "practical", "goals_plan")]
@@ -114,7 +114,7 @@ def test_overdue_follow_up_escalates_to_team_lead_lane(library):
 
 def test_two_loads_in_a_row_from_one_cache(library):
     """Deserializing mutates the spec dict it is given; the cache must survive that."""
-    engine = Engine(library)
+    engine = ProcessEngine(library)
     stored = {library.version: engine.spec_json()}
     engine = fresh_engine(library, stored)
     state = engine.start(SETTINGS, now=START).dumps()
@@ -126,7 +126,7 @@ def test_two_loads_in_a_row_from_one_cache(library):
 
 
 def test_instance_is_stored_without_its_spec(library):
-    engine = Engine(library)
+    engine = ProcessEngine(library)
     state = json.loads(engine.start(SETTINGS, now=START).dumps())
     assert "spec" not in state and "subprocess_specs" not in state
 
@@ -138,7 +138,7 @@ def test_unknown_version_is_a_clear_error(library):
 
 
 def test_completing_a_task_twice_is_refused(library):
-    run = Engine(library).start(SETTINGS, now=START)
+    run = ProcessEngine(library).start(SETTINGS, now=START)
     [task] = run.ready_human_tasks()
     run.complete(task.id, {"sex": "male"}, now=START)
     with pytest.raises(TaskNotReady):
@@ -148,7 +148,7 @@ def test_completing_a_task_twice_is_refused(library):
 
 
 def test_outline_lists_the_interview_steps_in_order(library):
-    steps = Engine(library).outline(library.version)
+    steps = ProcessEngine(library).outline(library.version)
     assert [s.form_key for s in steps] == [
         "person", "residence", "family", "education_work", "practical", "goals_plan",
         "language_literacy", "referral", "follow_up", "overdue_review"]
@@ -165,7 +165,7 @@ def test_fixed_date_timer_is_indexed_and_fires(tmp_path):
         "<bpmn:timeDuration>follow_up_period</bpmn:timeDuration>",
         '<bpmn:timeDate>"2026-05-04T08:00:00+00:00"</bpmn:timeDate>'))
     library = load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS)
-    run = Engine(library).start(SETTINGS, now=START)
+    run = ProcessEngine(library).start(SETTINGS, now=START)
     while run.ready_human_tasks():
         run.complete(run.ready_human_tasks()[0].id, {"german_level": "A2", "literacy": "latin",
                                                      "course_type": "integrationskurs"},

@@ -7,7 +7,7 @@ from io import BytesIO
 from pathlib import Path
 
 from forms import TASK_FORMS
-from workflows import Engine, load_library
+from workflows import ProcessEngine, load_library
 from workflows.message_extraction import extract_bpmn, extract_dmn
 
 BPMN = Path(str(files("bpmn")))
@@ -87,7 +87,7 @@ def test_a_decision_gives_the_plain_texts_of_the_outputs_named_only():
 
 def test_every_step_group_and_lane_of_the_real_process_is_extracted():
     library = load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS)
-    steps = Engine(library).outline(library.version)
+    steps = ProcessEngine(library).outline(library.version)
     shown = {text for step in steps for text in (step.title, step.group) if text}
     names = {message for path in BPMN.glob("*.bpmn")
              for _line, message, _comments in extracted(extract_bpmn, path.read_bytes())}

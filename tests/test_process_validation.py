@@ -15,7 +15,7 @@ from caseapp.migrate import alembic_config, upgrade
 from domain.vocabulary import LANE_ROLES, Lane
 from forms import TASK_FORMS
 from tests.helpers import open_case
-from workflows import Engine, ProcessDefinitionError, ScriptRefused, load_library
+from workflows import ProcessDefinitionError, ProcessEngine, ScriptRefused, load_library
 from workflows.sandbox import SandboxEnvironment
 
 BPMN = Path(str(files("bpmn")))
@@ -160,7 +160,7 @@ def test_a_renamed_lane_keeps_its_tasks_work(tmp_path):
     renamed = ORIGINAL.replace('name="Counsellor"', 'name="Beratung"') \
         .replace('name="Team lead"', 'name="Leitung"')
     library = load(tmp_path, renamed)
-    lanes = {step.form_key: step.lane for step in Engine(library).outline(library.version)}
+    lanes = {step.form_key: step.lane for step in ProcessEngine(library).outline(library.version)}
     assert lanes["person"] == lanes["referral"] == Lane.COUNSELLOR
     assert lanes["overdue_review"] == Lane.TEAM_LEAD
 

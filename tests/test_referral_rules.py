@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from forms import TASK_FORMS
-from workflows import Engine, load_library
+from workflows import ProcessEngine, load_library
 
 BPMN = Path(str(files("bpmn")))
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -48,7 +48,7 @@ COURSE_TYPES = {"alphabetisierung", "zweitschriftlerner", "gering_literalisiert"
 
 @pytest.fixture(scope="module")
 def engine():
-    return Engine(load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS))
+    return ProcessEngine(load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS))
 
 
 def referral_data(engine, start=None, **changes):

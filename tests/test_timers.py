@@ -14,7 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
 import caseapp  # noqa: F401 - importing the app must leave SpiffWorkflow as it is
 from forms import TASK_FORMS
-from workflows import Engine, load_library
+from workflows import ProcessEngine, load_library
 from workflows.library import parse_library
 from workflows.timers import engine_time
 
@@ -92,7 +92,7 @@ def test_an_instance_stored_before_loads_and_its_timers_fire_on_the_engine_time(
     stored them, waiting 42 days for the follow-up: both load, and the timers go on."""
     spec_json = (DATA / "waiting_for_follow_up.spec.json").read_text()
     library = load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS)
-    engine = Engine(library, stored_spec={"older": spec_json}.__getitem__)
+    engine = ProcessEngine(library, stored_spec={"older": spec_json}.__getitem__)
     run = engine.load("older", (DATA / "waiting_for_follow_up.state.json").read_text())
     due = STORED_START + timedelta(days=42)
     assert run.next_timer_due() == due
@@ -171,11 +171,11 @@ def test_every_kind_of_timer_runs_on_the_time_the_engine_is_given(spec_from):
     spec was just parsed or restored from its stored JSON."""
     library = parse_library({"timers.bpmn": TIMERS_BPMN.encode()}, main_process="timers",
                             form_keys={"work", "reminder"})
-    spec_json = Engine(library).spec_json()
+    spec_json = ProcessEngine(library).spec_json()
     assert event_typenames(spec_json) == {
         "NoneEventDefinition", "TimeDateEventDefinition", "DurationTimerEventDefinition",
         "CycleTimerEventDefinition"}  # SpiffWorkflow's names, as stored before
-    engine = Engine(library, stored_spec={"stored": spec_json}.__getitem__)
+    engine = ProcessEngine(library, stored_spec={"stored": spec_json}.__getitem__)
     version = library.version if spec_from == "parser" else "stored"
     run = engine.load(version, engine.start(now=FAR_FROM_NOW).dumps())
     in_an_hour = FAR_FROM_NOW + timedelta(hours=1)

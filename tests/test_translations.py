@@ -16,7 +16,7 @@ from caseapp.services.referrals import COURSE_STATUSES, OFFER_STATUSES
 from forms import TASK_FORMS
 from forms.catalogue import SCHEDULES, TIMES_OF_DAY
 from forms.choices import LANE_LABELS
-from workflows import Engine, load_library
+from workflows import ProcessEngine, load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 GERMAN = ROOT / "caseapp" / "translations" / "de" / "LC_MESSAGES" / "messages.po"
@@ -120,7 +120,7 @@ def test_every_service_error_message_is_extracted_and_has_a_german_translation(e
 def test_every_step_group_and_lane_of_the_process_has_a_german_translation(german):
     bpmn = Path(str(files("bpmn")))
     library = load_library(bpmn, main_process="first_orientation", form_keys=TASK_FORMS)
-    steps = Engine(library).outline(library.version)
+    steps = ProcessEngine(library).outline(library.version)
     shown = {text for step in steps for text in (step.title, step.group) if text}
     # a lane is shown by its label (tasks name their lane by its BPMN id)
     shown |= {str(LANE_LABELS[step.lane]) for step in steps}

@@ -5,14 +5,14 @@ what the engine needs (form keys, a way to fetch stored specs, the current time)
 and get back plain data.
 """
 
-from .engine import Engine, HumanTask, ProcessRun, Step, TaskNotReady
+from .engine import ProcessEngine, ProcessRun, ReadyTask, Step, TaskNotReady
 from .errors import ProcessDefinitionError, ScriptRefused
 from .library import ProcessLibrary, load_library
 from .periods import period
 
 __all__ = [
-    "Engine",
-    "HumanTask",
+    "ProcessEngine",
+    "ReadyTask",
     "ProcessDefinitionError",
     "ProcessLibrary",
     "ProcessRun",

@@ -1,6 +1,6 @@
 """Start, advance, persist and time process instances.
 
-Storage layout: the spec of a version is serialized once (:meth:`Engine.spec_json`)
+Storage layout: the spec of a version is serialized once (:meth:`ProcessEngine.spec_json`)
 and stored beside the cases; an instance is serialized *without* its spec
 (about half the size). To load an instance we rebuild a ``BpmnWorkflow`` around
 spec objects cached per version and restore only its tasks. Spec objects are
@@ -39,7 +39,7 @@ class TaskNotReady(Exception):
 
 
 @dataclass(frozen=True)
-class HumanTask:
+class ReadyTask:
     """A task waiting for a person, as the application sees it."""
 
     id: str
@@ -103,7 +103,7 @@ def _make_serializers() -> tuple[BpmnWorkflowSerializer, BpmnWorkflowSerializer]
     return BpmnWorkflowSerializer(spec_registry), BpmnWorkflowSerializer(instance_registry)
 
 
-class Engine:
+class ProcessEngine:
     """Runs the instances of every process version this deployment has seen.
 
     ``stored_spec(version)`` returns the spec JSON of an older version (the
@@ -192,7 +192,7 @@ class Engine:
 class ProcessRun:
     """One loaded process instance. Not thread-safe; load one per action."""
 
-    def __init__(self, engine: Engine, version: str, workflow: BpmnWorkflow):
+    def __init__(self, engine: ProcessEngine, version: str, workflow: BpmnWorkflow):
         self.engine = engine
         self.version = version
         self.workflow = workflow
@@ -212,7 +212,7 @@ class ProcessRun:
         with engine_time(now):
             self.workflow.do_engine_steps()
 
-    def ready_human_tasks(self) -> list[HumanTask]:
+    def ready_human_tasks(self) -> list[ReadyTask]:
         return [_human_task(t) for t in self.workflow.get_tasks(state=TaskState.READY,
                                                                   manual=True)]
 
@@ -316,9 +316,9 @@ class ProcessRun:
         return task
 
 
-def _human_task(task) -> HumanTask:
+def _human_task(task) -> ReadyTask:
     spec = task.task_spec
-    return HumanTask(
+    return ReadyTask(
         id=str(task.id),
         bpmn_id=spec.bpmn_id,
         title=spec.bpmn_name or spec.bpmn_id,

@@ -3,8 +3,9 @@
 from .audit import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
 from .base import Base
 from .cases import Case, Person
-from .catalogue import Course, Municipality, Provider, Referral
+from .catalogue import Course, Municipality, Provider
 from .process import HumanTask, ProcessInstance, ProcessVersion
+from .referrals import Referral
 from .users import ROLES, Team, User
 
 __all__ = [

@@ -1,3 +1,6 @@
+"""The declarative base: constraint names by convention, and datetimes stored as UTC on
+every backend."""
+
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator

@@ -1,3 +1,5 @@
+"""A case and the newcomer it is about (the person kept apart, so it can be erased)."""
+
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String

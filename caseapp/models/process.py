@@ -1,3 +1,6 @@
+"""Process state: the stored process versions, each case's serialized workflow, and the
+human tasks that lists and queues read."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text

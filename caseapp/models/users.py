@@ -1,3 +1,5 @@
+"""Teams and user accounts (roles: domain/vocabulary.py)."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String

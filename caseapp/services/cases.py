@@ -19,7 +19,7 @@ from .authz import require_case_readable, require_role, require_writer
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput
 from .locking import lock_case
-from .text import name_key, similar
+from .name_matching import name_key, similar
 
 # The states of a case (Case.status), shown translated as they are.
 CASE_STATES = (N_("open"), N_("closed"))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from caseapp.db import WRITE
-from workflows import Engine
+from workflows import ProcessEngine
 
 from .errors import Conflict
 
@@ -24,7 +24,7 @@ _AFTER_COMMIT = "after_commit"
 @dataclass(frozen=True)
 class ProcessSettings:
     """Periods are ISO 8601 durations for the process timers, with their lengths for the
-    rules that use the same period (``caseapp.runtime`` reads both from the config)."""
+    rules that use the same period (``caseapp.composition`` reads both from the config)."""
 
     follow_up_period: str = "P42D"
     follow_up_grace_period: str = "P7D"
@@ -46,7 +46,7 @@ def system_clock() -> datetime:
 @dataclass
 class ServiceContext:
     session: Session
-    engine: Engine
+    engine: ProcessEngine
     settings: ProcessSettings
     clock: Callable[[], datetime] = system_clock
 

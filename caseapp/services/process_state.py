@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion, Referral
 from domain.vocabulary import Role, lane_role, task_lane
-from workflows import Engine, ProcessRun
+from workflows import ProcessEngine, ProcessRun
 
 from . import audit
 
@@ -31,7 +31,7 @@ CONTEXT_KEYS = ("recommended_offers", "recommendation_rules", "recommended_cours
                 "max_travel_km", "childcare_needed_during_course")
 
 
-def ensure_version_stored(session: Session, engine: Engine, now: datetime) -> None:
+def ensure_version_stored(session: Session, engine: ProcessEngine, now: datetime) -> None:
     """Store the current process version once, so cases started on it can always load."""
     if session.get(ProcessVersion, engine.version) is None:
         try:

@@ -1,1 +1,6 @@
 """Blueprints. Views are thin: parse the request, call a service, render."""
+
+from . import admin, audit, auth, cases, diagram, health, home, referrals, team
+
+BLUEPRINTS = [module.bp for module in (auth, home, cases, audit, referrals, admin, team,
+                                       diagram, health)]

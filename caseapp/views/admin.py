@@ -7,14 +7,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import Form
 
-from caseapp.input_guard import fields_checked_by
 from caseapp.services import catalogue, users
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
-from caseapp.web import translate_error
+from caseapp.web.i18n import field_errors_onto, translate_error
+from caseapp.web.input_guard import fields_checked_by
+from caseapp.web.request_context import svc
 from forms.catalogue import CourseForm, ProviderForm, SeatsForm
 from forms.users import EditUserForm, NewTeamForm, NewUserForm, PasswordForm, team_choices
 
-from .common import roles_required, svc
+from .access import roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -92,12 +93,7 @@ def _with_teams(form, teams):
 def _refusal(form: Form, exc: InvalidInput | Conflict) -> str | None:
     """Put a service refusal at its form field; what belongs to no field is returned for the
     top of the page."""
-    placed = False
-    for name, messages in getattr(exc, "field_errors", {}).items():
-        if name in form:
-            form[name].errors = [*form[name].errors, *(_(m, **exc.params) for m in messages)]
-            placed = True
-    return None if placed else translate_error(exc)
+    return None if field_errors_onto(form, exc) else translate_error(exc)
 
 
 @bp.get("/users", endpoint="users")

@@ -14,15 +14,16 @@ from flask_babel import format_date, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from caseapp.input_guard import refuse
-from caseapp.int_params import bounded_int
 from caseapp.services import audit_review
 from caseapp.services.audit_review import EXPORT_COLUMNS, EventFilter, export_record
+from caseapp.web.input_guard import refuse
+from caseapp.web.int_params import bounded_int
+from caseapp.web.request_context import svc
 from forms import TASK_FORMS
 from forms.i18n import lazy_gettext as _l
 from forms.validators import EARLIEST, latest, within_reach
 
-from .common import roles_required, svc
+from .access import roles_required
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from caseapp.services import users
 from caseapp.services.errors import ServiceError
-from caseapp.web import translate_error
-
-from .common import login_required, svc
+from caseapp.web.i18n import translate_error
+from caseapp.web.request_context import svc
 
 bp = Blueprint("auth", __name__)
 

@@ -5,20 +5,21 @@ import json
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from caseapp.input_guard import autosave_request, fields_checked_by
-from caseapp.int_params import bounded_int
 from caseapp.services import cases, tasks
 from caseapp.services.case_page import case_page
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
-from caseapp.web import translate_error
+from caseapp.web.i18n import field_errors_onto, translate_error
+from caseapp.web.input_guard import autosave_request, fields_checked_by
+from caseapp.web.int_params import bounded_int
+from caseapp.web.request_context import svc
 from forms import TASK_FORMS, NewCaseForm, applicable_data
 from forms.case_file import file_entries, form_entries
 from forms.choices import COURSE_LABELS, OTHER_OFFERS
 
-from .common import login_required, roles_required, svc
+from .access import roles_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 WRITERS = ("counsellor", "team_lead")
@@ -135,9 +136,7 @@ def submit(case_id: int, task_id: int):
         return _render_case(case_id, task_id=task_id, form=form, error=translate_error(exc),
                             status=409)
     except InvalidInput as exc:
-        for name, messages in exc.field_errors.items():
-            form[name].errors = [*form[name].errors,
-                                 *(_(m, **exc.params) for m in messages)]
+        field_errors_onto(form, exc)
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
                             error=translate_error(exc), status=422)
     if not result.already_done:

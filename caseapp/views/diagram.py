@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, url_for
 from flask_babel import gettext
-from flask_login import current_user
+from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from caseapp.services import diagram
-
-from .common import login_required, svc
+from caseapp.web.request_context import svc
 
 bp = Blueprint("diagram", __name__)
 

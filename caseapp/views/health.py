@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from caseapp import readiness
-from caseapp.runtime import runtime
+from caseapp.services import readiness
+from caseapp.web.request_context import current_runtime
 
 bp = Blueprint("health", __name__)
 
@@ -19,7 +19,7 @@ def alive():
 @bp.get("/readyz")
 def ready():
     """The process can serve: database reachable, schema current, process versions load."""
-    report = readiness.check(runtime())
+    report = readiness.check(current_runtime().db, current_runtime().engine)
     return _probe({"status": "ready" if report.ready else "unavailable",
                    "checks": report.checks}, 200 if report.ready else 503)
 

@@ -1,13 +1,13 @@
+"""The home page: what each role sees first."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from caseapp.services import queues
+from caseapp.services import home_page, team
 from caseapp.services.admin import admin_overview
-
-from . import team
-from .common import login_required, svc
+from caseapp.web.request_context import svc
 
 bp = Blueprint("home", __name__)
 
@@ -17,9 +17,10 @@ bp = Blueprint("home", __name__)
 def index():
     role = current_user.role
     if role == "counsellor":
-        return render_template("home_counsellor.html", home=queues.home(svc(), current_user))
-    if role == "team_lead":
-        return team.render_board()
+        return render_template("home_counsellor.html", home=home_page.home(svc(), current_user))
+    if role == "team_lead":  # the unfiltered team board
+        return render_template("team_board.html", filters=team.BoardFilters(),
+                               board=team.board(svc(), current_user, team.BoardFilters()))
     if role == "auditor":
-        return render_template("home_auditor.html", cases=queues.all_cases(svc(), current_user))
+        return render_template("home_auditor.html", cases=home_page.all_cases(svc(), current_user))
     return render_template("home_admin.html", overview=admin_overview(svc(), current_user))

@@ -6,15 +6,14 @@ from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from caseapp.input_guard import refuse
-from caseapp.int_params import bounded_int
 from caseapp.services import referrals
 from caseapp.services.errors import ServiceError
-from caseapp.web import translate_error
-
-from .common import login_required, svc
+from caseapp.web.i18n import translate_error
+from caseapp.web.input_guard import refuse
+from caseapp.web.int_params import bounded_int
+from caseapp.web.request_context import svc
 
 bp = Blueprint("referrals", __name__)
 

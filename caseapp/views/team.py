@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from caseapp.int_params import bounded_int
 from caseapp.services import team
 from caseapp.services.errors import ServiceError
-from caseapp.web import translate_error
+from caseapp.web.i18n import translate_error
+from caseapp.web.int_params import bounded_int
+from caseapp.web.request_context import svc
 
-from .common import roles_required, svc
+from .access import roles_required
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
@@ -36,19 +37,15 @@ def _assignee(value: str | None) -> str | None:
         return None
 
 
-def render_board():
+@bp.get("/")
+@roles_required("team_lead")
+def board():
     filters = team.BoardFilters(step=request.args.get("step") or None,
                                 municipality=request.args.get("municipality") or None,
                                 due_before=_date(request.args.get("due_before")),
                                 assignee=_assignee(request.args.get("assignee")))
     return render_template("team_board.html", board=team.board(svc(), current_user, filters),
                            filters=filters)
-
-
-@bp.get("/")
-@roles_required("team_lead")
-def board():
-    return render_board()
 
 
 def _user_id(field: str) -> int | None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .migrate import schema_is_current
-from .models import ProcessVersion
-from .runtime import Runtime
+from caseapp.migrate import schema_is_current
+from caseapp.models import ProcessVersion
+from workflows import ProcessEngine
 
 OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
@@ -27,25 +27,25 @@ class Readiness:
         return all(result == OK for result in self.checks.values())
 
 
-def check(rt: Runtime) -> Readiness:
+def check(db: Engine, engine: ProcessEngine) -> Readiness:
     try:
-        with rt.db.connect() as connection:
+        with db.connect() as connection:
             connection.execute(text("SELECT 1"))
             if not schema_is_current(connection):
                 return Readiness({"database": OK, "schema": FAILED, "process": SKIPPED})
-            process = OK if _versions_load(rt, connection) else FAILED
+            process = OK if _versions_load(engine, connection) else FAILED
     except SQLAlchemyError:
         return Readiness({"database": FAILED, "schema": SKIPPED, "process": SKIPPED})
     return Readiness({"database": OK, "schema": OK, "process": process})
 
 
-def _versions_load(rt: Runtime, connection) -> bool:
+def _versions_load(engine: ProcessEngine, connection) -> bool:
     """Every stored process version (cases may run on any of them) and the current one load
     in the engine; a version that loaded once stays cached, so repeated probes are cheap."""
-    versions = set(connection.scalars(select(ProcessVersion.version))) | {rt.engine.version}
+    versions = set(connection.scalars(select(ProcessVersion.version))) | {engine.version}
     try:
         for version in sorted(versions):
-            rt.engine.outline(version)
+            engine.outline(version)
     except Exception:  # noqa: BLE001 - whatever breaks a stored spec, the process is not ready
         return False
     return True

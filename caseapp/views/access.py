@@ -1,18 +1,11 @@
+"""Which role may open a page: refused early in the view (the services check again)."""
+
 from __future__ import annotations
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-
-from caseapp.runtime import request_context
-from caseapp.services.context import ServiceContext
-
-__all__ = ["login_required", "roles_required", "svc"]
-
-
-def svc() -> ServiceContext:
-    return request_context()
 
 
 def roles_required(*roles: str):

@@ -1,7 +1,8 @@
-"""What an application process holds: the database, the process engine, settings.
+"""The composition root: what an application process holds (the database, the process
+engine, settings, the clock), built once from the configuration.
 
-Shared by the web app, the CLI and the timer worker, so they all build their
-service context the same way.
+Shared by the web app, the CLI and the timer worker, so they all build their service
+context the same way.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from flask import Flask, current_app, g
-from sqlalchemy import Engine as SqlEngine
+from flask import Flask
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from domain.vocabulary import LANE_ROLES
 from forms import TASK_FORMS
-from workflows import Engine, load_library, period
+from workflows import ProcessEngine, load_library, period
 
 from .config import ConfigurationError
 from .db import make_engine, make_sessionmaker
@@ -28,9 +29,9 @@ from .services.context import ProcessSettings, ServiceContext, system_clock
 
 @dataclass
 class Runtime:
-    db: SqlEngine
+    db: Engine
     sessions: sessionmaker[Session]
-    engine: Engine
+    engine: ProcessEngine
     settings: ProcessSettings
     clock: Callable[[], datetime] = field(default=system_clock)
 
@@ -64,7 +65,7 @@ def build_runtime(config) -> Runtime:
         password_hash_method=config["PASSWORD_HASH_METHOD"],
         audit_checkpoint_file=config["AUDIT_CHECKPOINT_FILE"],
     )
-    return Runtime(db=db, sessions=sessions, engine=Engine(library, stored_spec=stored_spec),
+    return Runtime(db=db, sessions=sessions, engine=ProcessEngine(library, stored_spec=stored_spec),
                    settings=settings)
 
 
@@ -78,21 +79,3 @@ def _period(config, name: str) -> timedelta:
 
 def init_app(app: Flask) -> None:
     app.extensions["ankommen"] = build_runtime(app.config)
-
-    @app.teardown_appcontext
-    def _close_session(_exc):
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-
-
-def runtime() -> Runtime:
-    return current_app.extensions["ankommen"]
-
-
-def request_context() -> ServiceContext:
-    """The service context of the current request (one session per request)."""
-    if "service_context" not in g:
-        g.db_session = runtime().sessions()
-        g.service_context = runtime().context(g.db_session)
-    return g.service_context

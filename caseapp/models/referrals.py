@@ -1,0 +1,39 @@
+"""Referrals: a seat or waiting place in a course, or a referral to another offer."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base
+from .catalogue import Course, Provider
+
+
+class Referral(Base):
+    """A referral of a case: a course seat, a waiting-list place, or another offer.
+
+    Course referrals: status booked / waiting / offered / cancelled (a waiting entry
+    names a course, or a provider and a course type). Other offers (Kita, school,
+    recognition counselling, ...): open / accepted / done / declined.
+    """
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        CheckConstraint("kind IN ('course', 'offer')", name="kind_known"),
+        Index("ix_referrals_status_offer", "status", "offer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    offer: Mapped[str] = mapped_column(String(40))
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+
+    course: Mapped[Course | None] = relationship(lazy="joined")
+    provider: Mapped[Provider | None] = relationship(lazy="joined")

@@ -1,0 +1,29 @@
+"""Error pages: a service's refusal, a role's limits, a missing page."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext
+
+from caseapp.services.errors import ServiceError
+
+from .i18n import translate_error
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        return render_template("error.html", message=translate_error(exc)), exc.status
+
+    @app.errorhandler(403)
+    def _forbidden(_exc):
+        return render_template("error.html", message=gettext("Your role may not do this.")), 403
+
+    @app.errorhandler(404)
+    def _not_found(_exc):
+        return render_template("error.html", message=gettext("Page not found.")), 404
+
+    @app.errorhandler(405)
+    def _not_allowed(_exc):
+        return render_template("error.html",
+                               message=gettext("This action is not possible here.")), 405

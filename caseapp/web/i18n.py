@@ -1,0 +1,63 @@
+"""The reader's language: chosen per request, templates translated with the catalog looked
+up once, and service messages translated for the reader."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, gettext
+from flask_login import current_user
+
+from caseapp.services.errors import ServiceError
+from domain.vocabulary import task_lane
+from forms.choices import LANE_LABELS, OFFER_LABELS
+from forms.i18n import request_translations
+
+babel = Babel()
+
+
+def request_languages() -> tuple[str, ...]:
+    return current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    languages = request_languages()
+    chosen = session.get("locale") or getattr(current_user, "locale", None)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def translate_error(exc: ServiceError) -> str:
+    """The service's message in the reader's language (step titles included)."""
+    params = {k: gettext(v) if isinstance(v, str) else v for k, v in exc.params.items()}
+    return gettext(exc.template, **params)
+
+
+def field_errors_onto(form, exc: ServiceError) -> bool:
+    """Put the service's field errors beside the form's fields; False if none had a place
+    there (the caller then shows the message on its own)."""
+    placed = False
+    for name, messages in getattr(exc, "field_errors", {}).items():
+        if name in form:
+            form[name].errors = [*form[name].errors,
+                                 *(gettext(m, **exc.params) for m in messages)]
+            placed = True
+    return placed
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories="translations")
+    # Templates call _() hundreds of times per page: resolve the catalog once per request.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
+
+    @app.context_processor
+    def _globals():
+        return {"languages": request_languages(), "current_locale": select_locale(),
+                "offer_label": lambda code: OFFER_LABELS.get(code, code),
+                "lane_label": lambda lane: LANE_LABELS.get(task_lane(lane), lane)}
