@@ -57,6 +57,7 @@ OTHER_OFFERS = options(
     ("volunteer_support", _l("Volunteer support")),
 )
 
+OTHER_OFFER_CODES = frozenset(choice.value for choice in OTHER_OFFERS)
 OFFER_LABELS = {choice.value: choice.label for choice in [*COURSE_TYPES, *OTHER_OFFERS]}
 
 # What a task's lane is called on the page (tasks name their lane by its BPMN id).

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral
-from forms.choices import COURSE_LABELS
+from forms.choices import COURSE_LABELS, OTHER_OFFER_CODES
 from forms.i18n import N_
 
 from . import audit
@@ -28,8 +28,6 @@ from .context import ServiceContext, after_commit
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_referral
 
-OTHER_OFFERS = ("kita", "school_enrolment", "recognition_counselling", "jobcenter",
-                "agentur", "mbe", "jmd", "volunteer_support")
 # The states of a referral, shown translated as they are: a course seat or waiting place,
 # and another offer.
 COURSE_STATUSES = (N_("booked"), N_("waiting"), N_("offered"), N_("cancelled"))
@@ -307,7 +305,7 @@ def offer_all_free_seats(ctx: ServiceContext) -> int:
 def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
                 note: str = "") -> Referral:
     """Record a referral to another offer (Kita, school, recognition counselling, ...)."""
-    if offer not in OTHER_OFFERS:
+    if offer not in OTHER_OFFER_CODES:
         raise InvalidInput("Unknown offer.")
     now = ctx.now()
     with ctx.transaction() as session:
