@@ -1,9 +1,15 @@
-"""The domain's words, each defined once: roles and the lanes that decide whose work a
-task is. (Periods are settings: caseapp.config.)"""
+"""The domain's words, each defined once: roles, the lanes that decide whose work a task
+is, and the states of cases, tasks and referrals. (Periods are settings: caseapp.config.)"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional name of the no-op marker
+    """Mark ``message`` for extraction only: it is translated later, where it is shown
+    (pages show these states translated)."""
+    return message
 
 
 class Role(StrEnum):
@@ -40,3 +46,41 @@ def task_lane(lane: str | None) -> str:
 def lane_role(lane: str | None) -> Role:
     """Whose work a task in ``lane`` is."""
     return LANE_ROLES[task_lane(lane)]
+
+
+class CaseStatus(StrEnum):
+    OPEN = N_("open")
+    CLOSED = N_("closed")
+
+
+class TaskState(StrEnum):
+    READY = "ready"  # waiting for a person
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # withdrawn by the process
+
+
+class ReferralKind(StrEnum):
+    COURSE = "course"  # a seat or a waiting place in a course
+    OFFER = "offer"  # another offer (Kita, school, recognition, MBE/JMD, ...)
+
+
+class SeatStatus(StrEnum):
+    """Of a course referral: a seat booked, offered from the waiting list, or waited for."""
+
+    BOOKED = N_("booked")
+    WAITING = N_("waiting")
+    OFFERED = N_("offered")  # a freed seat held for who waited longest, until booked or declined
+    CANCELLED = N_("cancelled")
+
+
+# A course referral that holds a seat or waits for one.
+ACTIVE_SEAT_STATUSES = (SeatStatus.BOOKED, SeatStatus.WAITING, SeatStatus.OFFERED)
+
+
+class OfferStatus(StrEnum):
+    """Of a referral to another offer."""
+
+    OPEN = N_("open")
+    ACCEPTED = N_("accepted")
+    DONE = N_("done")
+    DECLINED = N_("declined")

@@ -11,6 +11,10 @@ from flask import g, has_app_context
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 
+from domain.vocabulary import N_
+
+__all__ = ["N_", "gettext", "lazy_gettext", "request_translations"]
+
 
 def request_translations():
     if not has_app_context():
@@ -29,7 +33,3 @@ def gettext(string: str, **variables) -> str:
 def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
-
-def N_(message: str) -> str:
-    """Mark ``message`` for extraction only: it is translated later, where it is shown."""
-    return message

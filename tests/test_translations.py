@@ -11,8 +11,7 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po
 
 from caseapp.models import ROLES
-from caseapp.services.cases import CASE_STATES
-from caseapp.services.referrals import COURSE_STATUSES, OFFER_STATUSES
+from domain.vocabulary import CaseStatus, OfferStatus, SeatStatus
 from forms import TASK_FORMS
 from forms.catalogue import SCHEDULES, TIMES_OF_DAY
 from forms.choices import LANE_LABELS
@@ -130,6 +129,6 @@ def test_every_step_group_and_lane_of_the_process_has_a_german_translation(germa
 
 def test_every_code_a_page_shows_as_text_has_a_german_translation(german):
     """Pages translate these codes themselves, or with spaces for underscores."""
-    codes = [*ROLES, *CASE_STATES, *COURSE_STATUSES, *OFFER_STATUSES,
+    codes = [*ROLES, *CaseStatus, *SeatStatus, *OfferStatus,
              *(choice.value for choice in [*SCHEDULES, *TIMES_OF_DAY])]
     assert untranslated(german, sorted({code.replace("_", " ") for code in codes})) == []

@@ -5,6 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from domain.vocabulary import CaseStatus
+
 from .base import Base
 
 
@@ -30,7 +32,7 @@ class Case(Base):
 
     __tablename__ = "cases"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'closed')", name="status_known"),
+        CheckConstraint(f"status IN {tuple(s.value for s in CaseStatus)!r}", name="status_known"),
         Index("ix_cases_team_id_status", "team_id", "status"),
     )
 
@@ -39,7 +41,7 @@ class Case(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="open")
+    status: Mapped[str] = mapped_column(String(10), default=CaseStatus.OPEN)
     current_step: Mapped[str | None] = mapped_column(String(80), index=True)
     current_step_title: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.vocabulary import TaskState
+
 from .base import Base
 
 
@@ -41,7 +43,7 @@ class HumanTask(Base):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
-        CheckConstraint("state IN ('ready', 'completed', 'cancelled')", name="state_known"),
+        CheckConstraint(f"state IN {tuple(s.value for s in TaskState)!r}", name="state_known"),
         Index("ix_human_tasks_team_id_state_assignee_id", "team_id", "state", "assignee_id"),
         Index("ix_human_tasks_assignee_id_state", "assignee_id", "state"),
     )
@@ -54,7 +56,7 @@ class HumanTask(Base):
     title: Mapped[str] = mapped_column(String(200))
     lane: Mapped[str | None] = mapped_column(String(80))
     form_key: Mapped[str] = mapped_column(String(80))
-    state: Mapped[str] = mapped_column(String(10), default="ready")
+    state: Mapped[str] = mapped_column(String(10), default=TaskState.READY)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # whom a team lead last took it from: their still-open form is refused as stale

@@ -5,6 +5,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from domain.vocabulary import ReferralKind
+
 from .base import Base
 from .catalogue import Course, Provider
 
@@ -19,7 +21,7 @@ class Referral(Base):
 
     __tablename__ = "referrals"
     __table_args__ = (
-        CheckConstraint("kind IN ('course', 'offer')", name="kind_known"),
+        CheckConstraint(f"kind IN {tuple(k.value for k in ReferralKind)!r}", name="kind_known"),
         Index("ix_referrals_status_offer", "status", "offer"),
     )
 

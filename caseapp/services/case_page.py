@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caseapp.models import Team, User
+from domain.vocabulary import ReferralKind, SeatStatus
 
 from . import cases, referrals, team
 from .actor import Actor
@@ -43,7 +44,8 @@ def _known_answers(view: cases.CaseView, form_key: str) -> dict[str, Any]:
     if form_key == "person":
         return {"phone": view.case.person.phone, "email": view.case.person.email}
     if form_key == "referral":
-        booked = [r for r in view.referrals if r.kind == "course" and r.status == "booked"]
+        booked = [r for r in view.referrals
+                  if r.kind == ReferralKind.COURSE and r.status == SeatStatus.BOOKED]
         if booked:
             return {"course_type": booked[-1].offer}
     return {}

@@ -9,8 +9,7 @@ from datetime import date
 from sqlalchemy import and_, func, or_, select
 
 from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, User
-from domain.vocabulary import Role, lane_role
-from forms.i18n import N_
+from domain.vocabulary import CaseStatus, Role, TaskState, lane_role
 from workflows import Step
 
 from . import audit, process_state
@@ -20,9 +19,6 @@ from .context import ServiceContext
 from .errors import Conflict, InvalidInput
 from .locking import lock_case
 from .name_matching import name_key, similar
-
-# The states of a case (Case.status), shown translated as they are.
-CASE_STATES = (N_("open"), N_("closed"))
 
 
 @dataclass(frozen=True)
@@ -73,7 +69,8 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
         session.add(person)
         session.flush()
         case = Case(number=f"pending-{person.id}", person_id=person.id, team_id=actor.team_id,
-                    assignee_id=actor.id, status="open", municipality=new.municipality.strip(),
+                    assignee_id=actor.id, status=CaseStatus.OPEN,
+                    municipality=new.municipality.strip(),
                     opened_at=now, updated_at=now)
         session.add(case)
         session.flush()
@@ -131,8 +128,8 @@ def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
         referrals = session.scalars(select(Referral).where(Referral.case_id == case_id)
                                     .order_by(Referral.created_at, Referral.id)).all()
         audit.append(session, type_="case_viewed", at=now, actor_id=actor.id, case_id=case_id)
-    ready = [t for t in tasks if t.state == "ready"]
-    done = [t for t in tasks if t.state == "completed"]
+    ready = [t for t in tasks if t.state == TaskState.READY]
+    done = [t for t in tasks if t.state == TaskState.COMPLETED]
     return CaseView(case=case, tasks=ready, done=done,
                     steps=_step_statuses(ctx.engine.outline(instance.version), ready, done),
                     names=names, row_version=instance.row_version, referrals=list(referrals))
@@ -208,13 +205,13 @@ def reopen_case(ctx: ServiceContext, actor: Actor, case_id: int, reason: str) ->
     now = ctx.now()
     with ctx.transaction() as session:
         case = require_case_readable(actor, lock_case(session, case_id))
-        if case.status != "closed":
+        if case.status != CaseStatus.CLOSED:
             raise Conflict("This case is open.")
         instance = session.scalars(select(ProcessInstance)
                                    .where(ProcessInstance.case_id == case.id)).one()
         run = ctx.engine.load(instance.version, instance.state_json)
         run.reset_to(REOPEN_STEP)
-        case.status, case.closed_at, case.referral_outcome = "open", None, None
+        case.status, case.closed_at, case.referral_outcome = CaseStatus.OPEN, None, None
         process_state.sync(session, case, instance, run, now, actor.id)
         audit.append(session, type_="case_reopened", at=now, actor_id=actor.id,
                      case_id=case.id, details={"to_step": REOPEN_STEP},

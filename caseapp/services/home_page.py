@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, true
 
 from caseapp.models import AuditEvent, Case, HumanTask, Referral
-from domain.vocabulary import Lane
+from domain.vocabulary import Lane, SeatStatus, TaskState
 
 from .actor import Actor
 from .authz import require_role
@@ -25,7 +25,7 @@ class Home:
 def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
     s = ctx.session
     ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
-             .where(HumanTask.state == "ready", HumanTask.team_id == actor.team_id))
+             .where(HumanTask.state == TaskState.READY, HumanTask.team_id == actor.team_id))
     mine = s.execute(ready.where(HumanTask.assignee_id == actor.id)
                      .order_by(HumanTask.created_at).limit(limit)).all()
     queue = ready.where(HumanTask.assignee_id.is_(None))
@@ -34,7 +34,7 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
     queue_rows = s.execute(queue.order_by(HumanTask.created_at).limit(limit)).all()
     recent = _recently_touched(ctx, actor)
     offers = s.execute(select(Referral, Case).join(Case, Case.id == Referral.case_id).where(
-        Referral.status == "offered", Case.team_id == actor.team_id,
+        Referral.status == SeatStatus.OFFERED, Case.team_id == actor.team_id,
         Case.assignee_id == actor.id if actor.role == "counsellor" else true())
         .order_by(Referral.updated_at)).all()
     return Home(my_tasks=list(mine), team_queue=list(queue_rows), recent=list(recent),

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion, Referral
-from domain.vocabulary import Role, lane_role, task_lane
+from domain.vocabulary import CaseStatus, Role, SeatStatus, TaskState, lane_role, task_lane
 from workflows import ProcessEngine, ProcessRun
 
 from . import audit
@@ -48,12 +48,12 @@ def release_places(session: Session, case: Case, now: datetime) -> None:
     from .referrals import give_back_seat  # referral depends on this module
 
     places = session.scalars(select(Referral).where(
-        Referral.case_id == case.id, Referral.status.in_(("waiting", "offered")))
+        Referral.case_id == case.id, Referral.status.in_((SeatStatus.WAITING, SeatStatus.OFFERED)))
         .order_by(Referral.course_id, Referral.id)).all()  # seats in course order
     for referral in places:
-        if referral.status == "offered" and referral.course_id:
+        if referral.status == SeatStatus.OFFERED and referral.course_id:
             give_back_seat(session, referral.course_id)
-        referral.status, referral.updated_at = "cancelled", now
+        referral.status, referral.updated_at = SeatStatus.CANCELLED, now
     for referral in places:  # the audit chain last
         audit.append(session, type_="seat_cancelled", at=now, actor_id=None, case_id=case.id,
                      details={"referral": referral.id, "because": "case_closed"})
@@ -69,10 +69,10 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
     session.flush()  # the caller's changes to task rows first (autoflush is off)
     ready = {t.id: t for t in run.ready_human_tasks()}
     rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                   HumanTask.state == "ready")).all()
+                                                   HumanTask.state == TaskState.READY)).all()
     for row in rows:
         if row.engine_task_id not in ready:
-            row.state = "cancelled"  # withdrawn by the process (e.g. an interrupting event)
+            row.state = TaskState.CANCELLED  # withdrawn by the process (e.g. an interrupting event)
     existing = {row.engine_task_id for row in rows}
     created = []
     for task in ready.values():
@@ -82,7 +82,7 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
         context = {key: data[key] for key in CONTEXT_KEYS if key in data}
         row = HumanTask(
             case_id=case.id, engine_task_id=task.id, bpmn_id=task.bpmn_id, title=task.title,
-            lane=task_lane(task.lane), form_key=task.form_key, state="ready",
+            lane=task_lane(task.lane), form_key=task.form_key, state=TaskState.READY,
             team_id=case.team_id,
             assignee_id=case.assignee_id if lane_role(task.lane) == Role.COUNSELLOR else None,
             context_json=json.dumps(context, default=str) if context else None,
@@ -98,8 +98,8 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
     for field, column in PROJECTED_FIELDS.items():
         if field in known:
             setattr(case, column, known[field])
-    if run.is_finished and case.status == "open":
-        case.status, case.closed_at = "closed", now
+    if run.is_finished and case.status == CaseStatus.OPEN:
+        case.status, case.closed_at = CaseStatus.CLOSED, now
         audit.append(session, type_="case_closed", at=now, actor_id=actor_id, case_id=case.id,
                      details={"outcome": case.referral_outcome})
         release_places(session, case, now)

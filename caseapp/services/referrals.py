@@ -18,6 +18,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral
+from domain.vocabulary import (
+    ACTIVE_SEAT_STATUSES,
+    CaseStatus,
+    OfferStatus,
+    ReferralKind,
+    SeatStatus,
+)
 from forms.choices import COURSE_LABELS, OTHER_OFFER_CODES
 from forms.i18n import N_
 
@@ -27,11 +34,6 @@ from .authz import require_case_readable, require_case_workable
 from .context import ServiceContext, after_commit
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_referral
-
-# The states of a referral, shown translated as they are: a course seat or waiting place,
-# and another offer.
-COURSE_STATUSES = (N_("booked"), N_("waiting"), N_("offered"), N_("cancelled"))
-OFFER_STATUSES = (N_("open"), N_("accepted"), N_("done"), N_("declined"))
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class CourseMatch:
 
 def _workable_case(actor: Actor, case: Case | None) -> Case:
     case = require_case_workable(actor, case)
-    if case.status != "open":
+    if case.status != CaseStatus.OPEN:
         raise Conflict("This case is closed.")
     return case
 
@@ -160,9 +162,9 @@ def book_seat(ctx: ServiceContext, actor: Actor, case_id: int, course_id: int) -
         if not _take_seat(session, course.id):
             raise Conflict("The last seat of this course was just taken. "
                            "You can put the person on the waiting list instead.")
-        referral = Referral(case_id=case.id, kind="course", offer=course.course_type,
+        referral = Referral(case_id=case.id, kind=ReferralKind.COURSE, offer=course.course_type,
                             course_id=course.id, provider_id=course.provider_id,
-                            status="booked", created_at=now, created_by_id=actor.id,
+                            status=SeatStatus.BOOKED, created_at=now, created_by_id=actor.id,
                             updated_at=now)
         session.add(referral)
         session.flush()
@@ -192,8 +194,8 @@ def join_waiting_list(ctx: ServiceContext, actor: Actor, case_id: int, *,
         elif provider_id is None or course_type not in COURSE_LABELS \
                 or session.get(Provider, provider_id) is None:
             raise InvalidInput("Choose a course, or a provider and a course type.")
-        referral = Referral(case_id=case.id, kind="course", offer=course_type,
-                            course_id=course_id, provider_id=provider_id, status="waiting",
+        referral = Referral(case_id=case.id, kind=ReferralKind.COURSE, offer=course_type,
+                            course_id=course_id, provider_id=provider_id, status=SeatStatus.WAITING,
                             created_at=now, created_by_id=actor.id, updated_at=now)
         session.add(referral)
         session.flush()
@@ -207,7 +209,7 @@ def join_waiting_list(ctx: ServiceContext, actor: Actor, case_id: int, *,
 def _active_course_referral(ctx: ServiceContext, case_id: int, course_id: int) -> bool:
     return ctx.session.scalars(select(Referral.id).where(
         Referral.case_id == case_id, Referral.course_id == course_id,
-        Referral.status.in_(("booked", "waiting", "offered")))).first() is not None
+        Referral.status.in_(ACTIVE_SEAT_STATUSES))).first() is not None
 
 
 def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str) -> None:
@@ -217,11 +219,12 @@ def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str
     now = ctx.now()
     with ctx.transaction() as session:
         referral = _own_referral(ctx, actor, referral_id)
-        if referral.status not in ("booked", "offered", "waiting"):
+        if referral.status not in (SeatStatus.BOOKED, SeatStatus.OFFERED, SeatStatus.WAITING):
             raise Conflict("This referral is no longer active.")
-        if referral.status in ("booked", "offered") and referral.course_id:
+        if referral.status in (SeatStatus.BOOKED, SeatStatus.OFFERED) and referral.course_id:
             give_back_seat(session, referral.course_id)
-        referral.status, referral.note, referral.updated_at = "cancelled", reason.strip(), now
+        referral.status, referral.note = SeatStatus.CANCELLED, reason.strip()
+        referral.updated_at = now
         audit.append(session, type_="seat_cancelled", at=now, actor_id=actor.id,
                      case_id=referral.case_id, details={"referral": referral.id},
                      change={"reason": reason.strip()})
@@ -231,9 +234,9 @@ def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) ->
     now = ctx.now()
     with ctx.transaction() as session:
         referral = _own_referral(ctx, actor, referral_id)
-        if referral.status != "offered":
+        if referral.status != SeatStatus.OFFERED:
             raise Conflict("No seat is offered here.")
-        referral.status, referral.updated_at = "booked", now
+        referral.status, referral.updated_at = SeatStatus.BOOKED, now
         session.get(Case, referral.case_id).referred_course_type = referral.offer
         audit.append(session, type_="seat_booked", at=now, actor_id=actor.id,
                      case_id=referral.case_id,
@@ -268,7 +271,7 @@ def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
                 return offered
             candidate = session.scalars(
                 select(Referral.id).join(Case, Case.id == Referral.case_id).where(
-                    Case.status == "open", Referral.status == "waiting",
+                    Case.status == CaseStatus.OPEN, Referral.status == SeatStatus.WAITING,
                     Referral.offer == course.course_type,
                     or_(Referral.course_id == course.id,
                         Referral.course_id.is_(None)
@@ -277,11 +280,12 @@ def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
             if candidate is None:
                 return offered
             case, referral = lock_referral(session, candidate)
-            if case.status != "open" or referral.status != "waiting":
+            if case.status != CaseStatus.OPEN or referral.status != SeatStatus.WAITING:
                 continue  # changed meanwhile: look again
             if not _take_seat(session, course.id):
                 return offered
-            referral.status, referral.course_id, referral.updated_at = "offered", course.id, now
+            referral.status, referral.course_id = SeatStatus.OFFERED, course.id
+            referral.updated_at = now
             audit.append(session, type_="seat_offered", at=now, actor_id=None,
                          case_id=referral.case_id,
                          details={"referral": referral.id, "course": course.id})
@@ -292,7 +296,7 @@ def offer_all_free_seats(ctx: ServiceContext) -> int:
     """Offer every free seat someone waits for (the worker's sweep: a seat freed by an
     action whose follow-up did not run, after a crash say, is offered all the same)."""
     waiting = (select(Referral.id).join(Case, Case.id == Referral.case_id).where(
-        Case.status == "open", Referral.status == "waiting",
+        Case.status == CaseStatus.OPEN, Referral.status == SeatStatus.WAITING,
         Referral.offer == Course.course_type,
         or_(Referral.course_id == Course.id,
             Referral.course_id.is_(None) & (Referral.provider_id == Course.provider_id))))
@@ -310,7 +314,8 @@ def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
     now = ctx.now()
     with ctx.transaction() as session:
         case = _workable_case(actor, lock_case(session, case_id))
-        referral = Referral(case_id=case.id, kind="offer", offer=offer, status="open",
+        referral = Referral(case_id=case.id, kind=ReferralKind.OFFER, offer=offer,
+                            status=OfferStatus.OPEN,
                             note=note.strip() or None, created_at=now, created_by_id=actor.id,
                             updated_at=now)
         session.add(referral)
@@ -322,12 +327,12 @@ def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
 
 
 def set_offer_status(ctx: ServiceContext, actor: Actor, referral_id: int, status: str) -> None:
-    if status not in OFFER_STATUSES:
+    if status not in set(OfferStatus):
         raise InvalidInput("Unknown status.")
     now = ctx.now()
     with ctx.transaction() as session:
         referral = _own_referral(ctx, actor, referral_id)
-        if referral.kind != "offer":
+        if referral.kind != ReferralKind.OFFER:
             raise InvalidInput("Only other offers have this status.")
         old, referral.status, referral.updated_at = referral.status, status, now
         audit.append(session, type_="referral_status_changed", at=now, actor_id=actor.id,
@@ -353,7 +358,8 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int
                   ) -> tuple[Referral, Case]:
     """The booked seat and its case, for the slip the newcomer takes along."""
     referral = ctx.session.get(Referral, referral_id)
-    if referral is None or referral.kind != "course" or referral.status != "booked":
+    if referral is None or referral.kind != ReferralKind.COURSE \
+            or referral.status != SeatStatus.BOOKED:
         raise NotFound("No booked seat with this number.")
     case = require_case_readable(actor, ctx.session.get(Case, referral.case_id))
     return referral, case

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from caseapp.models import Case, HumanTask, ProcessInstance, User
+from domain.vocabulary import TaskState
 from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.draft_limits import draft_refusal
 from workflows import TaskNotReady
@@ -52,14 +53,14 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
     now = ctx.now()
     with ctx.transaction() as session:
         case, task = _load(ctx, actor, case_id, task_row_id)
-        if task.state == "completed" and task.completed_by_id == actor.id \
+        if task.state == TaskState.COMPLETED and task.completed_by_id == actor.id \
                 and task.data_json == _as_json(data):
             return Completion(case, already_done=True)  # the same submit again (double click)
         _refuse_if_reassigned(session, actor, task)
         require_task_workable(actor, case, task)
         instance = session.scalars(select(ProcessInstance)
                                    .where(ProcessInstance.case_id == case.id)).one()
-        if task.state != "ready" or (expected_version is not None
+        if task.state != TaskState.READY or (expected_version is not None
                                      and expected_version != instance.row_version):
             raise _conflict(session, task)
         if form_key != task.form_key:
@@ -71,7 +72,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
             run.complete(task.engine_task_id, data, now=now)
         except TaskNotReady:
             raise _conflict(session, task) from None
-        task.state, task.completed_at, task.completed_by_id = "completed", now, actor.id
+        task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED, now, actor.id
         task.data_json = _as_json(data)
         task.draft_json = None
         if case.assignee_id is None and actor.role == "counsellor":
@@ -110,7 +111,7 @@ def _refuse_if_reassigned(session, actor: Actor, task: HumanTask) -> None:
 
 
 def _conflict(session, task: HumanTask) -> Conflict:
-    if task.state == "completed":
+    if task.state == TaskState.COMPLETED:
         who = session.get(User, task.completed_by_id) if task.completed_by_id else None
         return Conflict("“%(task)s” was already completed by %(name)s (%(when)s UTC). "
                         "Your input is shown again below and was not saved.",
@@ -128,7 +129,7 @@ def save_draft(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int
     now = ctx.now()
     with ctx.transaction() as session:
         case, task = _load(ctx, actor, case_id, task_row_id)
-        if task.state != "ready":
+        if task.state != TaskState.READY:
             raise _conflict(session, task)
         _refuse_if_reassigned(session, actor, task)
         require_task_workable(actor, case, task)
@@ -153,7 +154,7 @@ def claim_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int
     now = ctx.now()
     with ctx.transaction() as session:
         case, task = _load(ctx, actor, case_id, task_row_id)
-        if task.state != "ready":
+        if task.state != TaskState.READY:
             raise Conflict("This task is no longer open.")
         if task.assignee_id not in (None, actor.id):
             raise Conflict("A colleague has already claimed this task.")

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 
 from caseapp.models import Case, HumanTask, Referral, Team, User
-from domain.vocabulary import Lane
+from domain.vocabulary import CaseStatus, Lane, SeatStatus, TaskState
 
 from . import audit
 from .actor import Actor
@@ -57,27 +57,27 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
     members = s.scalars(select(User).where(User.team_id == team, User.active.is_(True))
                         .order_by(User.display_name)).all()
     absent = s.scalars(select(User).join(Case, Case.assignee_id == User.id).where(
-        Case.team_id == team, Case.status == "open",
+        Case.team_id == team, Case.status == CaseStatus.OPEN,
         or_(User.active.is_(False), User.team_id.is_distinct_from(team)))
         .distinct().order_by(User.display_name)).all()
     open_cases = dict(s.execute(select(Case.assignee_id, func.count()).where(
-        Case.team_id == team, Case.status == "open").group_by(Case.assignee_id)).all())
+        Case.team_id == team, Case.status == CaseStatus.OPEN).group_by(Case.assignee_id)).all())
     open_tasks = dict(s.execute(select(HumanTask.assignee_id, func.count()).where(
-        HumanTask.team_id == team, HumanTask.state == "ready")
+        HumanTask.team_id == team, HumanTask.state == TaskState.READY)
         .group_by(HumanTask.assignee_id)).all())
     overdue = dict(s.execute(select(HumanTask.assignee_id, func.count()).where(
-        HumanTask.team_id == team, HumanTask.state == "ready",
+        HumanTask.team_id == team, HumanTask.state == TaskState.READY,
         HumanTask.form_key == "follow_up",
         HumanTask.created_at < now - ctx.settings.follow_up_grace)
         .group_by(HumanTask.assignee_id)).all())
     ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
-             .where(HumanTask.team_id == team, HumanTask.state == "ready")
+             .where(HumanTask.team_id == team, HumanTask.state == TaskState.READY)
              .order_by(HumanTask.created_at))
     queue = s.execute(ready.where(HumanTask.assignee_id.is_(None),
                                   HumanTask.lane == Lane.COUNSELLOR)).all()
     escalations = s.execute(ready.where(HumanTask.lane != Lane.COUNSELLOR)).all()
 
-    stmt = select(Case).where(Case.team_id == team, Case.status == "open")
+    stmt = select(Case).where(Case.team_id == team, Case.status == CaseStatus.OPEN)
     if filters.step:
         stmt = stmt.where(Case.current_step == filters.step)
     if filters.municipality:
@@ -94,20 +94,21 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
 
     referral_counts = dict(s.execute(select(Referral.status, func.count()).join(
         Case, Case.id == Referral.case_id).where(
-        Case.team_id == team, Referral.status.in_(("waiting", "offered")))
+        Case.team_id == team, Referral.status.in_((SeatStatus.WAITING, SeatStatus.OFFERED)))
         .group_by(Referral.status)).all())
     incoming = s.execute(select(Case, Team.name).join(Team, Team.id == Case.team_id).where(
         Case.transfer_to_team_id == team)).all()
     steps = s.execute(select(Case.current_step, func.max(Case.current_step_title)).where(
-        Case.team_id == team, Case.status == "open", Case.current_step.is_not(None))
+        Case.team_id == team, Case.status == CaseStatus.OPEN, Case.current_step.is_not(None))
         .group_by(Case.current_step)).all()
     municipalities = s.scalars(select(Case.municipality).where(
-        Case.team_id == team, Case.status == "open").distinct()).all()
+        Case.team_id == team, Case.status == CaseStatus.OPEN).distinct()).all()
     return Board(
         members=[MemberLoad(u, open_cases.get(u.id, 0), open_tasks.get(u.id, 0),
                             overdue.get(u.id, 0)) for u in members],
         queue=list(queue), escalations=list(escalations), cases=list(cases),
-        waiting=referral_counts.get("waiting", 0), offered=referral_counts.get("offered", 0),
+        waiting=referral_counts.get(SeatStatus.WAITING, 0),
+        offered=referral_counts.get(SeatStatus.OFFERED, 0),
         incoming=list(incoming),
         absent=[MemberLoad(u, open_cases.get(u.id, 0), open_tasks.get(u.id, 0),
                            overdue.get(u.id, 0)) for u in absent],
@@ -146,7 +147,7 @@ def reassign(ctx: ServiceContext, actor: Actor, case_ids: Sequence[int],
         cases = lock_cases(session, case_ids)
         if len(cases) != len(set(case_ids)) or any(c.team_id != actor.team_id for c in cases):
             raise NotFound("No such case.")
-        if any(c.status != "open" for c in cases):
+        if any(c.status != CaseStatus.OPEN for c in cases):
             raise Conflict("Closed cases cannot be reassigned.")
         new = target.id if target else None
         for case in cases:
@@ -155,7 +156,7 @@ def reassign(ctx: ServiceContext, actor: Actor, case_ids: Sequence[int],
                 continue
             case.assignee_id, case.updated_at = new, now
             for task in session.scalars(select(HumanTask).where(
-                    HumanTask.case_id == case.id, HumanTask.state == "ready",
+                    HumanTask.case_id == case.id, HumanTask.state == TaskState.READY,
                     HumanTask.lane == Lane.COUNSELLOR)):
                 task.reassigned_from_id, task.assignee_id = task.assignee_id, new
             audit.append(session, type_="case_reassigned", at=now, actor_id=actor.id,
@@ -169,7 +170,7 @@ def reassign_all_of(ctx: ServiceContext, actor: Actor, from_user_id: int,
     """For an absence: every open case of one team member goes to another (or the queue)."""
     require_role(actor, "team_lead")
     ids = ctx.session.scalars(select(Case.id).where(
-        Case.team_id == actor.team_id, Case.status == "open",
+        Case.team_id == actor.team_id, Case.status == CaseStatus.OPEN,
         Case.assignee_id == from_user_id)).all()
     if not ids:
         raise InvalidInput("This person has no open cases.")
@@ -212,7 +213,7 @@ def decide_transfer(ctx: ServiceContext, actor: Actor, case_id: int, accept: boo
         if accept:
             case.team_id, case.assignee_id = actor.team_id, None
             for task in session.scalars(select(HumanTask).where(
-                    HumanTask.case_id == case.id, HumanTask.state == "ready")):
+                    HumanTask.case_id == case.id, HumanTask.state == TaskState.READY)):
                 task.team_id, task.assignee_id = actor.team_id, None
         case.transfer_to_team_id = case.transfer_note = case.transfer_requested_at = None
         case.updated_at = now

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from caseapp.models import ROLES, Case, Team, User
-from domain.vocabulary import TEAM_ROLES
+from domain.vocabulary import TEAM_ROLES, CaseStatus
 
 from . import audit
 from .actor import Actor
@@ -182,7 +182,7 @@ def _hash(ctx: ServiceContext, password: str) -> str:
 
 def _user_rows(ctx: ServiceContext, user_id: int | None = None) -> list[UserRow]:
     open_cases = (select(Case.assignee_id, func.count().label("n"))
-                  .where(Case.status == "open", Case.assignee_id.is_not(None))
+                  .where(Case.status == CaseStatus.OPEN, Case.assignee_id.is_not(None))
                   .group_by(Case.assignee_id).subquery())
     stmt = (select(User.id, User.username, User.display_name, User.role, User.team_id,
                    Team.name, User.active, func.coalesce(open_cases.c.n, 0))
@@ -281,7 +281,7 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
         if user.role == "admin" and role != "admin":
             _keep_an_admin(session, user)
         open_cases = session.scalar(select(func.count()).select_from(Case).where(
-            Case.assignee_id == user.id, Case.status == "open"))
+            Case.assignee_id == user.id, Case.status == CaseStatus.OPEN))
         if open_cases and (team_id != user.team_id or role not in TEAM_ROLES):
             raise _at_field("team_id", "%(name)s still has %(count)s open case(s): ask the "
                             "team lead to reassign them first.", name=user.display_name,
