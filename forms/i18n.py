@@ -13,6 +13,7 @@ from flask_babel.speaklater import LazyString
 
 
 def request_translations():
+    """This request's catalog, looked up once and kept on ``g`` (no app: English)."""
     if not has_app_context():
         return get_translations()
     translations = g.get("_translations")
@@ -22,11 +23,13 @@ def request_translations():
 
 
 def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, with the request's catalog looked up once."""
     text = request_translations().ugettext(string)
     return text % variables if variables else text
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's ``lazy_gettext``, with the request's catalog looked up once."""
     return LazyString(gettext, string, **variables)
 
 
