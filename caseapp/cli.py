@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
+    """Register the commands; they share the app's runtime (database, engine, settings)."""
     rt: Runtime = app.extensions["ankommen"]
 
     @app.cli.command("init-db")
@@ -177,6 +178,7 @@ def init_app(app: Flask) -> None:
 
 
 def load_demo(ctx) -> dict[str, int]:
+    """Seed missing users and the catalogue; cases only with new users, so reruns add none."""
     data = json.loads(files("seed").joinpath("demo.json").read_text(encoding="utf-8"))
     made_users = 0
     for spec in data["users"]:

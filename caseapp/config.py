@@ -37,6 +37,8 @@ def _development_secret(instance: Path, name: str) -> str:
 
 
 class Config:
+    """Settings of every deployment; what differs between deployments comes from the environment."""
+
     INSTANCE_DIR = _instance_dir()
     SQLALCHEMY_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'ankommen.db'}"
     SECRET_KEY = os.environ.get("SECRET_KEY")
@@ -69,6 +71,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
+    """Runs without set-up: missing keys are generated once and kept under instance/."""
+
     def __init__(self) -> None:
         self.SECRET_KEY = Config.SECRET_KEY or _development_secret(self.INSTANCE_DIR,
                                                                    "secret_key")
@@ -76,6 +80,8 @@ class DevelopmentConfig(Config):
 
 
 class ProductionConfig(Config):
+    """Refuses to start without its keys and database; secure cookies and HSTS."""
+
     SESSION_COOKIE_SECURE = True
     HSTS = "max-age=31536000; includeSubDomains"
     REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ANKOMMEN_AUDIT_KEY")

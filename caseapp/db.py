@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
+    """The engine for ``url``: SQLite serializes its writes, PostgreSQL pings pooled connections."""
     # hide_parameters: statement values (names, birth dates) stay out of logs and errors.
     if url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True,
@@ -45,6 +46,7 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions as the services expect them: loaded data stays, flushes are explicit."""
     # expire_on_commit=False: what a view renders after a service commits stays loaded.
     # autoflush=False: services flush when they mean to (the audit append reads the head).
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -18,6 +18,8 @@ from . import TASK_FORMS
 
 @dataclass(frozen=True)
 class FileField:
+    """What the case file needs of a form field: its name, label and choice labels."""
+
     name: str
     label: Any  # a lazy string: translated when shown
     choices: Mapping[str, Any] | None  # value -> label, for fields with choices
@@ -25,6 +27,7 @@ class FileField:
 
 @cache
 def file_fields(form_key: str) -> tuple[FileField, ...]:
+    """A form's fields as the case file shows them, read once per form key."""
     return tuple(
         FileField(field.name, field.label.text,
                   {str(value): label for value, label, *_ in field.iter_choices()}

@@ -27,6 +27,8 @@ TIME_OF_DAY_NAMES = (N_("mornings"), N_("afternoons"), N_("evenings"))
 
 
 class ProviderForm(LocalizedForm):
+    """A course provider; its coordinates give the distances the course ranking uses."""
+
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     street = StringField(_l("Street and number"), validators=[DataRequired(), Length(max=200)])
     postcode = StringField(_l("Postcode"), validators=[DataRequired(), Length(max=10)])
@@ -40,6 +42,8 @@ class ProviderForm(LocalizedForm):
 
 
 class CourseForm(LocalizedForm):
+    """A course of the catalogue; the view fills in the providers to choose from."""
+
     provider_id = SelectField(_l("Provider"), coerce=int, validators=[InputRequired()])
     course_type = SelectField(_l("Course type"), choices=COURSE_TYPES[:-1],
                               validators=[DataRequired()])
@@ -60,5 +64,7 @@ class CourseForm(LocalizedForm):
 
 
 class SeatsForm(LocalizedForm):
+    """A course's new number of seats, changed from the catalogue page."""
+
     seats_total = IntegerField(_l("Seats"), validators=[InputRequired(),
                                                         NumberRange(min=0, max=60)])

@@ -19,6 +19,7 @@ def show_when(field_name: str, *values: str) -> dict[str, str]:
 
 
 def rule_holds(form: Form, rule: str) -> bool:
+    """Whether a ``data-show-when`` rule holds for the form's current data."""
     name, _, wanted = rule.partition(":")
     value = form[name].data
     for option in wanted.split("|"):

@@ -15,6 +15,7 @@ MESSAGE = _l("Please remove invisible control characters from this field.")
 
 
 def has_control_characters(text: str, *, multiline: bool) -> bool:
+    """Whether ``text`` has control characters (multi-line: tab and line breaks allowed)."""
     pattern = _CONTROL_BUT_LAYOUT if multiline else _ANY_CONTROL
     return pattern.search(text) is not None
 

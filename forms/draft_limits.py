@@ -15,11 +15,14 @@ SHORT_VALUE_MAX = 100
 
 @dataclass(frozen=True)
 class DraftRefusal:
+    """Why a draft is not kept: an English template and its parameters, to translate."""
+
     template: str  # English: the service raises it, the web layer translates it
     params: dict[str, Any]  # "field" is the field's (lazy) label
 
 
 def max_length(field: Field) -> int:
+    """The longest value the field's Length allows (else ``SHORT_VALUE_MAX``): a draft's limit."""
     limits = [v.max for v in field.validators if isinstance(v, Length) and v.max >= 0]
     return min(limits) if limits else SHORT_VALUE_MAX
 

@@ -17,6 +17,7 @@ __all__ = ["N_", "gettext", "lazy_gettext", "request_translations"]
 
 
 def request_translations():
+    """This request's catalog, looked up once and kept on ``g`` (no app: English)."""
     if not has_app_context():
         return get_translations()
     translations = g.get("_translations")
@@ -26,10 +27,12 @@ def request_translations():
 
 
 def gettext(string: str, **variables) -> str:
+    """Flask-Babel's ``gettext``, with the request's catalog looked up once."""
     text = request_translations().ugettext(string)
     return text % variables if variables else text
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's ``lazy_gettext``, with the request's catalog looked up once."""
     return LazyString(gettext, string, **variables)
 

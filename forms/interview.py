@@ -41,6 +41,8 @@ DATE_FORMAT = "%Y-%m-%d"
 
 
 class PersonForm(LocalizedForm):
+    """Step "Person and contact": contact, interpreter, the data protection notice given."""
+
     place_of_birth = StringField(_l("Place of birth"),
                                  description=_l("Town and country, as in the document."),
                                  validators=[Optional(), Length(max=200)])
@@ -98,6 +100,8 @@ class PersonForm(LocalizedForm):
 
 
 class ResidenceForm(LocalizedForm):
+    """Step "Residence and course entitlement": what admission to a course and its fee depend on."""
+
     residence_document = SelectField(_l("Residence document"),
                                      description=_l("As shown on the document the person "
                                                     "presents."),
@@ -173,6 +177,8 @@ def _normalise_ages(value):
 
 
 class FamilyForm(LocalizedForm):
+    """Step "Family and household": the children's ages lead to Kita, school, childcare."""
+
     household = SelectField(_l("Household"),
                             description=_l("Who the person lives with."),
                             choices=blank_first([
@@ -236,6 +242,8 @@ class FamilyForm(LocalizedForm):
 
 
 class EducationWorkForm(LocalizedForm):
+    """Step "Education and work": a qualification from abroad points to recognition counselling."""
+
     school_qualification = StringField(
         _l("School qualification"),
         description=_l("Highest school-leaving certificate, in the person's words."),
@@ -298,6 +306,8 @@ class EducationWorkForm(LocalizedForm):
 
 
 class PracticalForm(LocalizedForm):
+    """Step "Practical situation": availability, time of day, distance rank the courses."""
+
     availability = SelectField(_l("Availability for a course"),
                                description=_l("Full-time courses run about 4-5 lessons a day, "
                                               "five days a week."),
@@ -329,6 +339,8 @@ class PracticalForm(LocalizedForm):
 
 
 class GoalsPlanForm(LocalizedForm):
+    """Step "Goals and plan": the person's goals in their own words, the plan agreed."""
+
     goals_own_words = TextAreaField(
         _l("Goals and expectations (in the person's own words)"),
         description=_l("Write down what the person says, as close to their words as "
@@ -346,6 +358,8 @@ class GoalsPlanForm(LocalizedForm):
 
 
 class LanguageLiteracyForm(LocalizedForm):
+    """Step "Language and literacy": most of what the course recommendation reads."""
+
     german_level = SelectField(
         _l("German level (self-reported, CEFR)"), choices=blank_first(CEFR_LEVELS),
         description=_l("As the person describes it; a placement test result is recorded "
@@ -427,6 +441,8 @@ class LanguageLiteracyForm(LocalizedForm):
 
 
 class FollowUpForm(LocalizedForm):
+    """Step "Follow-up": whether the course started, asked when the follow-up period is over."""
+
     follow_up_result = SelectField(_l("Did the course start?"),
                                    description=_l("Ask the person or the course provider."),
                                    choices=options(

@@ -9,6 +9,8 @@ from .i18n import lazy_gettext as _l
 
 
 class ReferralForm(LocalizedForm):
+    """Step "Referral": the course type; deviating from the recommendation needs a reason."""
+
     course_type = SelectField(_l("Course type referred to"),
                               description=_l("The course type the person is referred to; the "
                                              "booked seat's type is preselected."),
@@ -21,6 +23,8 @@ class ReferralForm(LocalizedForm):
 
 
 class OverdueReviewForm(LocalizedForm):
+    """Step "Review overdue follow-up" (team lead): what was done about the late follow-up."""
+
     action = TextAreaField(_l("What was done about the overdue follow-up?"),
                            description=_l("E.g. called the person, asked the course provider, "
                                           "rescheduled."),

@@ -61,6 +61,8 @@ def _password_fields():
 
 
 class NewUserForm(_TeamRule, LocalizedForm):
+    """A new account with its first password; the view fills in the team choices."""
+
     username = StringField(_l("User name"), validators=[
         DataRequired(), Length(max=80),
         Regexp(r"^[A-Za-z0-9._-]+$",
@@ -72,14 +74,20 @@ class NewUserForm(_TeamRule, LocalizedForm):
 
 
 class EditUserForm(_TeamRule, LocalizedForm):
+    """An account's name, role and team; the user name never changes."""
+
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = _role_field()
     team_id = _team_field()
 
 
 class PasswordForm(LocalizedForm):
+    """A new password set by an admin (the old one is not asked for)."""
+
     password, confirmation = _password_fields()
 
 
 class NewTeamForm(LocalizedForm):
+    """A new team, for counsellors and team leads to belong to."""
+
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=120)])

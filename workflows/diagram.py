@@ -57,6 +57,8 @@ TITLE_ID = "process-picture-title"
 
 @dataclass(frozen=True)
 class Box:
+    """A rectangle in diagram coordinates: a shape's DI bounds, or the area of its label."""
+
     x: float
     y: float
     w: float

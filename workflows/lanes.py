@@ -12,6 +12,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffProcessParser
 
 
 class LaneIdProcessParser(SpiffProcessParser):
+    """SpiffWorkflow's process parser, with a task's lane by id, not by name."""
+
     def get_lane_name(self, node_id):
         """The id of the lane whose ``flowNodeRef`` names ``node_id`` (None: no lane)."""
         for lane in self.node.iterfind(".//bpmn:lane", namespaces=self.nsmap):

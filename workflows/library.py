@@ -59,6 +59,7 @@ class ProcessLibrary:
 
 
 def content_version(files: dict[str, bytes]) -> str:
+    """A hash of the files' names and contents: the same files, the same process version."""
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())

@@ -29,6 +29,7 @@ def _course_form(providers, formdata=None) -> CourseForm:
 @bp.get("/catalogue")
 @roles_required("admin")
 def catalogue_page(provider_form=None, course_form=None, status=200):
+    """The course catalogue: providers, courses and their seats, with the forms to add more."""
     providers, courses = catalogue.catalogue(svc())
     return render_template("admin_catalogue.html", providers=providers, courses=courses,
                            provider_form=provider_form or ProviderForm(),
@@ -40,6 +41,7 @@ def catalogue_page(provider_form=None, course_form=None, status=200):
 @roles_required("admin")
 @fields_checked_by(ProviderForm)
 def create_provider():
+    """Add a course provider; a refusal (the name is taken) shows at the name."""
     form = ProviderForm(request.form)
     if form.validate():
         try:
@@ -56,6 +58,7 @@ def create_provider():
 @roles_required("admin")
 @fields_checked_by(CourseForm)
 def create_course():
+    """Add a course; its seats are offered to matching waiting lists at once."""
     providers, _courses = catalogue.catalogue(svc())
     form = _course_form(providers, request.form)
     if form.validate():
@@ -69,6 +72,7 @@ def create_course():
 @roles_required("admin")
 @fields_checked_by(SeatsForm)
 def course_seats(course_id: int):
+    """Change a course's seats: new ones go to who waits; fewer than are taken is refused."""
     form = SeatsForm(request.form)
     if not form.validate():
         flash(_("Please enter a number of seats."), "error")
@@ -99,6 +103,7 @@ def _refusal(form: Form, exc: InvalidInput | Conflict) -> str | None:
 @bp.get("/users", endpoint="users")
 @roles_required("admin")
 def users_page(user_form=None, team_form=None, error=None, status=200):
+    """Users and teams, with the forms to create them."""
     ctx = svc()
     teams = users.list_teams(ctx, current_user)
     return render_template(
@@ -111,6 +116,7 @@ def users_page(user_form=None, team_form=None, error=None, status=200):
 @roles_required("admin")
 @fields_checked_by(NewUserForm)
 def create_user():
+    """Create a user; a refusal (a taken user name, say) shows at its field or atop the page."""
     teams = users.list_teams(svc(), current_user)
     form = _with_teams(NewUserForm(request.form), teams)
     error = None
@@ -134,6 +140,7 @@ def create_user():
 @roles_required("admin")
 @fields_checked_by(NewTeamForm)
 def create_team():
+    """Create a team for counsellors and team leads; a taken name shows at the field."""
     form = NewTeamForm(request.form)
     error = None
     if form.validate():
@@ -162,6 +169,7 @@ def _render_user(user_id: int, *, form=None, password_form=None, error=None, sta
 @roles_required("admin")
 @fields_checked_by(EditUserForm)
 def user(user_id: int):
+    """One account's page: change its name, role and team (auditors and admins have none)."""
     if request.method == "GET":
         return _render_user(user_id)
     form = _with_teams(EditUserForm(request.form), users.list_teams(svc(), current_user))
@@ -182,6 +190,7 @@ def user(user_id: int):
 @bp.post("/users/<int:user_id>/active")
 @roles_required("admin")
 def user_active(user_id: int):
+    """Deactivate or reactivate an account (never deleted), warning of open cases left."""
     wanted = request.form.get("active")
     if wanted not in ("0", "1"):
         abort(400)
@@ -207,6 +216,7 @@ def user_active(user_id: int):
 @roles_required("admin")
 @fields_checked_by(PasswordForm)
 def user_password(user_id: int):
+    """Set a new password, to pass on in person; it also lifts a login lock."""
     form = PasswordForm(request.form)
     error = None
     if form.validate():

@@ -104,10 +104,12 @@ VIEW_LABELS = {"history": _l("History view")}
 
 
 def event_label(type_: str) -> str:
+    """An event type's name in the reader's language (an unknown type by its code)."""
     return str(EVENT_LABELS.get(type_, type_))
 
 
 def detail_label(key: str) -> str:
+    """A detail's name in the reader's language (an unknown key as it is)."""
     return str(DETAIL_LABELS.get(key, key))
 
 
@@ -133,6 +135,7 @@ def show_value(value: Any, key: str | None = None) -> str:
 
 
 def access_what(event) -> str:
+    """What an access-log entry was: a search (with the cases it showed) or a page view."""
     if event.type == "cases_searched":
         shown = event.details.get("cases") or []
         return ngettext("Search (%(num)s case shown)", "Search (%(num)s cases shown)",
@@ -216,6 +219,7 @@ def _page_url(page: int) -> str:
 @bp.get("/verify")
 @roles_required("auditor")
 def verify():
+    """Check the audit trail's chains, also against the checkpoints kept outside the database."""
     return render_template("audit_verify.html",
                            report=audit_review.verify(svc(), current_user))
 
@@ -223,6 +227,7 @@ def verify():
 @bp.get("/cases/<int:case_id>")
 @roles_required("auditor")
 def case_history(case_id: int):
+    """Every event of one case with its change records; reading it is itself recorded."""
     filters, errors = _filters()
     history = audit_review.case_history(svc(), current_user, case_id, filters)
     return render_template("audit_case_history.html", history=history, filters=filters,
@@ -232,6 +237,7 @@ def case_history(case_id: int):
 @bp.get("/access")
 @roles_required("auditor")
 def access_log():
+    """Who opened which case or searched for cases, when: newest first, a page at a time."""
     filters, errors = _filters()
     page = audit_review.access_log(svc(), current_user, filters, _page_number())
     users, _types = audit_review.filter_choices(svc(), current_user)
@@ -242,6 +248,7 @@ def access_log():
 @bp.get("/events")
 @roles_required("auditor")
 def events():
+    """Search all events by actor, type, case and dates; the same filters export them."""
     filters, errors = _filters()
     page = audit_review.search_events(svc(), current_user, filters, _page_number())
     users, types = audit_review.filter_choices(svc(), current_user)
@@ -254,6 +261,7 @@ def events():
 @bp.get("/events.csv")
 @roles_required("auditor")
 def events_csv():
+    """The filtered events as a CSV download, streamed; the export itself is recorded."""
     export = audit_review.export_events(svc(), current_user, _export_filters(), "csv")
 
     def rows():
@@ -275,6 +283,7 @@ def events_csv():
 @bp.get("/events.json")
 @roles_required("auditor")
 def events_json():
+    """The filtered events as a JSON download, streamed; the export itself is recorded."""
     export = audit_review.export_events(svc(), current_user, _export_filters(), "json")
 
     def items():

@@ -1,3 +1,5 @@
+"""Logging in and out, and the reader's choice of language."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -25,6 +27,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Log in: a fresh session (no fixation) in the user's language; a refusal keeps the name."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     error = None
@@ -47,6 +50,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Log out (recorded in the audit trail); the session goes, with the chosen language."""
     users.record_logout(svc(), current_user)
     logout_user()
     session.clear()
@@ -55,6 +59,7 @@ def logout():
 
 @bp.post("/language")
 def language():
+    """Switch the page language; a logged-in user keeps it for the next login too."""
     locale = request.form.get("locale")
     from flask import current_app
     if locale in current_app.config["LANGUAGES"]:

@@ -1,3 +1,5 @@
+"""A case: opening one (duplicates first), search, the case page and work on its steps."""
+
 from __future__ import annotations
 
 import json
@@ -29,6 +31,7 @@ WRITERS = ("counsellor", "team_lead")
 @roles_required(*WRITERS)
 @fields_checked_by(NewCaseForm)
 def new():
+    """Open a case for a newcomer; if it may exist already, the matches are shown first."""
     form = NewCaseForm(request.form if request.method == "POST" else None)
     duplicates = []
     if request.method == "POST" and form.validate():
@@ -48,6 +51,7 @@ def new():
 @bp.get("/search")
 @roles_required(*WRITERS, "auditor")
 def search():
+    """Find the team's cases by number, name or date of birth (auditors: every case); recorded."""
     query = request.args.get("q", "")
     found = cases.search_cases(svc(), current_user, query) if query.strip() else []
     return render_template("case_search.html", query=query, found=found)
@@ -56,6 +60,7 @@ def search():
 @bp.get("/<int:case_id>")
 @login_required
 def detail(case_id: int):
+    """The case page: steps, the open step's form, the case file, referrals; each view recorded."""
     return _render_case(case_id)
 
 
@@ -118,6 +123,7 @@ def step_address(case_id: int, task_id: int):
 @roles_required(*WRITERS)
 @fields_checked_by(*TASK_FORMS.values())
 def submit(case_id: int, task_id: int):
+    """Complete a step, or show its form again with the input kept (invalid, or case moved on)."""
     form_key = request.form.get("form_key", "")
     form_class = TASK_FORMS.get(form_key)
     if form_class is None:
@@ -147,6 +153,7 @@ def submit(case_id: int, task_id: int):
 @bp.post("/<int:case_id>/reopen")
 @roles_required("team_lead")
 def reopen(case_id: int):
+    """A team lead reopens a closed case, with a reason: the referral step is open again."""
     try:
         cases.reopen_case(svc(), current_user, case_id, request.form.get("reason", ""))
     except InvalidInput as exc:
@@ -159,6 +166,7 @@ def reopen(case_id: int):
 @bp.post("/<int:case_id>/tasks/<int:task_id>/claim")
 @roles_required(*WRITERS)
 def claim(case_id: int, task_id: int):
+    """Take an unassigned step from the team queue (and the case, if it has no one yet)."""
     tasks.claim_task(svc(), current_user, case_id, task_id)
     flash(_("Task claimed."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))

@@ -16,6 +16,7 @@ bp = Blueprint("diagram", __name__)
 @bp.get("/cases/<int:case_id>/process.svg")
 @login_required
 def case_picture(case_id: int):
+    """The case's process picture on its own (an SVG file): how far the case got."""
     svg = diagram.case_picture(svc(), current_user, case_id, translate=gettext)
     # Opened on its own, the picture still gets its look (inlined in a page, the page's
     # link to diagram.css does that and this instruction is not part of the markup).

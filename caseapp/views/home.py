@@ -15,6 +15,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
+    """The first page, by role: own work, the team board, every case (auditors), admin figures."""
     role = current_user.role
     if role == "counsellor":
         return render_template("home_counsellor.html", home=home_page.home(svc(), current_user))

@@ -45,6 +45,7 @@ def back_to_case(view):
 @bp.post("/cases/<int:case_id>/referrals/book")
 @back_to_case
 def book(case_id: int):
+    """Book a seat in a course (never overbooked: two people cannot both get the last seat)."""
     referrals.book_seat(svc(), current_user, case_id,
                         request.form.get("course_id", type=bounded_int))
     return _("Seat booked. Print the referral slip for the person.")
@@ -53,6 +54,7 @@ def book(case_id: int):
 @bp.post("/cases/<int:case_id>/referrals/wait")
 @back_to_case
 def wait(case_id: int):
+    """Put the person on the waiting list of a course, or of a course type at a provider."""
     referrals.join_waiting_list(
         svc(), current_user, case_id, course_id=request.form.get("course_id", type=bounded_int),
         provider_id=request.form.get("provider_id", type=bounded_int),
@@ -63,6 +65,7 @@ def wait(case_id: int):
 @bp.post("/cases/<int:case_id>/referrals/offer")
 @back_to_case
 def offer(case_id: int):
+    """Record a referral to another offer (Kita, school, Jobcenter, ...) with a note."""
     referrals.refer_offer(svc(), current_user, case_id, request.form.get("offer", ""),
                           request.form.get("note", ""))
     return _("Referral recorded.")
@@ -71,6 +74,7 @@ def offer(case_id: int):
 @bp.post("/referrals/<int:referral_id>/status")
 @back_to_case
 def status(referral_id: int):
+    """Change where a referral to another offer stands (open, accepted, done, declined)."""
     referrals.set_offer_status(svc(), current_user, referral_id, request.form.get("status", ""))
     return _("Status changed.")
 
@@ -78,6 +82,7 @@ def status(referral_id: int):
 @bp.post("/referrals/<int:referral_id>/cancel")
 @back_to_case
 def cancel(referral_id: int):
+    """Give back a booked or offered seat, with a reason; it goes to who waits next."""
     referrals.cancel_seat(svc(), current_user, referral_id, request.form.get("reason", ""))
     return _("Seat given back.")
 
@@ -85,6 +90,7 @@ def cancel(referral_id: int):
 @bp.post("/referrals/<int:referral_id>/confirm")
 @back_to_case
 def confirm(referral_id: int):
+    """Book the seat the waiting list offered to the person."""
     referrals.confirm_offered_seat(svc(), current_user, referral_id)
     return _("Offered seat booked.")
 
@@ -92,5 +98,6 @@ def confirm(referral_id: int):
 @bp.get("/referrals/<int:referral_id>/slip")
 @login_required
 def slip(referral_id: int):
+    """The printable referral slip the person takes along to the course provider."""
     referral, case = referrals.referral_slip(svc(), current_user, referral_id)
     return render_template("referral_slip.html", referral=referral, case=case)

@@ -40,6 +40,7 @@ def _assignee(value: str | None) -> str | None:
 @bp.get("/")
 @roles_required("team_lead")
 def board():
+    """The team board: the team's open cases, filtered by step, municipality, due date, assignee."""
     filters = team.BoardFilters(step=request.args.get("step") or None,
                                 municipality=request.args.get("municipality") or None,
                                 due_before=_date(request.args.get("due_before")),
@@ -66,6 +67,7 @@ def _flash_result(action) -> None:
 @bp.post("/reassign")
 @roles_required("team_lead")
 def reassign():
+    """Give the chosen cases to a team member or back to the queue, with a reason."""
     ids = request.form.getlist("case_id", type=bounded_int)
 
     def act():
@@ -79,6 +81,7 @@ def reassign():
 @bp.post("/reassign-all")
 @roles_required("team_lead")
 def reassign_all():
+    """For an absence: every open case of one member goes to another (or the queue)."""
     def act():
         count = team.reassign_all_of(svc(), current_user, _user_id("from_user") or 0,
                                      _user_id("to_user"), request.form.get("reason", ""))
@@ -90,6 +93,7 @@ def reassign_all():
 @bp.post("/cases/<int:case_id>/transfer")
 @roles_required("team_lead")
 def transfer(case_id: int):
+    """Ask another team to take over a case; that team's lead decides."""
     def act():
         team.request_transfer(svc(), current_user, case_id,
                               request.form.get("to_team", type=bounded_int) or 0,
@@ -102,6 +106,7 @@ def transfer(case_id: int):
 @bp.post("/cases/<int:case_id>/transfer/decision")
 @roles_required("team_lead")
 def decide(case_id: int):
+    """The receiving team's lead accepts a transfer (into their queue) or declines it."""
     accept = request.form.get("decision") == "accept"
 
     def act():

@@ -10,6 +10,7 @@ csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
+    """Check the CSRF token of every form sent; a failed check gets a page saying what to do."""
     csrf.init_app(app)
 
     @app.errorhandler(CSRFError)

@@ -11,6 +11,7 @@ from .i18n import translate_error
 
 
 def init_app(app: Flask) -> None:
+    """Answer refusals and missing pages with the error page, in the reader's language."""
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         return render_template("error.html", message=translate_error(exc)), exc.status

@@ -9,6 +9,7 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 
 def init_app(app: Flask) -> None:
+    """Security headers on every response; nothing a logged-in user sees is cached."""
     @app.after_request
     def _headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

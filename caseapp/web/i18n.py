@@ -16,10 +16,12 @@ babel = Babel()
 
 
 def request_languages() -> tuple[str, ...]:
+    """The languages offered (``LANGUAGES``), the fallback first."""
     return current_app.config["LANGUAGES"]
 
 
 def select_locale() -> str:
+    """The session's choice, else the user's setting, else the browser's, else the first."""
     languages = request_languages()
     chosen = session.get("locale") or getattr(current_user, "locale", None)
     if chosen in languages:
@@ -46,6 +48,7 @@ def field_errors_onto(form, exc: ServiceError) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    """Flask-Babel, and templates translated with the catalog looked up once per request."""
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     # Templates call _() hundreds of times per page: resolve the catalog once per request.

@@ -23,6 +23,7 @@ def autosave_request() -> bool:
 
 
 def answer(message: str, status: int):
+    """A refusal as the request expects it: an error page, or JSON for the autosave."""
     if autosave_request():
         return jsonify(saved=False, message=message), status
     return render_template("error.html", message=message), status
@@ -62,6 +63,7 @@ def _refuse_control_characters():
 
 
 def init_app(app: Flask) -> None:
+    """Refuse control characters outside form fields; answer oversized or malformed requests."""
     app.before_request(_refuse_control_characters)
 
     @app.errorhandler(RequestEntityTooLarge)

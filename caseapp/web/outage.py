@@ -42,6 +42,7 @@ def _load_user_first() -> None:
 
 
 def unavailable(exc: Exception) -> Response:
+    """The 503 answer: logged in one line, a page that keeps what was sent (autosave: JSON)."""
     # One line, no statement, no parameters, no user: what failed and where.
     current_app.logger.warning("Database unavailable (%s): 503 for %s %s", type(exc).__name__,
                                request.method, request.url_rule or "-")

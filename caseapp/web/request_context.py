@@ -31,6 +31,7 @@ def svc() -> ServiceContext:
 
 
 def init_app(app: Flask) -> None:
+    """The login loads the user with the request's database session; it closes with the request."""
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
