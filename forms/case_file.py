@@ -17,7 +17,7 @@ from . import TASK_FORMS
 
 
 @dataclass(frozen=True)
-class FileField:
+class CaseFileField:
     """What the case file needs of a form field: its name, label and choice labels."""
 
     name: str
@@ -26,10 +26,10 @@ class FileField:
 
 
 @cache
-def file_fields(form_key: str) -> tuple[FileField, ...]:
+def file_fields(form_key: str) -> tuple[CaseFileField, ...]:
     """A form's fields as the case file shows them, read once per form key."""
     return tuple(
-        FileField(field.name, field.label.text,
+        CaseFileField(field.name, field.label.text,
                   {str(value): label for value, label, *_ in field.iter_choices()}
                   if isinstance(field, SelectField) else None)
         for field in TASK_FORMS[form_key]())

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from caseapp.services import users
 from caseapp.services.errors import ServiceError
-from caseapp.web.i18n import translate_error
+from caseapp.web.i18n import request_languages, translate_error
 from caseapp.web.request_context import svc
 
 bp = Blueprint("auth", __name__)
@@ -61,8 +61,7 @@ def logout():
 def language():
     """Switch the page language; a logged-in user keeps it for the next login too."""
     locale = request.form.get("locale")
-    from flask import current_app
-    if locale in current_app.config["LANGUAGES"]:
+    if locale in request_languages():
         session["locale"] = locale
         if current_user.is_authenticated:
             users.set_locale(svc(), current_user, locale)
