@@ -140,7 +140,6 @@ def test_counsellor_runs_the_interview_with_an_error_a_draft_and_a_new_login(
     case_file = resumed.locator("#case-file").locator("xpath=..")
     assert case_file.locator("details").count() == 7
     shoot(resumed, "06-referral-next")
-    other.close()
 
 
 def test_typing_is_autosaved_and_survives_leaving_the_page(browser, page, live_server, people):
@@ -168,7 +167,6 @@ def test_typing_is_autosaved_and_survives_leaving_the_page(browser, page, live_s
     assert form.locator("#place_of_birth").input_value() == "Charkiw"
     form.locator("#nationalities").wait_for()
     assert form.locator("#nationalities").input_value() == "ukrainisch"
-    other.close()
 
 
 def test_pages_fit_a_tablet(browser, live_server, ctx, people):
@@ -180,4 +178,3 @@ def test_pages_fit_a_tablet(browser, live_server, ctx, people):
     for path in ("/", "/cases/new", f"/cases/{case.id}"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
-    context.close()
