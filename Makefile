@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app caseapp
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
-.PHONY: run test install system-packages translations messages lint clean
+.PHONY: run test install test-tools system-packages translations messages lint clean
 
 run: install translations
 	$(FLASK) init-db
@@ -15,7 +16,7 @@ run: install translations
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: system-packages install translations
+test: system-packages install translations test-tools
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -26,6 +27,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# axe-core for the browser tests, exactly as package-lock.json names it (never from a CDN);
+# the tests read node_modules/axe-core/axe.min.js, the app never serves it.
+test-tools: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json | system-packages
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
 
 system-packages:
 	./scripts/ensure-system-packages
@@ -45,4 +54,4 @@ lint: install
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) instance test-artifacts
+	rm -rf $(VENV) node_modules instance test-artifacts

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
+from tests.accessibility import PageChecker
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
@@ -31,3 +33,30 @@ def serve(app):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+class CheckedBrowser:
+    """The session's Chromium for one test: every context it opens is watched by an
+    accessibility checker, and all of them are closed together at the end of the test."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self._contexts = []
+        self.checker = PageChecker()
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        self.checker.watch(context)
+        self._contexts.append(context)
+        return context
+
+    def new_page(self, **options):
+        return self.new_context(**options).new_page()
+
+    def close(self) -> list[str]:
+        """Finish the checks, close every context; what the checks found."""
+        try:
+            return self.checker.finish()
+        finally:
+            for context in self._contexts:
+                context.close()

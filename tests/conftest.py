@@ -16,7 +16,7 @@ from caseapp.migrate import upgrade
 from caseapp.models import Base
 from caseapp.services import catalogue, checkpoints, users
 from caseapp.services.actor import SYSTEM, Actor
-from tests.browser import CHROMIUM_ARGS, chromium_path, serve
+from tests.browser import CHROMIUM_ARGS, CheckedBrowser, chromium_path, serve
 from tests.postgres import throwaway_cluster
 
 PASSWORD = "correct horse battery"
@@ -184,7 +184,8 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
+    """Headless Chromium for the whole session; tests use `browser` or `page`."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -195,6 +196,18 @@ def browser():
 
 
 @pytest.fixture
+def browser(chromium):
+    """Chromium for one test. axe-core checks every page that any of its contexts shows
+    (WCAG 2.1 A and AA); the test fails at teardown, listing each violation."""
+    checked = CheckedBrowser(chromium)
+    yield checked
+    problems = checked.close()
+    if problems:
+        pytest.fail(f"{len(problems)} accessibility problem(s) (axe-core, WCAG 2.1 A/AA):\n"
+                    + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
 def live_server(app):
     with serve(app) as url:
         yield url
@@ -202,9 +215,9 @@ def live_server(app):
 
 @pytest.fixture
 def page(browser, request):
-    """A fresh browser context at 1280x800; a screenshot is kept when the test fails."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
-    page = context.new_page()
+    """A page in a fresh browser context at 1280x800; a screenshot is kept when the test
+    fails."""
+    page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="de-DE")
     page.set_default_timeout(10_000)
     yield page
     failed = getattr(request.node, "report_call", None)
@@ -212,4 +225,3 @@ def page(browser, request):
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]+", "_", request.node.nodeid)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-    context.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.helpers import STEP_DATA
+from tests.helpers import STEP_DATA, complete_until, open_case
 
 pytestmark = pytest.mark.browser
 GUIDE_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "img"
@@ -140,7 +140,6 @@ def test_counsellor_runs_the_interview_with_an_error_a_draft_and_a_new_login(
     case_file = resumed.locator("#case-file").locator("xpath=..")
     assert case_file.locator("details").count() == 7
     shoot(resumed, "06-referral-next")
-    other.close()
 
 
 def test_typing_is_autosaved_and_survives_leaving_the_page(browser, page, live_server, people):
@@ -168,11 +167,9 @@ def test_typing_is_autosaved_and_survives_leaving_the_page(browser, page, live_s
     assert form.locator("#place_of_birth").input_value() == "Charkiw"
     form.locator("#nationalities").wait_for()
     assert form.locator("#nationalities").input_value() == "ukrainisch"
-    other.close()
 
 
 def test_pages_fit_a_tablet(browser, live_server, ctx, people):
-    from tests.helpers import open_case
     case = open_case(ctx, people["anna"])
     context = browser.new_context(viewport={"width": 768, "height": 1024}, locale="de-DE")
     page = context.new_page()
@@ -180,4 +177,77 @@ def test_pages_fit_a_tablet(browser, live_server, ctx, people):
     for path in ("/", "/cases/new", f"/cases/{case.id}"):
         page.goto(f"{live_server}{path}")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
-    context.close()
+
+
+def relative_luminance(rgb: tuple[int, int, int]) -> float:
+    channels = [c / 255 for c in rgb]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def focus_ring(page) -> dict:
+    """The focused element's outline and the background it is drawn on."""
+    return page.evaluate("""() => {
+      const el = document.activeElement, style = getComputedStyle(el);
+      const rgb = text => text.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+      let behind = el.parentElement, background = [255, 255, 255];
+      for (; behind; behind = behind.parentElement) {
+        const color = getComputedStyle(behind).backgroundColor;
+        if (color !== "rgba(0, 0, 0, 0)" && color !== "transparent") {
+          background = rgb(color);
+          break;
+        }
+      }
+      return {text: el.innerText || "", visible: el.matches(":focus-visible"),
+              style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+              color: rgb(style.outlineColor), background};
+    }""")
+
+
+def tab_to(page, selector: str, key: str = "Tab", limit: int = 40) -> None:
+    """Press Tab (or Shift+Tab) until ``selector`` has the focus; each stop shows a focus ring
+    that contrasts at least 3:1 with what is behind it (WCAG 2.1, 1.4.11 and 2.4.7)."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        ring = focus_ring(page)
+        assert ring["visible"] and ring["style"] != "none" and ring["width"] >= 2, ring
+        assert contrast(tuple(ring["color"]), tuple(ring["background"])) >= 3, ring
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached with {key}")
+
+
+def test_counsellor_completes_a_step_by_keyboard_only(page, live_server, ctx, people):
+    """Tab, Shift+Tab, arrow keys, typing and Enter alone complete a step, and every focus
+    stop on the way is visible."""
+    case = open_case(ctx, people["anna"])
+    complete_until(ctx, people["anna"], case.id, "education_work")
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server}/cases/{case.id}")
+    assert "Praktische Rahmenbedingungen" in current_step(page)
+
+    tab_to(page, "#availability")
+    page.keyboard.press("ArrowDown")  # the first choice after the empty one: full time
+    tab_to(page, "#time_of_day")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "#max_travel_km")
+    page.keyboard.type("12")
+    tab_to(page, "#benefits")
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "#notes")
+    page.keyboard.type("Kann nur vormittags")
+    tab_to(page, "button[type=submit]:not([formaction])")
+    assert focus_ring(page)["text"] == "Schritt abschließen"
+    tab_to(page, "#notes", key="Shift+Tab")  # back, and forward again
+    tab_to(page, "button[type=submit]:not([formaction])")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+    assert "Ziele und Planung" in current_step(page)
+    done = page.locator("#case-file").locator("xpath=..").inner_text()
+    assert "Vollzeit" in done and "Kann nur vormittags" in done

@@ -33,7 +33,6 @@ def test_counsellor_books_a_seat_and_prints_the_slip(page, live_server, ctx, peo
     assert "Integrationskurs vormittags" in slip.locator("main").inner_text()
     assert "Pfaffenstieg" in slip.locator("main").inner_text()
     shoot(slip, "08-referral-slip")
-    slip.close()
     task_form(page).locator("#course_type").select_option(
         STEP_DATA["referral"]["course_type"])
     complete_step(page)
