@@ -30,6 +30,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
         outage,
         proxy,
         request_context,
+        template_globals,
     )
 
     logs.install()
@@ -43,6 +44,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     request_context.init_app(app)
     error_pages.init_app(app)
     headers.init_app(app)
+    template_globals.init_app(app)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     cli.init_app(app)

@@ -15,6 +15,8 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from domain.vocabulary import ROLES
+
 from . import backup
 from .composition import Runtime
 from .migrate import upgrade
@@ -52,8 +54,7 @@ def init_app(app: Flask) -> None:
     @app.cli.command("create-user")
     @click.option("--username", required=True)
     @click.option("--name", "display_name", required=True)
-    @click.option("--role", required=True, type=click.Choice(["counsellor", "team_lead",
-                                                              "auditor", "admin"]))
+    @click.option("--role", required=True, type=click.Choice(ROLES))
     @click.option("--team", default=None, help="Team name (counsellors and team leads).")
     @click.password_option()
     def create_user(username, display_name, role, team, password):

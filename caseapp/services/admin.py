@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from caseapp.models import ProcessVersion, Team, User
+from domain.vocabulary import Role
 
 from .actor import Actor
 from .authz import require_role
@@ -22,7 +23,7 @@ class AdminOverview:
 
 
 def admin_overview(ctx: ServiceContext, actor: Actor) -> AdminOverview:
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     s = ctx.session
     return AdminOverview(
         users=list(s.scalars(select(User).order_by(User.role, User.username))),

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from caseapp.models import AuditChange, AuditEvent, Case, HumanTask, Team, User
+from domain.vocabulary import Role
 
 from . import audit, checkpoints
 from .actor import Actor
@@ -161,13 +162,13 @@ class Export:
 def verify(ctx: ServiceContext, actor: Actor) -> audit.ChainReport:
     """The chain check, also against the checkpoints the worker keeps outside the
     database (when configured)."""
-    require_role(actor, "auditor")
+    require_role(actor, Role.AUDITOR)
     return checkpoints.verify(ctx)
 
 
 def filter_choices(ctx: ServiceContext, actor: Actor) -> tuple[list[UserChoice], list[str]]:
     """Every user (also deactivated ones: they may have acted) and every event type written."""
-    require_role(actor, "auditor")
+    require_role(actor, Role.AUDITOR)
     session = ctx.session
     users = [UserChoice(*row) for row in session.execute(
         select(User.id, User.display_name, User.username).order_by(User.display_name, User.id))]
@@ -179,7 +180,7 @@ def filter_choices(ctx: ServiceContext, actor: Actor) -> tuple[list[UserChoice],
 def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
                  filters: EventFilter | None = None) -> CaseHistory:
     """Every event of one case in order, with its change record. Reading it is recorded."""
-    require_role(actor, "auditor")
+    require_role(actor, Role.AUDITOR)
     filters = filters or EventFilter()
     session = ctx.session
     case = require_case_readable(actor, session.get(Case, case_id))
@@ -212,7 +213,7 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
 def access_log(ctx: ServiceContext, actor: Actor, filters: EventFilter | None = None,
                page: int = 1) -> Page:
     """Who opened which case, or searched for cases, when: newest first."""
-    require_role(actor, "auditor")
+    require_role(actor, Role.AUDITOR)
     filters = filters or EventFilter()
     types = (filters.type,) if filters.type in ACCESS_TYPES else ACCESS_TYPES
     return _page(ctx, [AuditEvent.type.in_(types),
@@ -222,7 +223,7 @@ def access_log(ctx: ServiceContext, actor: Actor, filters: EventFilter | None = 
 def search_events(ctx: ServiceContext, actor: Actor, filters: EventFilter | None = None,
                   page: int = 1) -> Page:
     """Any events, newest first. Change-record values are not part of this list."""
-    require_role(actor, "auditor")
+    require_role(actor, Role.AUDITOR)
     filters = filters or EventFilter()
     return _page(ctx, filters.conditions(ctx.session), page)
 
@@ -235,7 +236,7 @@ def export_events(ctx: ServiceContext, actor: Actor, filters: EventFilter | None
     (the export's own event and anything later are not in it). The export is recorded
     before the rows are read; ``rows`` reads them in batches while they are written out.
     """
-    require_role(actor, "auditor")
+    require_role(actor, Role.AUDITOR)
     if format_ not in EXPORT_FORMATS:
         raise InvalidInput("Unknown export format.")
     filters = filters or EventFilter()

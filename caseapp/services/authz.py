@@ -22,11 +22,11 @@ def require_role(actor: Actor, *roles: str) -> None:
 def require_operator(actor: Actor) -> None:
     """Users and the catalogue: an admin, or the system actor (the command line, seeding),
     which can do nothing else."""
-    require_role(actor, "admin", SYSTEM.role)
+    require_role(actor, Role.ADMIN, SYSTEM.role)
 
 
 def can_read_case(actor: Actor, case: Case) -> bool:
-    if actor.role == "auditor":
+    if actor.role == Role.AUDITOR:
         return True
     return actor.is_writer and case.team_id == actor.team_id
 
@@ -43,7 +43,7 @@ def require_case_workable(actor: Actor, case: Case | None) -> Case:
     or unassigned cases."""
     require_writer(actor)
     case = require_case_readable(actor, case)
-    if actor.role == "counsellor" and case.assignee_id not in (None, actor.id):
+    if actor.role == Role.COUNSELLOR and case.assignee_id not in (None, actor.id):
         raise Forbidden("This case is assigned to a colleague.")
     return case
 
@@ -51,7 +51,7 @@ def require_case_workable(actor: Actor, case: Case | None) -> Case:
 def require_task_workable(actor: Actor, case: Case, task: HumanTask) -> None:
     require_writer(actor)
     require_case_readable(actor, case)
-    if actor.role == "team_lead":
+    if actor.role == Role.TEAM_LEAD:
         return
     if lane_role(task.lane) != Role.COUNSELLOR:
         raise Forbidden("This task belongs to the team lead.")

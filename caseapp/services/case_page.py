@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caseapp.models import Team, User
-from domain.vocabulary import ReferralKind, SeatStatus
+from domain.vocabulary import ReferralKind, Role, SeatStatus
 
 from . import cases, referrals, team
 from .actor import Actor
@@ -29,7 +29,7 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
     view = cases.view_case(ctx, actor, case_id)  # authorizes, and records the reading
     referring = any(task.form_key == "referral" for task in view.tasks)
     context = referrals.referral_context(ctx, case_id) if referring else {}
-    members, teams = team.lead_options(ctx, actor) if actor.role == "team_lead" else ([], [])
+    members, teams = team.lead_options(ctx, actor) if actor.role == Role.TEAM_LEAD else ([], [])
     return CasePage(
         view=view,
         known_answers={task.id: _known_answers(view, task.form_key) for task in view.tasks},

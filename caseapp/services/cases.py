@@ -148,7 +148,7 @@ def _step_statuses(outline: list[Step], ready: list[HumanTask],
 def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50) -> list[Case]:
     """By case number, family or given name, or date of birth (YYYY-MM-DD or DD.MM.YYYY)."""
     stmt = select(Case).join(Person, Person.id == Case.person_id)
-    if actor.role != "auditor":
+    if actor.role != Role.AUDITOR:
         stmt = stmt.where(Case.team_id == actor.team_id)
     query = query.strip()
     conditions = [Case.number == query]
@@ -199,7 +199,7 @@ REOPEN_STEP = "Task_referral"
 
 def reopen_case(ctx: ServiceContext, actor: Actor, case_id: int, reason: str) -> Case:
     """A team lead reopens a closed case: it goes back to the referral step."""
-    require_role(actor, "team_lead")
+    require_role(actor, Role.TEAM_LEAD)
     if not reason.strip():
         raise InvalidInput("Please give a reason.")
     now = ctx.now()

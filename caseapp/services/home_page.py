@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, true
 
 from caseapp.models import AuditEvent, Case, HumanTask, Referral
-from domain.vocabulary import Lane, SeatStatus, TaskState
+from domain.vocabulary import Lane, Role, SeatStatus, TaskState
 
 from .actor import Actor
 from .authz import require_role
@@ -29,13 +29,13 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
     mine = s.execute(ready.where(HumanTask.assignee_id == actor.id)
                      .order_by(HumanTask.created_at).limit(limit)).all()
     queue = ready.where(HumanTask.assignee_id.is_(None))
-    if actor.role == "counsellor":
+    if actor.role == Role.COUNSELLOR:
         queue = queue.where(HumanTask.lane == Lane.COUNSELLOR)
     queue_rows = s.execute(queue.order_by(HumanTask.created_at).limit(limit)).all()
     recent = _recently_touched(ctx, actor)
     offers = s.execute(select(Referral, Case).join(Case, Case.id == Referral.case_id).where(
         Referral.status == SeatStatus.OFFERED, Case.team_id == actor.team_id,
-        Case.assignee_id == actor.id if actor.role == "counsellor" else true())
+        Case.assignee_id == actor.id if actor.role == Role.COUNSELLOR else true())
         .order_by(Referral.updated_at)).all()
     return Home(my_tasks=list(mine), team_queue=list(queue_rows), recent=list(recent),
                 seat_offers=list(offers))
@@ -61,5 +61,5 @@ def _recently_touched(ctx: ServiceContext, actor: Actor) -> list[Case]:
 
 def all_cases(ctx: ServiceContext, actor: Actor, limit: int = 100) -> list[Case]:
     """Auditors review every case; nobody else lists across teams."""
-    require_role(actor, "auditor")
+    require_role(actor, Role.AUDITOR)
     return list(ctx.session.scalars(select(Case).order_by(Case.updated_at.desc()).limit(limit)))

@@ -18,6 +18,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, ProcessInstance, Referral, User
+from domain.vocabulary import Role
 
 NO_KEY_UPDATE = {"key_share": True}
 
@@ -72,7 +73,7 @@ def lock_user_with_admins(session: Session, user_id: int) -> User | None:
     a change that might remove the last admin (two admins removing each other queue up)."""
     rows = session.scalars(
         select(User).where(or_(User.id == user_id,
-                               and_(User.role == "admin", User.active.is_(True))))
+                               and_(User.role == Role.ADMIN, User.active.is_(True))))
         .order_by(User.id).with_for_update(of=User, **NO_KEY_UPDATE)
         .execution_options(populate_existing=True)).all()
     return next((user for user in rows if user.id == user_id), None)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from caseapp.models import Case, HumanTask, ProcessInstance, User
-from domain.vocabulary import TaskState
+from domain.vocabulary import Role, TaskState
 from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.draft_limits import draft_refusal
 from workflows import TaskNotReady
@@ -75,7 +75,7 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED, now, actor.id
         task.data_json = _as_json(data)
         task.draft_json = None
-        if case.assignee_id is None and actor.role == "counsellor":
+        if case.assignee_id is None and actor.role == Role.COUNSELLOR:
             case.assignee_id = actor.id
         process_state.sync(session, case, instance, run, now, actor.id)
         changes = {k: {"old": before.get(k), "new": v} for k, v in data.items()
@@ -102,7 +102,7 @@ def _refuse_if_reassigned(session, actor: Actor, task: HumanTask) -> None:
 
     (Someone who never had the step is refused by the authorization check instead.)
     """
-    if actor.role != "counsellor" or task.assignee_id in (None, actor.id) \
+    if actor.role != Role.COUNSELLOR or task.assignee_id in (None, actor.id) \
             or task.reassigned_from_id != actor.id:
         return
     who = session.get(User, task.assignee_id)

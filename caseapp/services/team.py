@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 
 from caseapp.models import Case, HumanTask, Referral, Team, User
-from domain.vocabulary import CaseStatus, Lane, SeatStatus, TaskState
+from domain.vocabulary import TEAM_ROLES, CaseStatus, Lane, Role, SeatStatus, TaskState
 
 from . import audit
 from .actor import Actor
@@ -52,7 +52,7 @@ class Board:
 
 
 def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
-    require_role(actor, "team_lead")
+    require_role(actor, Role.TEAM_LEAD)
     s, team, now = ctx.session, actor.team_id, ctx.now()
     members = s.scalars(select(User).where(User.team_id == team, User.active.is_(True))
                         .order_by(User.display_name)).all()
@@ -123,7 +123,7 @@ def _target(ctx: ServiceContext, actor: Actor, user_id: int | None) -> User | No
         return None
     user = ctx.session.get(User, user_id)
     if user is None or user.team_id != actor.team_id or not user.active \
-            or user.role not in ("counsellor", "team_lead"):
+            or user.role not in TEAM_ROLES:
         raise InvalidInput("Choose an active member of your team.")
     return user
 
@@ -136,7 +136,7 @@ def reassign(ctx: ServiceContext, actor: Actor, case_ids: Sequence[int],
     open counsellor steps follow the case; a form the previous assignee still has open
     is refused when sent (see tasks.complete_task).
     """
-    require_role(actor, "team_lead")
+    require_role(actor, Role.TEAM_LEAD)
     if not reason.strip():
         raise InvalidInput("Please give a reason for the reassignment.")
     if not case_ids:
@@ -168,7 +168,7 @@ def reassign(ctx: ServiceContext, actor: Actor, case_ids: Sequence[int],
 def reassign_all_of(ctx: ServiceContext, actor: Actor, from_user_id: int,
                     to_user_id: int | None, reason: str) -> int:
     """For an absence: every open case of one team member goes to another (or the queue)."""
-    require_role(actor, "team_lead")
+    require_role(actor, Role.TEAM_LEAD)
     ids = ctx.session.scalars(select(Case.id).where(
         Case.team_id == actor.team_id, Case.status == CaseStatus.OPEN,
         Case.assignee_id == from_user_id)).all()
@@ -179,7 +179,7 @@ def reassign_all_of(ctx: ServiceContext, actor: Actor, from_user_id: int,
 
 def request_transfer(ctx: ServiceContext, actor: Actor, case_id: int, to_team_id: int,
                      reason: str) -> None:
-    require_role(actor, "team_lead")
+    require_role(actor, Role.TEAM_LEAD)
     if not reason.strip():
         raise InvalidInput("Please give a reason for the transfer.")
     now = ctx.now()
@@ -201,7 +201,7 @@ def request_transfer(ctx: ServiceContext, actor: Actor, case_id: int, to_team_id
 def decide_transfer(ctx: ServiceContext, actor: Actor, case_id: int, accept: bool,
                     reason: str = "") -> None:
     """The receiving team's lead accepts (the case joins their queue) or declines."""
-    require_role(actor, "team_lead")
+    require_role(actor, Role.TEAM_LEAD)
     if not accept and not reason.strip():
         raise InvalidInput("Please give a reason for declining.")
     now = ctx.now()
@@ -225,10 +225,10 @@ def decide_transfer(ctx: ServiceContext, actor: Actor, case_id: int, accept: boo
 
 def lead_options(ctx: ServiceContext, actor: Actor) -> tuple[list[User], list[Team]]:
     """Who a team lead can give a case to, and which teams it can go to."""
-    require_role(actor, "team_lead")
+    require_role(actor, Role.TEAM_LEAD)
     members = ctx.session.scalars(select(User).where(
         User.team_id == actor.team_id, User.active.is_(True),
-        User.role.in_(("counsellor", "team_lead"))).order_by(User.display_name)).all()
+        User.role.in_(TEAM_ROLES)).order_by(User.display_name)).all()
     teams = ctx.session.scalars(select(Team).where(Team.id != actor.team_id)
                                 .order_by(Team.name)).all()
     return list(members), list(teams)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from caseapp.models import ROLES, Case, Team, User
-from domain.vocabulary import TEAM_ROLES, CaseStatus
+from domain.vocabulary import TEAM_ROLES, CaseStatus, Role
 
 from . import audit
 from .actor import Actor
@@ -196,12 +196,12 @@ def _user_rows(ctx: ServiceContext, user_id: int | None = None) -> list[UserRow]
 
 def list_users(ctx: ServiceContext, actor: Actor) -> list[UserRow]:
     """Every user (active first) with team name and number of open cases assigned."""
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     return _user_rows(ctx)
 
 
 def get_user(ctx: ServiceContext, actor: Actor, user_id: int) -> UserRow:
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     rows = _user_rows(ctx, user_id)
     if not rows:
         raise NotFound("No such user.")
@@ -209,7 +209,7 @@ def get_user(ctx: ServiceContext, actor: Actor, user_id: int) -> UserRow:
 
 
 def list_teams(ctx: ServiceContext, actor: Actor) -> list[TeamRow]:
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     members = func.count(User.id).filter(User.active.is_(True))
     stmt = (select(Team.id, Team.name, members).outerjoin(User, User.team_id == Team.id)
             .group_by(Team.id, Team.name).order_by(Team.name))
@@ -217,7 +217,7 @@ def list_teams(ctx: ServiceContext, actor: Actor) -> list[TeamRow]:
 
 
 def create_team(ctx: ServiceContext, actor: Actor, name: str) -> Team:
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     name = " ".join(name.split())
     if not name or len(name) > 120:
         raise _at_field("name", "A team needs a name of at most 120 characters.")
@@ -252,9 +252,9 @@ def _load_user(session, user_id: int, *, with_admins: bool = False) -> User:
 def _keep_an_admin(session, user: User) -> None:
     """Refuse when ``user`` is the last active admin (called before demoting/deactivating,
     with the admins' rows locked by ``_load_user``)."""
-    if user.role != "admin" or not user.active:
+    if user.role != Role.ADMIN or not user.active:
         return
-    admins = session.scalars(select(User.id).where(User.role == "admin",
+    admins = session.scalars(select(User.id).where(User.role == Role.ADMIN,
                                                    User.active.is_(True))).all()
     if not set(admins) - {user.id}:
         raise InvalidInput("This is the last active admin account: make another user an "
@@ -264,7 +264,7 @@ def _keep_an_admin(session, user: User) -> None:
 def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name: str,
                 role: str, team_id: int | None) -> User:
     """Change name, role and team. Auditors and admins belong to no team."""
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise _at_field("display_name", "A user needs a name of at most 200 characters.")
@@ -278,7 +278,7 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
         user = _load_user(session, user_id, with_admins=True)
         if team_id is not None and session.get(Team, team_id) is None:
             raise _at_field("team_id", "No such team.")
-        if user.role == "admin" and role != "admin":
+        if user.role == Role.ADMIN and role != Role.ADMIN:
             _keep_an_admin(session, user)
         open_cases = session.scalar(select(func.count()).select_from(Case).where(
             Case.assignee_id == user.id, Case.status == CaseStatus.OPEN))
@@ -300,7 +300,7 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
 def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> User:
     """Deactivate (or reactivate) an account. Users are never deleted: the history keeps
     its actors. A deactivated user's open sessions end at their next request."""
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     now = ctx.now()
     with ctx.transaction() as session:
         user = _load_user(session, user_id, with_admins=True)
@@ -321,7 +321,7 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
 
 def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password: str) -> None:
     """Set a new password (the admin passes it on in person); also lifts a login lock."""
-    require_role(actor, "admin")
+    require_role(actor, Role.ADMIN)
     _check_password(new_password)
     password_hash = _hash(ctx, new_password)  # slow on purpose: before the write lock
     now = ctx.now()

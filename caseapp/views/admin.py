@@ -12,6 +12,7 @@ from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web.i18n import field_errors_onto, translate_error
 from caseapp.web.input_guard import fields_checked_by
 from caseapp.web.request_context import svc
+from domain.vocabulary import Role
 from forms.catalogue import CourseForm, ProviderForm, SeatsForm
 from forms.users import EditUserForm, NewTeamForm, NewUserForm, PasswordForm, team_choices
 
@@ -27,7 +28,7 @@ def _course_form(providers, formdata=None) -> CourseForm:
 
 
 @bp.get("/catalogue")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def catalogue_page(provider_form=None, course_form=None, status=200):
     """The course catalogue: providers, courses and their seats, with the forms to add more."""
     providers, courses = catalogue.catalogue(svc())
@@ -38,7 +39,7 @@ def catalogue_page(provider_form=None, course_form=None, status=200):
 
 
 @bp.post("/providers")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @fields_checked_by(ProviderForm)
 def create_provider():
     """Add a course provider; a refusal (the name is taken) shows at the name."""
@@ -55,7 +56,7 @@ def create_provider():
 
 
 @bp.post("/courses")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @fields_checked_by(CourseForm)
 def create_course():
     """Add a course; its seats are offered to matching waiting lists at once."""
@@ -69,7 +70,7 @@ def create_course():
 
 
 @bp.post("/courses/<int:course_id>/seats")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @fields_checked_by(SeatsForm)
 def course_seats(course_id: int):
     """Change a course's seats: new ones go to who waits; fewer than are taken is refused."""
@@ -101,7 +102,7 @@ def _refusal(form: Form, exc: InvalidInput | Conflict) -> str | None:
 
 
 @bp.get("/users", endpoint="users")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def users_page(user_form=None, team_form=None, error=None, status=200):
     """Users and teams, with the forms to create them."""
     ctx = svc()
@@ -113,7 +114,7 @@ def users_page(user_form=None, team_form=None, error=None, status=200):
 
 
 @bp.post("/users")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @fields_checked_by(NewUserForm)
 def create_user():
     """Create a user; a refusal (a taken user name, say) shows at its field or atop the page."""
@@ -137,7 +138,7 @@ def create_user():
 
 
 @bp.post("/teams")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @fields_checked_by(NewTeamForm)
 def create_team():
     """Create a team for counsellors and team leads; a taken name shows at the field."""
@@ -166,7 +167,7 @@ def _render_user(user_id: int, *, form=None, password_form=None, error=None, sta
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @fields_checked_by(EditUserForm)
 def user(user_id: int):
     """One account's page: change its name, role and team (auditors and admins have none)."""
@@ -188,7 +189,7 @@ def user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/active")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 def user_active(user_id: int):
     """Deactivate or reactivate an account (never deleted), warning of open cases left."""
     wanted = request.form.get("active")
@@ -213,7 +214,7 @@ def user_active(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/password")
-@roles_required("admin")
+@roles_required(Role.ADMIN)
 @fields_checked_by(PasswordForm)
 def user_password(user_id: int):
     """Set a new password, to pass on in person; it also lifts a login lock."""

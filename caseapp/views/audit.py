@@ -19,6 +19,7 @@ from caseapp.services.audit_review import EXPORT_COLUMNS, EventFilter, export_re
 from caseapp.web.input_guard import refuse
 from caseapp.web.int_params import bounded_int
 from caseapp.web.request_context import svc
+from domain.vocabulary import Role
 from forms import TASK_FORMS
 from forms.i18n import lazy_gettext as _l
 from forms.validators import EARLIEST, latest, within_reach
@@ -217,7 +218,7 @@ def _page_url(page: int) -> str:
 
 
 @bp.get("/verify")
-@roles_required("auditor")
+@roles_required(Role.AUDITOR)
 def verify():
     """Check the audit trail's chains, also against the checkpoints kept outside the database."""
     return render_template("audit_verify.html",
@@ -225,7 +226,7 @@ def verify():
 
 
 @bp.get("/cases/<int:case_id>")
-@roles_required("auditor")
+@roles_required(Role.AUDITOR)
 def case_history(case_id: int):
     """Every event of one case with its change records; reading it is itself recorded."""
     filters, errors = _filters()
@@ -235,7 +236,7 @@ def case_history(case_id: int):
 
 
 @bp.get("/access")
-@roles_required("auditor")
+@roles_required(Role.AUDITOR)
 def access_log():
     """Who opened which case or searched for cases, when: newest first, a page at a time."""
     filters, errors = _filters()
@@ -246,7 +247,7 @@ def access_log():
 
 
 @bp.get("/events")
-@roles_required("auditor")
+@roles_required(Role.AUDITOR)
 def events():
     """Search all events by actor, type, case and dates; the same filters export them."""
     filters, errors = _filters()
@@ -259,7 +260,7 @@ def events():
 
 
 @bp.get("/events.csv")
-@roles_required("auditor")
+@roles_required(Role.AUDITOR)
 def events_csv():
     """The filtered events as a CSV download, streamed; the export itself is recorded."""
     export = audit_review.export_events(svc(), current_user, _export_filters(), "csv")
@@ -281,7 +282,7 @@ def events_csv():
 
 
 @bp.get("/events.json")
-@roles_required("auditor")
+@roles_required(Role.AUDITOR)
 def events_json():
     """The filtered events as a JSON download, streamed; the export itself is recorded."""
     export = audit_review.export_events(svc(), current_user, _export_filters(), "json")

@@ -17,6 +17,7 @@ from caseapp.web.i18n import field_errors_onto, translate_error
 from caseapp.web.input_guard import autosave_request, fields_checked_by
 from caseapp.web.int_params import bounded_int
 from caseapp.web.request_context import svc
+from domain.vocabulary import TEAM_ROLES, Role
 from forms import TASK_FORMS, NewCaseForm, applicable_data
 from forms.case_file import file_entries, form_entries
 from forms.choices import COURSE_LABELS, OTHER_OFFERS
@@ -24,11 +25,10 @@ from forms.choices import COURSE_LABELS, OTHER_OFFERS
 from .access import roles_required
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-WRITERS = ("counsellor", "team_lead")
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*WRITERS)
+@roles_required(*TEAM_ROLES)
 @fields_checked_by(NewCaseForm)
 def new():
     """Open a case for a newcomer; if it may exist already, the matches are shown first."""
@@ -49,7 +49,7 @@ def new():
 
 
 @bp.get("/search")
-@roles_required(*WRITERS, "auditor")
+@roles_required(*TEAM_ROLES, Role.AUDITOR)
 def search():
     """Find the team's cases by number, name or date of birth (auditors: every case); recorded."""
     query = request.args.get("q", "")
@@ -90,7 +90,7 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/draft")
-@roles_required(*WRITERS)
+@roles_required(*TEAM_ROLES)
 @fields_checked_by(*TASK_FORMS.values())  # by the draft's limits (forms/draft_limits.py)
 def save_draft(case_id: int, task_id: int):
     """Explicit "save draft" (redirects) and autosave from the page script (JSON)."""
@@ -120,7 +120,7 @@ def step_address(case_id: int, task_id: int):
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>")
-@roles_required(*WRITERS)
+@roles_required(*TEAM_ROLES)
 @fields_checked_by(*TASK_FORMS.values())
 def submit(case_id: int, task_id: int):
     """Complete a step, or show its form again with the input kept (invalid, or case moved on)."""
@@ -151,7 +151,7 @@ def submit(case_id: int, task_id: int):
 
 
 @bp.post("/<int:case_id>/reopen")
-@roles_required("team_lead")
+@roles_required(Role.TEAM_LEAD)
 def reopen(case_id: int):
     """A team lead reopens a closed case, with a reason: the referral step is open again."""
     try:
@@ -164,7 +164,7 @@ def reopen(case_id: int):
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/claim")
-@roles_required(*WRITERS)
+@roles_required(*TEAM_ROLES)
 def claim(case_id: int, task_id: int):
     """Take an unassigned step from the team queue (and the case, if it has no one yet)."""
     tasks.claim_task(svc(), current_user, case_id, task_id)

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from caseapp.services import home_page, team
 from caseapp.services.admin import admin_overview
 from caseapp.web.request_context import svc
+from domain.vocabulary import Role
 
 bp = Blueprint("home", __name__)
 
@@ -17,11 +18,11 @@ bp = Blueprint("home", __name__)
 def index():
     """The first page, by role: own work, the team board, every case (auditors), admin figures."""
     role = current_user.role
-    if role == "counsellor":
+    if role == Role.COUNSELLOR:
         return render_template("home_counsellor.html", home=home_page.home(svc(), current_user))
-    if role == "team_lead":  # the unfiltered team board
+    if role == Role.TEAM_LEAD:  # the unfiltered team board
         return render_template("team_board.html", filters=team.BoardFilters(),
                                board=team.board(svc(), current_user, team.BoardFilters()))
-    if role == "auditor":
+    if role == Role.AUDITOR:
         return render_template("home_auditor.html", cases=home_page.all_cases(svc(), current_user))
     return render_template("home_admin.html", overview=admin_overview(svc(), current_user))

@@ -14,6 +14,7 @@ from caseapp.services.errors import ServiceError
 from caseapp.web.i18n import translate_error
 from caseapp.web.int_params import bounded_int
 from caseapp.web.request_context import svc
+from domain.vocabulary import Role
 
 from .access import roles_required
 
@@ -38,7 +39,7 @@ def _assignee(value: str | None) -> str | None:
 
 
 @bp.get("/")
-@roles_required("team_lead")
+@roles_required(Role.TEAM_LEAD)
 def board():
     """The team board: the team's open cases, filtered by step, municipality, due date, assignee."""
     filters = team.BoardFilters(step=request.args.get("step") or None,
@@ -65,7 +66,7 @@ def _flash_result(action) -> None:
 
 
 @bp.post("/reassign")
-@roles_required("team_lead")
+@roles_required(Role.TEAM_LEAD)
 def reassign():
     """Give the chosen cases to a team member or back to the queue, with a reason."""
     ids = request.form.getlist("case_id", type=bounded_int)
@@ -79,7 +80,7 @@ def reassign():
 
 
 @bp.post("/reassign-all")
-@roles_required("team_lead")
+@roles_required(Role.TEAM_LEAD)
 def reassign_all():
     """For an absence: every open case of one member goes to another (or the queue)."""
     def act():
@@ -91,7 +92,7 @@ def reassign_all():
 
 
 @bp.post("/cases/<int:case_id>/transfer")
-@roles_required("team_lead")
+@roles_required(Role.TEAM_LEAD)
 def transfer(case_id: int):
     """Ask another team to take over a case; that team's lead decides."""
     def act():
@@ -104,7 +105,7 @@ def transfer(case_id: int):
 
 
 @bp.post("/cases/<int:case_id>/transfer/decision")
-@roles_required("team_lead")
+@roles_required(Role.TEAM_LEAD)
 def decide(case_id: int):
     """The receiving team's lead accepts a transfer (into their queue) or declines it."""
     accept = request.form.get("decision") == "accept"
