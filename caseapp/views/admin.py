@@ -32,7 +32,7 @@ def _course_form(providers, formdata=None) -> CourseForm:
 def catalogue_page(provider_form=None, course_form=None, status=200):
     """The course catalogue: providers, courses and their seats, with the forms to add more."""
     providers, courses = catalogue.catalogue(svc())
-    return render_template("admin_catalogue.html", providers=providers, courses=courses,
+    return render_template("admin/catalogue.html", providers=providers, courses=courses,
                            provider_form=provider_form or ProviderForm(),
                            course_form=course_form or _course_form(providers),
                            seats_form=SeatsForm), status
@@ -108,7 +108,7 @@ def users_page(user_form=None, team_form=None, error=None, status=200):
     ctx = svc()
     teams = users.list_teams(ctx, current_user)
     return render_template(
-        "admin_users.html", users=users.list_users(ctx, current_user), teams=teams,
+        "admin/users.html", users=users.list_users(ctx, current_user), teams=teams,
         user_form=user_form or _with_teams(NewUserForm(), teams),
         team_form=team_form or NewTeamForm(), error=error), status
 
@@ -162,7 +162,7 @@ def _render_user(user_id: int, *, form=None, password_form=None, error=None, sta
     if form is None:
         form = EditUserForm(data={"display_name": user.display_name, "role": user.role,
                                   "team_id": user.team_id})
-    return render_template("admin_user.html", user=user, form=_with_teams(form, teams),
+    return render_template("admin/user.html", user=user, form=_with_teams(form, teams),
                            password_form=password_form or PasswordForm(), error=error), status
 
 

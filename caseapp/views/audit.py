@@ -221,7 +221,7 @@ def _page_url(page: int) -> str:
 @roles_required(Role.AUDITOR)
 def verify():
     """Check the audit trail's chains, also against the checkpoints kept outside the database."""
-    return render_template("audit_verify.html",
+    return render_template("audit/verify.html",
                            report=audit_review.verify(svc(), current_user))
 
 
@@ -231,7 +231,7 @@ def case_history(case_id: int):
     """Every event of one case with its change records; reading it is itself recorded."""
     filters, errors = _filters()
     history = audit_review.case_history(svc(), current_user, case_id, filters)
-    return render_template("audit_case_history.html", history=history, filters=filters,
+    return render_template("audit/case_history.html", history=history, filters=filters,
                            errors=errors)
 
 
@@ -242,7 +242,7 @@ def access_log():
     filters, errors = _filters()
     page = audit_review.access_log(svc(), current_user, filters, _page_number())
     users, _types = audit_review.filter_choices(svc(), current_user)
-    return render_template("audit_access.html", page=page, filters=filters, errors=errors,
+    return render_template("audit/access.html", page=page, filters=filters, errors=errors,
                            users=users, page_url=_page_url)
 
 
@@ -254,7 +254,7 @@ def events():
     page = audit_review.search_events(svc(), current_user, filters, _page_number())
     users, types = audit_review.filter_choices(svc(), current_user)
     export_args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("audit_events.html", page=page, filters=filters, errors=errors,
+    return render_template("audit/events.html", page=page, filters=filters, errors=errors,
                            users=users, types=types, page_url=_page_url,
                            export_args=export_args)
 

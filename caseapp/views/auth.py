@@ -43,7 +43,7 @@ def login():
             if actor.locale:
                 session["locale"] = actor.locale
             return redirect(_safe_next(request.args.get("next")))
-    return render_template("login.html", error=error,
+    return render_template("auth/login.html", error=error,
                            username=request.form.get("username", "")), (401 if error else 200)
 
 

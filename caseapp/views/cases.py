@@ -45,7 +45,7 @@ def new():
             flash(_("Case %(number)s opened.", number=case.number), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     status = 422 if request.method == "POST" and form.errors else 200
-    return render_template("case_new.html", form=form, duplicates=duplicates), status
+    return render_template("cases/new.html", form=form, duplicates=duplicates), status
 
 
 @bp.get("/search")
@@ -54,7 +54,7 @@ def search():
     """Find the team's cases by number, name or date of birth (auditors: every case); recorded."""
     query = request.args.get("q", "")
     found = cases.search_cases(svc(), current_user, query) if query.strip() else []
-    return render_template("case_search.html", query=query, found=found)
+    return render_template("cases/search.html", query=query, found=found)
 
 
 @bp.get("/<int:case_id>")
@@ -80,7 +80,7 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
                  for task in view.done if task.data_json and task.form_key in TASK_FORMS}
     # Input for a step that is no longer open is shown read-only, so it can be copied.
     unsaved = form_entries(form) if form is not None and task_id not in task_forms else None
-    return render_template("case_detail.html", view=view, task_forms=task_forms, error=error,
+    return render_template("cases/detail.html", view=view, task_forms=task_forms, error=error,
                            unsaved=unsaved, error_task_id=task_id, case_file=case_file,
                            course_labels=COURSE_LABELS, referral_list=view.referrals,
                            matches=page.matches, recommendations=page.recommendations,

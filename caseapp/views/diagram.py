@@ -32,4 +32,4 @@ def case_picture(case_id: int):
 def case_process_page(case_id: int):
     """The picture inlined in a page (so its stylesheet applies), with a legend."""
     svg = diagram.case_picture(svc(), current_user, case_id, translate=gettext)
-    return render_template("process_picture.html", svg=Markup(svg), case_id=case_id)
+    return render_template("diagram/process_picture.html", svg=Markup(svg), case_id=case_id)

@@ -19,10 +19,10 @@ def index():
     """The first page, by role: own work, the team board, every case (auditors), admin figures."""
     role = current_user.role
     if role == Role.COUNSELLOR:
-        return render_template("home_counsellor.html", home=home_page.home(svc(), current_user))
+        return render_template("home/counsellor.html", home=home_page.home(svc(), current_user))
     if role == Role.TEAM_LEAD:  # the unfiltered team board
-        return render_template("team_board.html", filters=team.BoardFilters(),
+        return render_template("team/board.html", filters=team.BoardFilters(),
                                board=team.board(svc(), current_user, team.BoardFilters()))
     if role == Role.AUDITOR:
-        return render_template("home_auditor.html", cases=home_page.all_cases(svc(), current_user))
-    return render_template("home_admin.html", overview=admin_overview(svc(), current_user))
+        return render_template("home/auditor.html", cases=home_page.all_cases(svc(), current_user))
+    return render_template("home/admin.html", overview=admin_overview(svc(), current_user))

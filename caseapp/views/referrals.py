@@ -100,4 +100,4 @@ def confirm(referral_id: int):
 def slip(referral_id: int):
     """The printable referral slip the person takes along to the course provider."""
     referral, case = referrals.referral_slip(svc(), current_user, referral_id)
-    return render_template("referral_slip.html", referral=referral, case=case)
+    return render_template("referrals/slip.html", referral=referral, case=case)

@@ -46,7 +46,7 @@ def board():
                                 municipality=request.args.get("municipality") or None,
                                 due_before=_date(request.args.get("due_before")),
                                 assignee=_assignee(request.args.get("assignee")))
-    return render_template("team_board.html", board=team.board(svc(), current_user, filters),
+    return render_template("team/board.html", board=team.board(svc(), current_user, filters),
                            filters=filters)
 
 
