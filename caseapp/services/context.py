@@ -23,20 +23,21 @@ _AFTER_COMMIT = "after_commit"
 
 @dataclass(frozen=True)
 class ProcessSettings:
-    """Periods are ISO 8601 durations for the process timers, with their lengths for the
-    rules that use the same period (``caseapp.composition`` reads both from the config)."""
+    """The settings rules and timers use, read from the configuration (its defaults are the
+    only ones: caseapp.config). Periods are ISO 8601 durations for the process timers, with
+    their lengths for the rules that use the same period."""
 
-    follow_up_period: str = "P42D"
-    follow_up_grace_period: str = "P7D"
+    follow_up_period: str
+    follow_up_grace_period: str
     # a follow-up task open longer than the grace period is overdue (and escalated)
-    follow_up_grace: timedelta = timedelta(days=7)
+    follow_up_grace: timedelta
     # a course starting within this target after today ranks higher (DOMAIN: six weeks)
-    course_start_target: timedelta = timedelta(days=42)
-    login_max_failures: int = 5
-    login_lock_minutes: int = 15
-    password_hash_method: str = "scrypt"
+    course_start_target: timedelta
+    login_max_failures: int
+    login_lock_minutes: int
+    password_hash_method: str
     # where the worker keeps a copy of every checkpoint, outside the database (optional)
-    audit_checkpoint_file: str | None = None
+    audit_checkpoint_file: str | None
 
 
 def system_clock() -> datetime:
