@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import STEP_DATA, add_course, at_referral
+from tests.factories import answers
+from tests.helpers import add_course, at_referral
 from tests.test_browser_interview import complete_step, current_step, log_in, shoot, task_form
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,7 @@ def test_counsellor_books_a_seat_and_prints_the_slip(page, live_server, ctx, peo
     assert "Pfaffenstieg" in slip.locator("main").inner_text()
     shoot(slip, "08-referral-slip")
     task_form(page).locator("#course_type").select_option(
-        STEP_DATA["referral"]["course_type"])
+        answers("referral")["course_type"])
     complete_step(page)
     assert page.locator(".steps [aria-current=step]").count() == 0
     assert page.locator(".steps .step.done").count() >= 8

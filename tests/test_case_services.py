@@ -12,8 +12,8 @@ from caseapp.services import cases, home_page, tasks, timers, users
 from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import PASSWORD
+from tests.factories import answers
 from tests.helpers import (
-    STEP_DATA,
     complete,
     complete_until,
     open_case,
@@ -67,11 +67,11 @@ def test_stale_form_is_a_conflict_and_changes_nothing(ctx, people):
     case = open_case(ctx, anna)
     task = ready_task(ctx, case.id)
     stale = row_version(ctx, case.id)
-    tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["person"], stale, "person")
+    tasks.complete_task(ctx, anna, case.id, task.id, answers("person"), stale, "person")
     next_task = ready_task(ctx, case.id)
     before = row_version(ctx, case.id)
     with pytest.raises(Conflict):
-        tasks.complete_task(ctx, anna, case.id, next_task.id, STEP_DATA["residence"], stale,
+        tasks.complete_task(ctx, anna, case.id, next_task.id, answers("residence"), stale,
                             "residence")
     assert row_version(ctx, case.id) == before
     assert ready_task(ctx, case.id).id == next_task.id
@@ -82,9 +82,9 @@ def test_double_submit_completes_once(ctx, people):
     case = open_case(ctx, anna)
     task = ready_task(ctx, case.id)
     version = row_version(ctx, case.id)
-    first = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["person"], version,
+    first = tasks.complete_task(ctx, anna, case.id, task.id, answers("person"), version,
                                 "person")
-    again = tasks.complete_task(ctx, anna, case.id, task.id, STEP_DATA["person"], version,
+    again = tasks.complete_task(ctx, anna, case.id, task.id, answers("person"), version,
                                 "person")
     assert (first.already_done, again.already_done) == (False, True)
     assert events(ctx, case.id).count("task_completed") == 1
@@ -100,7 +100,7 @@ def test_two_people_completing_one_task_at_once_one_wins(runtime, people):
 
     def attempt(actor):
         return lambda ctx: tasks.complete_task(ctx, actor, case_id, task_id,
-                                               STEP_DATA["person"], version, "person")
+                                               answers("person"), version, "person")
 
     outcomes = run_concurrently(runtime, attempt(people["anna"]), attempt(people["lea"]))
     assert sorted(kind for kind, _text in outcomes) == ["ok", "refused"], outcomes
@@ -116,7 +116,7 @@ def test_other_teams_case_is_not_found(ctx, people):
         cases.view_case(ctx, people["sami"], case.id)
     task = ready_task(ctx, case.id)
     with pytest.raises(NotFound):
-        tasks.complete_task(ctx, people["sami"], case.id, task.id, STEP_DATA["person"], None,
+        tasks.complete_task(ctx, people["sami"], case.id, task.id, answers("person"), None,
                             "person")
 
 
@@ -126,7 +126,7 @@ def test_auditor_reads_but_every_write_is_refused(ctx, people):
     assert cases.view_case(ctx, ida, case.id).case.id == case.id
     task = ready_task(ctx, case.id)
     with pytest.raises(Forbidden):
-        tasks.complete_task(ctx, ida, case.id, task.id, STEP_DATA["person"], None, "person")
+        tasks.complete_task(ctx, ida, case.id, task.id, answers("person"), None, "person")
     with pytest.raises(Forbidden):
         tasks.claim_task(ctx, ida, case.id, task.id)
     with pytest.raises(Forbidden):
@@ -145,7 +145,7 @@ def test_counsellor_may_not_work_a_colleagues_task_but_team_lead_may(ctx, people
     case = open_case(ctx, people["anna"])
     task = ready_task(ctx, case.id)
     with pytest.raises(Forbidden):
-        tasks.complete_task(ctx, people["ben"], case.id, task.id, STEP_DATA["person"], None,
+        tasks.complete_task(ctx, people["ben"], case.id, task.id, answers("person"), None,
                             "person")
     complete(ctx, people["lea"], case.id, "person")
 

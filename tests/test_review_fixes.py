@@ -12,14 +12,13 @@ from caseapp.models import AuditEvent, Case, Referral, User
 from caseapp.services import referrals, tasks, team, timers, users
 from caseapp.services.errors import Conflict, InvalidInput
 from tests.conftest import csrf_token
+from tests.factories import answers, posted
 from tests.helpers import (
-    STEP_DATA,
     add_course,
     at_referral,
     complete,
     complete_until,
     open_case,
-    posted,
     ready_task,
     row_version,
     run_concurrently,
@@ -35,7 +34,7 @@ def test_completing_while_the_lead_reassigns_never_deadlocks(runtime, people):
         outcomes = run_concurrently(
             runtime,
             lambda ctx, c=case_id, t=task_id, v=version: tasks.complete_task(
-                ctx, people["anna"], c, t, STEP_DATA["person"], v, "person"),
+                ctx, people["anna"], c, t, answers("person"), v, "person"),
             lambda ctx, c=case_id: team.reassign(ctx, people["lea"], [c], people["ben"].id,
                                                  "Urlaub"))
         assert all(kind in ("ok", "refused") for kind, _text in outcomes), outcomes
@@ -91,14 +90,14 @@ def test_moving_a_member_with_open_cases_is_refused(ctx, people):
 def test_a_changed_resubmit_of_a_done_step_is_a_conflict(ctx, people):
     case_id = open_case(ctx, people["anna"]).id
     task_id, version = ready_task(ctx, case_id).id, row_version(ctx, case_id)
-    tasks.complete_task(ctx, people["anna"], case_id, task_id, STEP_DATA["person"], version,
+    tasks.complete_task(ctx, people["anna"], case_id, task_id, answers("person"), version,
                         "person")
-    same = tasks.complete_task(ctx, people["anna"], case_id, task_id, STEP_DATA["person"],
+    same = tasks.complete_task(ctx, people["anna"], case_id, task_id, answers("person"),
                                version, "person")
     assert same.already_done
     with pytest.raises(Conflict, match="already completed"):
         tasks.complete_task(ctx, people["anna"], case_id, task_id,
-                            {**STEP_DATA["person"], "place_of_birth": "Homs"}, version, "person")
+                            answers("person", place_of_birth="Homs"), version, "person")
 
 
 def test_special_category_field_names_stay_out_of_event_details(ctx, people):

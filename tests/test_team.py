@@ -16,13 +16,13 @@ from caseapp.services.actor import SYSTEM, Actor
 from caseapp.services.errors import Forbidden, InvalidInput, NotFound
 from caseapp.services.referrals import rank_courses
 from tests.conftest import PASSWORD, TestConfig, csrf_token
+from tests.factories import posted
 from tests.helpers import (
     add_course,
     at_referral,
     complete,
     complete_until,
     open_case,
-    posted,
     ready_task,
 )
 

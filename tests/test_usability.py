@@ -6,7 +6,8 @@ from datetime import date
 
 from caseapp.services import cases, referrals
 from tests.conftest import csrf_token
-from tests.helpers import add_course, at_referral, open_case, posted, ready_task
+from tests.factories import posted
+from tests.helpers import add_course, at_referral, open_case, ready_task
 
 
 def test_revisiting_a_step_address_leads_to_the_case(login, ctx, people):
