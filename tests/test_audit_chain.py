@@ -14,7 +14,7 @@ from caseapp.models import AuditChain, AuditEvent
 from caseapp.services import audit, audit_review, cases, checkpoints
 from tests.conftest import TestConfig
 from tests.factories import answers, identifying, person
-from tests.helpers import complete, open_case
+from tests.helpers import complete, complete_until, open_case
 
 
 @pytest.fixture
@@ -81,6 +81,16 @@ def test_events_hold_no_personal_data_in_the_clear(ctx, history):
     changes = ctx.session.execute(text("SELECT data_json FROM audit_changes")).scalars().all()
     for personal in (person()["family_name"], answers("person")["place_of_birth"]):
         assert any(personal in c for c in changes), personal
+
+
+def test_special_category_field_names_stay_out_of_event_details(ctx, people):
+    """Events list the fields a step changed, but never that a pregnancy was answered."""
+    case_id = open_case(ctx, people["anna"]).id
+    complete_until(ctx, people["anna"], case_id, "family", family={"pregnancy": "yes"})
+    ctx.session.rollback()
+    details = ctx.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.type == "task_completed")).all()
+    assert all("pregnancy" not in d["fields"] for d in details)
 
 
 def test_edited_event_is_named(app, ctx, history):

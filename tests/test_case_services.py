@@ -14,6 +14,7 @@ from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import PASSWORD
 from tests.factories import answers
 from tests.helpers import (
+    at_referral,
     complete,
     complete_until,
     open_case,
@@ -88,6 +89,20 @@ def test_double_submit_completes_once(ctx, people):
                                 "person")
     assert (first.already_done, again.already_done) == (False, True)
     assert events(ctx, case.id).count("task_completed") == 1
+
+
+def test_a_changed_resubmit_of_a_done_step_is_a_conflict(ctx, people):
+    """Sending a done step again is harmless; sending it changed is refused."""
+    case_id = open_case(ctx, people["anna"]).id
+    task_id, version = ready_task(ctx, case_id).id, row_version(ctx, case_id)
+    tasks.complete_task(ctx, people["anna"], case_id, task_id, answers("person"), version,
+                        "person")
+    same = tasks.complete_task(ctx, people["anna"], case_id, task_id, answers("person"),
+                               version, "person")
+    assert same.already_done
+    with pytest.raises(Conflict, match="already completed"):
+        tasks.complete_task(ctx, people["anna"], case_id, task_id,
+                            answers("person", place_of_birth="Homs"), version, "person")
 
 
 def test_two_people_completing_one_task_at_once_one_wins(runtime, people):
@@ -259,6 +274,16 @@ def test_timer_due_exactly_now_fires_on_the_next_round(ctx, people, clock):
     clock.advance(seconds=1)
     assert timers.fire_due_timers(ctx) == 1
     assert ready_task(ctx, case.id).form_key == "follow_up"
+
+
+def test_timers_still_fire_after_the_lock_order_change(ctx, people, clock):
+    """The follow-up timer opens the follow-up step and moves the case's due date."""
+    case_id = at_referral(ctx, people["anna"])
+    complete(ctx, people["anna"], case_id, "referral")
+    clock.advance(days=42, seconds=1)
+    assert timers.fire_due_timers(ctx) == 1
+    assert ready_task(ctx, case_id).form_key == "follow_up"
+    assert ctx.session.get(Case, case_id).due_at > clock() - timedelta(days=1)
 
 
 def test_a_broken_case_does_not_stop_the_timer_worker(ctx, people, clock):

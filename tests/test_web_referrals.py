@@ -33,6 +33,16 @@ def test_counsellor_sees_the_rule_books_a_seat_and_prints_the_slip(login, ctx, p
         assert expected in slip
 
 
+def test_the_referral_step_defaults_to_the_booked_course(login, ctx, people, places):
+    """Once a seat is booked, the referral step proposes that course's type."""
+    course = add_course(ctx, places["vhs"], course_type="intensivkurs")
+    case_id = at_referral(ctx, people["anna"])
+    referrals.book_seat(ctx, people["anna"], case_id, course)
+    page = login("anna").get(f"/cases/{case_id}").text
+    assert '<option selected value="intensivkurs">' in page or \
+        '<option value="intensivkurs" selected>' in page
+
+
 def test_the_last_seat_taken_meanwhile_is_a_clear_message(login, ctx, people, places):
     course = add_course(ctx, places["vhs"], seats=1)
     case_id = at_referral(ctx, people["anna"])
