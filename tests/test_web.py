@@ -100,22 +100,6 @@ def test_counsellor_gets_404_for_another_teams_case(login, ctx, people):
     assert login("lea").get(f"/cases/{case.id}").status_code == 404
 
 
-def test_auditor_reads_any_case_but_every_write_is_refused(login, ctx, people):
-    case = open_case(ctx, people["sami"])
-    client = login("ida")
-    page = client.get(f"/cases/{case.id}")
-    assert page.status_code == 200 and "Read-only access." in page.text
-    token = csrf_token(page.text)
-    task = ready_task(ctx, case.id)
-    response = client.post(f"/cases/{case.id}/tasks/{task.id}",
-                           data={"csrf_token": token, **posted("person")})
-    assert response.status_code == 403
-    assert client.post(f"/cases/{case.id}/tasks/{task.id}/claim",
-                       data={"csrf_token": token}).status_code == 403
-    assert client.post("/cases/new", data={"csrf_token": token}).status_code == 403
-    assert ready_task(ctx, case.id).id == task.id
-
-
 def test_invalid_step_rerenders_every_value_with_messages_at_the_fields(login, ctx, people):
     case = open_case(ctx, people["anna"])
     client = login("anna")
