@@ -1,12 +1,11 @@
 """The interview in a real browser (Debian's Chromium, headless), as a counsellor does it.
 
-Also writes the screenshots of the user guide (docs/img/), so the guide stays true.
+Also takes the pictures of the user guide (`make screenshots` puts them into docs/img/).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -15,12 +14,6 @@ from tests.factories import answers, as_text, person
 from tests.helpers import complete_until, open_case
 
 pytestmark = pytest.mark.browser
-GUIDE_IMAGES = Path(__file__).resolve().parent.parent / "docs" / "img"
-
-
-def shoot(page, name: str) -> None:
-    GUIDE_IMAGES.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(GUIDE_IMAGES / f"{name}.png"), full_page=True)
 
 
 def log_in(page, base: str, username: str) -> None:
@@ -79,7 +72,7 @@ def assert_fields_labelled(page) -> None:
 
 
 def test_counsellor_runs_the_interview_with_an_error_a_draft_and_a_new_login(
-        browser, page, live_server, people):
+        browser, page, live_server, people, shoot):
     base = live_server
     log_in(page, base, "anna")
     shoot(page, "01-start")

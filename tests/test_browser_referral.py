@@ -6,12 +6,13 @@ import pytest
 
 from tests.factories import answers
 from tests.helpers import add_course, at_referral
-from tests.test_browser_interview import complete_step, current_step, log_in, shoot, task_form
+from tests.test_browser_interview import complete_step, current_step, log_in, task_form
 
 pytestmark = pytest.mark.browser
 
 
-def test_counsellor_books_a_seat_and_prints_the_slip(page, live_server, ctx, people, places):
+def test_counsellor_books_a_seat_and_prints_the_slip(page, live_server, ctx, people, places,
+                                                     shoot):
     course = add_course(ctx, places["vhs"], seats=2, title="Integrationskurs vormittags")
     add_course(ctx, places["alfeld"], seats=10, title="Integrationskurs Alfeld")
     case_id = at_referral(ctx, people["anna"])

@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import answers
 from tests.helpers import complete_until, open_case
-from tests.test_browser_interview import log_in, log_out, shoot
+from tests.test_browser_interview import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +17,7 @@ def my_task_cases(page) -> set[str]:
 
 
 def test_team_lead_reassigns_two_cases_and_the_auditor_sees_why(page, live_server, ctx,
-                                                                   people):
+                                                                   people, shoot):
     anna = people["anna"]
     first = open_case(ctx, anna, family_name="Haddad")
     second = open_case(ctx, anna, family_name="Rahimi", given_names="Fatima")
