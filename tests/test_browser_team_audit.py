@@ -40,7 +40,7 @@ def test_team_lead_reassigns_two_cases_and_the_auditor_sees_why(page, live_serve
     page.locator("#reassign-reason").fill("Anna ist drei Wochen im Urlaub")
     shoot(page, "09-team-board")
     page.locator("#reassign-form button").click()
-    page.locator(".flash.success").wait_for()
+    assert page.locator(".flash.success").inner_text() == "2 Fälle neu zugewiesen."
     assert page.locator(f"tr[data-case='{first.id}'] .assignee").inner_text() == "Ben"
     log_out(page)
 
