@@ -16,15 +16,17 @@ import argparse
 import os
 import re
 import statistics
+import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.factories import posted  # noqa: E402 - the repository's own test data
 
 # The interview's first step (person and contact), as a browser posts it.
-STEP = {"form_key": "person", "place_of_birth": "Aleppo", "sex": "female",
-        "nationalities": "syrisch", "address": "Marktstraße 1, 31134 Hildesheim",
-        "languages_spoken": "Arabisch (Muttersprache)", "interpreter_needed": "no",
-        "data_protection_notice_given": "2026-03-02",
-        "data_protection_notice_language": "Arabisch"}
+STEP = posted("person")
 
 
 def main() -> None:

@@ -36,8 +36,9 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.factories import posted  # noqa: E402
 from tests.gunicorn_server import running_gunicorn  # noqa: E402 - the repository's own
-from tests.helpers import STEPS, posted  # noqa: E402
+from tests.helpers import STEPS  # noqa: E402
 from tests.postgres import throwaway_cluster  # noqa: E402
 
 PASSWORD = "soak-password-1"

@@ -20,7 +20,8 @@ from tests.browser import CHROMIUM_ARGS, CheckedBrowser, chromium_path, serve
 from tests.postgres import throwaway_cluster
 
 PASSWORD = "correct horse battery"
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "caseapp" / "translations"
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "caseapp" / "translations"
 
 
 def pytest_sessionstart(session):
@@ -173,7 +174,21 @@ def login(app, people):
 
 # --- browser tests --------------------------------------------------------------------
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
+# `make screenshots` names the user guide's picture folder here; a plain run writes none there.
+SCREENSHOTS = "ANKOMMEN_SCREENSHOTS"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "screenshots: takes the user guide's pictures "
+                            "(`make screenshots` keeps them in docs/img/)")
+
+
+def pytest_collection_modifyitems(items):
+    """A test that takes the user guide's pictures is a `screenshots` test (-m screenshots)."""
+    for item in items:
+        if "shoot" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.screenshots)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -211,6 +226,20 @@ def browser(chromium):
 def live_server(app):
     with serve(app) as url:
         yield url
+
+
+@pytest.fixture
+def shoot(tmp_path):
+    """shoot(page, "01-start"): a picture for the user guide, into the folder that
+    ANKOMMEN_SCREENSHOTS names (`make screenshots`: docs/img), else into the test's tmp_path."""
+    folder = ROOT / os.environ[SCREENSHOTS] if os.environ.get(SCREENSHOTS) else tmp_path
+
+    def _shoot(page, name: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        picture = folder / f"{name}.png"
+        page.screenshot(path=str(picture), full_page=True)
+        assert picture.read_bytes().startswith(b"\x89PNG"), picture
+    return _shoot
 
 
 @pytest.fixture

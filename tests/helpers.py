@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -11,58 +11,16 @@ from caseapp.models import HumanTask, ProcessInstance
 from caseapp.services import cases, catalogue, tasks
 from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import ServiceError
+from tests.factories import answers, person
 
 SITUATION_STEPS = ("person", "residence", "family", "education_work", "practical",
                    "goals_plan")
 STEPS = (*SITUATION_STEPS, "language_literacy", "referral")
 
-STEP_DATA = {
-    "person": {"place_of_birth": "Aleppo", "sex": "female", "nationalities": "syrisch",
-               "address": "Marktstraße 1, 31134 Hildesheim", "phone": "", "email": "",
-               "languages_spoken": "Arabisch (Muttersprache)", "interpreter_needed": "no",
-               "interpreter_language": "", "data_protection_notice_given": date(2026, 3, 2),
-               "data_protection_notice_language": "Arabisch"},
-    "residence": {"residence_document": "residence_permit",
-                  "residence_paragraph": "§ 25 Abs. 2 AufenthG", "document_issued": None,
-                  "safe_country_of_origin": "no", "course_status": "entitled",
-                  "course_issuer": "auslaenderbehoerde", "course_decision_date": None,
-                  "fee_exempt": "no"},
-    "family": {"household": "alone", "household_members": 1, "children_count": 0,
-               "children_ages": "", "childcare_needed_during_course": "", "caring_duties": "",
-               "pregnancy": ""},
-    "education_work": {"school_qualification": "Abitur", "school_country": "Syrien",
-                       "vocational_qualification": "", "qualification_abroad": "no",
-                       "profession": "", "regulated_profession": "", "recognition_status": "",
-                       "employment": "seeking", "registered_with": "jobcenter",
-                       "work_experience": "Schneiderin, 6 Jahre"},
-    "practical": {"availability": "full_time", "time_of_day": "mornings", "max_travel_km": 10,
-                  "benefits": "sgb2", "notes": ""},
-    "goals_plan": {"goals_own_words": "Arbeit in der Pflege",
-                   "agreed_plan": "Integrationskurs, danach Anerkennung", "next_appointment": None},
-    "language_literacy": {"german_level": "A2", "german_certificate_level": "",
-                          "german_certificate_date": None, "literacy": "latin",
-                          "schooling_years": 12, "other_languages": "Englisch",
-                          "placement_test_taken": "no", "placement_test_date": None,
-                          "placement_test_provider": "", "placement_test_result": "",
-                          "placement_recommended_course": "", "placement_deviation_reason": ""},
-    "referral": {"course_type": "integrationskurs", "override_reason": ""},
-    "follow_up": {"follow_up_result": "started", "reason": ""},
-}
 
-
-def posted(form_key: str, **overrides) -> dict[str, str]:
-    """The step's test data as a browser would post it."""
-    values = {**STEP_DATA[form_key], **overrides}
-    return {"form_key": form_key, **{k: "" if v is None else
-                                     v.isoformat() if hasattr(v, "isoformat") else str(v)
-                                     for k, v in values.items()}}
-
-
-def open_case(ctx, actor, family_name="Haddad", given_names="Amina",
-              birth_date=date(1991, 4, 12)):
-    return cases.open_case(ctx, actor, cases.NewCase(
-        given_names=given_names, family_name=family_name, birth_date=birth_date,
-        municipality="Hildesheim"))
+def open_case(ctx, actor, **person_overrides):
+    """Open a case for the factory's newcomer (or, with overrides, another person)."""
+    return cases.open_case(ctx, actor, cases.NewCase(**person(**person_overrides)))
 
 
 def ready_task(ctx, case_id, form_key=None) -> HumanTask:
@@ -83,7 +41,7 @@ def complete(ctx, actor, case_id, form_key, **overrides):
     task = ready_task(ctx, case_id, form_key)
     assert task is not None, f"no ready task {form_key}"
     return tasks.complete_task(ctx, actor, case_id, task.id,
-                               {**STEP_DATA[form_key], **overrides},
+                               answers(form_key, **overrides),
                                expected_version=row_version(ctx, case_id), form_key=form_key)
 
 

@@ -130,6 +130,17 @@ def test_admin_creates_a_team_and_moves_a_counsellor_into_it(ctx, login, people)
     assert len(events(ctx, "team_created")) == 1
 
 
+def test_moving_a_member_with_open_cases_is_refused(ctx, people):
+    """A counsellor with open cases stays in the team until the cases are handed on."""
+    open_case(ctx, people["ben"])
+    south = users.ensure_team(ctx, "Süd").id
+    with pytest.raises(InvalidInput, match="open case"):
+        users.update_user(ctx, people["adam"], people["ben"].id, display_name="Ben",
+                          role="counsellor", team_id=south)
+    ctx.session.rollback()
+    assert ctx.session.get(User, people["ben"].id).team_id == people["anna"].team_id
+
+
 def test_edit_form_keeps_values_and_marks_fields(login, people):
     admin = login("adam")
     page = f"/admin/users/{people['anna'].id}"

@@ -15,7 +15,15 @@ from caseapp.services import audit, cases, referrals, tasks, team, users
 from caseapp.services.actor import SYSTEM, Actor
 from caseapp.services.errors import ServiceError
 from tests.conftest import PASSWORD
-from tests.helpers import add_course, at_referral, open_case, ready_task, run_concurrently
+from tests.factories import answers
+from tests.helpers import (
+    add_course,
+    at_referral,
+    open_case,
+    ready_task,
+    row_version,
+    run_concurrently,
+)
 
 SERVICES = Path(__file__).resolve().parent.parent / "caseapp" / "services"
 
@@ -103,6 +111,22 @@ def test_reassigning_overlapping_cases_at_once_does_not_deadlock(runtime, ctx, p
     assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
     ctx.session.rollback()
     assert audit.verify_trail(ctx.session).ok
+
+
+def test_completing_while_the_lead_reassigns_never_deadlocks(runtime, people):
+    """Completing a step while the lead reassigns its case ends in success or a refusal."""
+    for _ in range(3):
+        setup = runtime.context(runtime.sessions())
+        case_id = open_case(setup, people["anna"]).id
+        task_id, version = ready_task(setup, case_id).id, row_version(setup, case_id)
+        setup.session.close()
+        outcomes = run_concurrently(
+            runtime,
+            lambda ctx, c=case_id, t=task_id, v=version: tasks.complete_task(
+                ctx, people["anna"], c, t, answers("person"), v, "person"),
+            lambda ctx, c=case_id: team.reassign(ctx, people["lea"], [c], people["ben"].id,
+                                                 "Urlaub"))
+        assert all(kind in ("ok", "refused") for kind, _text in outcomes), outcomes
 
 
 def test_a_freed_seat_is_offered_while_the_waiting_case_is_being_worked(runtime, ctx, people,

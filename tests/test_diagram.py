@@ -266,6 +266,16 @@ def test_picture_page(client_for, at_language_step):
         .status_code == 404
 
 
+def test_the_process_picture_speaks_the_readers_language(login, ctx, people):
+    """The process picture names its steps and events in German, or in English if chosen."""
+    case_id = open_case(ctx, people["anna"]).id
+    german = login("anna", language="de").get(f"/cases/{case_id}/process").text
+    assert "Situationsanalyse" in german
+    assert "Neuzugewanderte Person kommt" in german and "Newcomer arrives" not in german
+    english = login("anna").get(f"/cases/{case_id}/process").text
+    assert "Newcomer arrives" in english
+
+
 def test_picture_page_needs_a_login(with_blueprint, at_language_step):
     response = with_blueprint.test_client().get(f"/cases/{at_language_step.id}/process.svg")
     assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -18,57 +18,33 @@ from forms.interview import (
     PracticalForm,
     ResidenceForm,
 )
+from tests.factories import answers, posted
 
-VALID = {
-    PersonForm: {
-        "place_of_birth": "Aleppo, Syria", "sex": "female", "nationalities": "Syrian",
-        "address": "Hauptstr. 1\n12345 Musterstadt", "phone": "0151 1234567",
-        "email": "amal@example.org", "languages_spoken": "Arabic (native), English (B1)",
-        "interpreter_needed": "yes", "interpreter_language": "Arabic",
-        "data_protection_notice_given": "2026-03-02",
-        "data_protection_notice_language": "Arabic",
-    },
-    ResidenceForm: {
-        "residence_document": "residence_permit", "residence_paragraph": "§ 25 Abs. 2",
-        "document_issued": "2025-11-20", "safe_country_of_origin": "no",
-        "course_status": "entitled", "course_issuer": "auslaenderbehoerde",
-        "course_decision_date": "2025-12-01", "fee_exempt": "yes",
-    },
-    FamilyForm: {
-        "household": "single_parent", "household_members": "3", "children_count": "2",
-        "children_ages": "3,7 ", "childcare_needed_during_course": "yes",
-        "caring_duties": "", "pregnancy": "",
-    },
-    EducationWorkForm: {
-        "school_qualification": "Secondary school, 12 years", "school_country": "Syria",
-        "vocational_qualification": "Nursing diploma", "qualification_abroad": "yes",
-        "profession": "Nurse", "regulated_profession": "yes",
-        "recognition_status": "referred", "employment": "seeking",
-        "registered_with": "jobcenter", "work_experience": "6 years in a hospital",
-    },
-    PracticalForm: {
-        "availability": "part_time", "time_of_day": "mornings", "max_travel_km": "8",
-        "benefits": "sgb2", "notes": "",
-    },
-    GoalsPlanForm: {
-        "goals_own_words": "Work as a nurse again.",
-        "agreed_plan": "Integration course, then recognition counselling.",
-        "next_appointment": (date.today() + timedelta(days=14)).isoformat(),
-    },
-    LanguageLiteracyForm: {
-        "german_level": "A1", "german_certificate_level": "none",
-        "german_certificate_date": "", "literacy": "latin", "schooling_years": "12",
-        "other_languages": "English", "placement_test_taken": "yes",
-        "placement_test_date": "2026-03-01", "placement_test_provider": "VHS Musterstadt",
-        "placement_test_result": "A1", "placement_recommended_course": "integrationskurs",
-        "placement_deviation_reason": "",
-    },
+# The factory's answers with every conditional question answered too (interpreter,
+# children, qualification abroad, placement test), so each rule can be switched off.
+ANSWERED_IN_FULL = {
+    "person": {"interpreter_needed": "yes", "interpreter_language": "Arabisch"},
+    "residence": {"document_issued": date(2025, 11, 20), "course_decision_date": date(2025, 12, 1),
+                  "fee_exempt": "yes"},
+    "family": {"household": "single_parent", "household_members": 3, "children_count": 2,
+               "children_ages": "3,7 ", "childcare_needed_during_course": "yes"},
+    "education_work": {"vocational_qualification": "Krankenpflege", "qualification_abroad": "yes",
+                       "profession": "Pflegefachkraft", "regulated_profession": "yes",
+                       "recognition_status": "referred"},
+    "practical": {},
+    "goals_plan": {"next_appointment": date.today() + timedelta(days=14)},
+    "language_literacy": {"placement_test_taken": "yes", "placement_test_date": date(2026, 3, 1),
+                          "placement_test_provider": "VHS Hildesheim",
+                          "placement_test_result": "A2",
+                          "placement_recommended_course": "integrationskurs"},
 }
+INTERVIEW_FORMS = {TASK_FORMS[key]: key for key in ANSWERED_IN_FULL}
 
 
 def make(form_class, **changes):
-    data = {**VALID[form_class], **changes}
-    return form_class(MultiDict({k: v for k, v in data.items() if v is not None}))
+    """The form as a browser posts it, from the factory's answers in full plus ``changes``."""
+    key = INTERVIEW_FORMS[form_class]
+    return form_class(MultiDict(posted(key, **{**ANSWERED_IN_FULL[key], **changes})))
 
 
 def assert_only_error(form, field_name):
@@ -86,7 +62,7 @@ def test_every_interview_form_is_registered():
     assert not {"situation_analysis", "language_assessment"} & TASK_FORMS.keys()
 
 
-@pytest.mark.parametrize("form_class", list(VALID), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("form_class", list(INTERVIEW_FORMS), ids=lambda c: c.__name__)
 def test_complete_submission_is_valid(form_class):
     form = make(form_class)
     assert form.validate(), form.errors
@@ -114,7 +90,7 @@ def test_valid_data_holds_codes_and_types():
 
     practical = make(PracticalForm)
     practical.validate()
-    assert practical.data["max_travel_km"] == 8
+    assert practical.data["max_travel_km"] == answers("practical")["max_travel_km"]
     assert practical.data["benefits"] == "sgb2"
 
     language = make(LanguageLiteracyForm)
@@ -276,7 +252,7 @@ def test_show_when_names_a_field_and_values_of_the_same_form(key, form_class):
 
 def test_show_when_values_in_use():
     used = {f"{cls.__name__}.{field.name}": field.render_kw[SHOW_WHEN]
-            for cls in VALID for field in cls() if SHOW_WHEN in (field.render_kw or {})}
+            for cls in INTERVIEW_FORMS for field in cls() if SHOW_WHEN in (field.render_kw or {})}
     assert used["PersonForm.interpreter_language"] == "interpreter_needed:yes"
     assert used["ResidenceForm.course_issuer"] == "course_status:entitled|obliged"
     assert used["FamilyForm.children_ages"] == "children_count:>0"

@@ -3,6 +3,7 @@ no 5xx, and a refused POST has committed nothing."""
 
 from __future__ import annotations
 
+from flask import render_template
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -166,6 +167,13 @@ def test_nul_in_a_name_is_a_field_error_and_the_input_is_kept(login, ctx, people
     assert "Please remove invisible control characters from this field." in response.text
     assert 'value="Haddad"' in response.text and 'value="1991-04-12"' in response.text
     assert ctx.session.scalar(select(func.count()).select_from(Case)) == 0
+
+
+def test_error_page_escapes_its_message(app):
+    """Markup in a message is shown as text on the error page, never as markup."""
+    with app.test_request_context("/"):
+        html = render_template("error.html", message='<a href="/evil">hier</a>')
+    assert '<a href="/evil">' not in html and "&lt;a href=" in html
 
 
 def test_control_characters_message_is_in_german_too(login, ctx, people):

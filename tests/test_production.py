@@ -15,8 +15,8 @@ import pytest
 from caseapp import create_app
 from tests.browser import serve
 from tests.conftest import PASSWORD, TestConfig, csrf_token
+from tests.factories import posted
 from tests.gunicorn_server import GUNICORN, ROOT, production_env, running_gunicorn
-from tests.helpers import posted
 from tests.http_visitor import Reply, Visitor
 
 WORKER = [str(Path(sys.executable).with_name("flask")), "--app", "caseapp", "worker", "--once"]

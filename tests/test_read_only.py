@@ -1,19 +1,26 @@
-"""Auditors are strictly read-only: every non-GET route of the whole URL map refuses them."""
+"""Auditors are strictly read-only: they read any team's case, and every non-GET route of
+the whole URL map and every service that writes refuses them, changing nothing."""
 
 from __future__ import annotations
 
 import hashlib
 
+import pytest
 from sqlalchemy import inspect, select, text
 
 from caseapp.models import AuditEvent, Base, Referral
-from caseapp.services import referrals
+from caseapp.services import cases, referrals, tasks
+from caseapp.services.errors import Forbidden
 from tests.conftest import csrf_token
-from tests.helpers import add_course, at_referral
+from tests.factories import answers, posted
+from tests.helpers import add_course, at_referral, open_case, ready_task
 
 # Not writes to case data: signing in and out, and the auditor's own UI language.
 ALLOWED = {"auth.login", "auth.logout", "auth.language"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+READ_ONLY = "Your role has read-only access: nothing was changed."
+# What a refused page says: the services' read-only refusal, or a page of another role.
+REFUSALS = (READ_ONLY, "Your role may not do this.")
 
 
 def fingerprint(ctx) -> dict[str, str]:
@@ -30,17 +37,25 @@ def fingerprint(ctx) -> dict[str, str]:
 
 
 def test_every_write_route_refuses_an_auditor(app, login, ctx, people, places):
+    """An auditor reads any team's case; every write, through a page or a service, is
+    refused with its reason and leaves every table as it was."""
     course = add_course(ctx, places["vhs"])
     case_id = at_referral(ctx, people["anna"])
     referral = referrals.book_seat(ctx, people["anna"], case_id, course)
     task_id = ctx.session.execute(text("SELECT id FROM human_tasks WHERE state = 'ready'")
                                   ).scalar()
+    south_case = open_case(ctx, people["sami"], family_name="Süd").id
+    south_task = ready_task(ctx, south_case).id
     ids = {"case_id": case_id, "task_id": task_id, "referral_id": referral.id,
            "course_id": course, "user_id": people["anna"].id, "team_id": people["anna"].team_id}
     client = login("ida")
     token = csrf_token(client.get("/").text)
     before = fingerprint(ctx)
     last_event = ctx.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()))
+
+    for readable in (case_id, south_case):
+        page = client.get(f"/cases/{readable}")
+        assert page.status_code == 200 and "Read-only access." in page.text
 
     checked = []
     for rule in app.url_map.iter_rules():
@@ -54,13 +69,28 @@ def test_every_write_route_refuses_an_auditor(app, login, ctx, people, places):
             url = url.replace(f"<int:{name}>", str(ids[name])).replace(f"<{name}>", str(ids[name]))
         data = {"csrf_token": token, "case_id": case_id, "course_id": course, "reason": "x",
                 "form_key": "person", "to_user": people["anna"].id, "status": "done",
-                "offer": "kita", "decision": "accept", "seats_total": 99, "locale": "en"}
+                "offer": "kita", "decision": "accept", "seats_total": 99, "locale": "en",
+                **posted("person")}
         for method in sorted(rule.methods & WRITE_METHODS):
             response = client.open(url, method=method, data=data)
             assert response.status_code == 403, f"{method} {url} answered {response.status_code}"
+            assert any(reason in response.text for reason in REFUSALS), f"{method} {url}"
             checked.append(f"{method} {rule.rule}")
-
     assert len(checked) >= 15, checked  # the walk really covered the application
+
+    ida = people["ida"]
+    assert cases.view_case(ctx, ida, south_case).case.id == south_case
+    refused_services = [
+        lambda: tasks.complete_task(ctx, ida, south_case, south_task, answers("person"), None,
+                                    "person"),
+        lambda: tasks.claim_task(ctx, ida, south_case, south_task),
+        lambda: open_case(ctx, ida),
+    ]
+    for write in refused_services:
+        with pytest.raises(Forbidden) as refused:
+            write()
+        assert refused.value.message == READ_ONLY
+
     assert fingerprint(ctx) == before
     written = ctx.session.scalars(select(AuditEvent.type).where(AuditEvent.seq > last_event))
     assert set(written) <= {"case_viewed", "cases_searched"}

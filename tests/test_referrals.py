@@ -108,6 +108,32 @@ def test_freed_seat_goes_to_who_waits_longest(ctx, people, places, clock):
     assert statuses(ctx, second_waiting) == ["booked"] and seats(ctx, course) == (1, 1)
 
 
+def test_a_closing_case_gives_up_its_waiting_places(ctx, people, places, clock):
+    """A closed case leaves every waiting list, so a freed seat goes to an open case."""
+    course = add_course(ctx, places["vhs"], seats=1)
+    holder = at_referral(ctx, people["anna"], family_name="Eins")
+    closing = open_case(ctx, people["anna"], family_name="Zwei")
+    complete_until(ctx, people["anna"], closing.id, "language_literacy")
+    still_open = at_referral(ctx, people["anna"], family_name="Drei")
+    booked = referrals.book_seat(ctx, people["anna"], holder, course)
+    referrals.join_waiting_list(ctx, people["anna"], closing.id, course_id=course)
+    clock.advance(minutes=1)
+    referrals.join_waiting_list(ctx, people["anna"], still_open, course_id=course)
+    complete(ctx, people["anna"], closing.id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    complete(ctx, people["anna"], closing.id, "follow_up", follow_up_result="not_started",
+             reason="anderer Kurs")
+    ctx.session.rollback()
+    assert ctx.session.get(Case, closing.id).status == "closed"
+    assert ctx.session.scalars(select(Referral.status).where(
+        Referral.case_id == closing.id)).all() == ["cancelled"]
+    referrals.cancel_seat(ctx, people["anna"], booked.id, "verzogen")
+    ctx.session.rollback()
+    assert ctx.session.scalars(select(Referral.status).where(
+        Referral.case_id == still_open)).all() == ["offered"]
+
+
 def test_a_new_matching_course_or_more_seats_are_offered_to_waiting_people(ctx, people, places):
     case_id = at_referral(ctx, people["anna"])
     referrals.join_waiting_list(ctx, people["anna"], case_id, provider_id=places["vhs"],

@@ -16,13 +16,13 @@ from caseapp.services.actor import SYSTEM, Actor
 from caseapp.services.errors import Forbidden, InvalidInput, NotFound
 from caseapp.services.referrals import rank_courses
 from tests.conftest import PASSWORD, TestConfig, csrf_token
+from tests.factories import posted
 from tests.helpers import (
     add_course,
     at_referral,
     complete,
     complete_until,
     open_case,
-    posted,
     ready_task,
 )
 
@@ -104,6 +104,19 @@ def test_reassign_all_of_a_person_to_the_queue(ctx, people):
     assert assignees(ctx, *cases) == [None, None]
     with pytest.raises(InvalidInput):
         team.reassign_all_of(ctx, lea, anna.id, None, "krank")
+
+
+def test_an_absent_members_cases_stay_on_the_board(ctx, people):
+    """A deactivated counsellor's cases stay visible to the lead and can be handed on."""
+    case_id = open_case(ctx, people["ben"]).id
+    users.set_user_active(ctx, people["adam"], people["ben"].id, False)
+    board = team.board(ctx, people["lea"], team.BoardFilters())
+    assert [m.user.username for m in board.absent] == ["ben"]
+    assert board.names[people["ben"].id] == "Ben"
+    assert team.reassign_all_of(ctx, people["lea"], people["ben"].id, people["anna"].id,
+                                "Ben hat die Stelle gewechselt") == 1
+    ctx.session.rollback()
+    assert ctx.session.get(Case, case_id).assignee_id == people["anna"].id
 
 
 def test_transfer_waits_for_the_receiving_lead(ctx, people, south_lead):
@@ -188,6 +201,11 @@ def test_reassigning_nothing_on_the_board_says_so(login, people):
                                                  "to_user": people["ben"].id, "reason": "x"},
                          follow_redirects=True)
     assert "Select at least one case." in response.text and 'role="alert"' in response.text
+
+
+def test_board_filter_with_nonsense_is_ignored(login, people):
+    """A board address with filters that mean nothing still shows the board."""
+    assert login("lea").get("/team/?assignee=x&due_before=soon").status_code == 200
 
 
 def test_periods_from_the_settings_move_timers_board_and_ranking_together(

@@ -127,6 +127,21 @@ def test_every_step_group_and_lane_of_the_process_has_a_german_translation(germa
     assert untranslated(german, sorted(shown)) == []
 
 
+def test_every_interview_field_has_label_and_help_in_german_and_english(app):
+    """Every field of every step shows a label and a help text, in both languages."""
+    texts = {}
+    for language in ("en", "de"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            texts[language] = {(key, field.name): (str(field.label.text), str(field.description))
+                               for key, form_class in TASK_FORMS.items()
+                               for field in form_class()}
+    for field, (label, help_text) in texts["en"].items():
+        german_label, german_help = texts["de"][field]
+        assert label and help_text, field
+        assert german_help != help_text, f"{field}: help text not translated"
+        assert german_label != label or label in {"A1", "E-mail"}, f"{field}: label not translated"
+
+
 def test_every_code_a_page_shows_as_text_has_a_german_translation(german):
     """Pages translate these codes themselves, or with spaces for underscores."""
     codes = [*ROLES, *CaseStatus, *SeatStatus, *OfferStatus,

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from caseapp.models import Course
 from caseapp.services import referrals
 from tests.conftest import csrf_token
+from tests.factories import person
 from tests.helpers import add_course, at_referral, complete_until, open_case
 
 
@@ -27,8 +28,19 @@ def test_counsellor_sees_the_rule_books_a_seat_and_prints_the_slip(login, ctx, p
     assert "Seat booked." in page and '<td class="status">booked</td>' in page
     slip_url = re.search(r'href="(/referrals/\d+/slip)"', page).group(1)
     slip = client.get(slip_url).text
-    for expected in ("Amina Haddad", "Integrationskurs vormittags", "Pfaffenstieg 4", "Pass"):
+    name = f"{person()['given_names']} {person()['family_name']}"
+    for expected in (name, "Integrationskurs vormittags", "Pfaffenstieg 4", "Pass"):
         assert expected in slip
+
+
+def test_the_referral_step_defaults_to_the_booked_course(login, ctx, people, places):
+    """Once a seat is booked, the referral step proposes that course's type."""
+    course = add_course(ctx, places["vhs"], course_type="intensivkurs")
+    case_id = at_referral(ctx, people["anna"])
+    referrals.book_seat(ctx, people["anna"], case_id, course)
+    page = login("anna").get(f"/cases/{case_id}").text
+    assert '<option selected value="intensivkurs">' in page or \
+        '<option value="intensivkurs" selected>' in page
 
 
 def test_the_last_seat_taken_meanwhile_is_a_clear_message(login, ctx, people, places):
