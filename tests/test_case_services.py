@@ -262,7 +262,7 @@ def test_timer_due_exactly_now_fires_on_the_next_round(ctx, people, clock):
     assert ready_task(ctx, case.id).form_key == "follow_up"
 
 
-def test_timers_still_fire_after_the_lock_order_change(ctx, people, clock):
+def test_the_follow_up_timer_opens_its_step_and_moves_the_due_date(ctx, people, clock):
     """The follow-up timer opens the follow-up step and moves the case's due date."""
     case_id = at_referral(ctx, people["anna"])
     complete(ctx, people["anna"], case_id, "referral")
