@@ -49,17 +49,23 @@ def lane_role(lane: str | None) -> Role:
 
 
 class CaseStatus(StrEnum):
+    """A case closes when its process finishes; a team lead may reopen it."""
+
     OPEN = N_("open")
     CLOSED = N_("closed")
 
 
 class TaskState(StrEnum):
+    """Of a human task row: cancelled means withdrawn by the process, not by a person."""
+
     READY = "ready"  # waiting for a person
     COMPLETED = "completed"
     CANCELLED = "cancelled"  # withdrawn by the process
 
 
 class ReferralKind(StrEnum):
+    """A course referral (seat or waiting place) or one to another offer (a status only)."""
+
     COURSE = "course"  # a seat or a waiting place in a course
     OFFER = "offer"  # another offer (Kita, school, recognition, MBE/JMD, ...)
 

@@ -39,5 +39,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
+    """Every model's base: constraint names migrations can refer to, and UTC datetimes."""
+
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime()}

@@ -20,6 +20,8 @@ class Municipality(Base):
 
 
 class Provider(Base):
+    """A course provider; an inactive one's courses are left out of the course ranking."""
+
     __tablename__ = "providers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,6 +36,8 @@ class Provider(Base):
 
 
 class Course(Base):
+    """A course with seats; a CHECK keeps seats_taken within 0..seats_total under any race."""
+
     __tablename__ = "courses"
     __table_args__ = (
         CheckConstraint("seats_taken >= 0 AND seats_taken <= seats_total", name="seats_in_range"),

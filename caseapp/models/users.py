@@ -11,6 +11,8 @@ from .base import Base
 
 
 class Team(Base):
+    """Cases and tasks belong to one team: its counsellors and lead see them (auditors see all)."""
+
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -19,6 +21,8 @@ class Team(Base):
 
 
 class User(Base):
+    """An account, never deleted (the history names its actors); team roles need a team."""
+
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role_known"),

@@ -13,6 +13,8 @@ from domain.vocabulary import SYSTEM_ROLE, TEAM_ROLES
 
 @dataclass(frozen=True)
 class Actor:
+    """The logged-in user (also Flask-Login's user object); ``is_writer``: may work on cases."""
+
     id: int
     username: str
     display_name: str

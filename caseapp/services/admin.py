@@ -16,6 +16,8 @@ from .context import ServiceContext
 
 @dataclass(frozen=True)
 class AdminOverview:
+    """The admin start page: users, team names by id, process versions, the current one."""
+
     users: list[User]
     teams: dict[int, str]
     versions: list[ProcessVersion]
@@ -23,6 +25,7 @@ class AdminOverview:
 
 
 def admin_overview(ctx: ServiceContext, actor: Actor) -> AdminOverview:
+    """Admins only; users, teams and process versions, never case contents; not audited."""
     require_role(actor, Role.ADMIN)
     s = ctx.session
     return AdminOverview(

@@ -88,6 +88,7 @@ def _mac(key: bytes, content: Any) -> str:
 def event_hash(key: bytes, chain: str, chain_seq: int, at: datetime, type_: str,
                actor_id: int | None, case_id: int | None, details: dict,
                change_digest: str | None, prev_hash: str) -> str:
+    """An event's keyed hash over its content, its place in its chain and the previous hash."""
     return _mac(key, {"chain": chain, "seq": chain_seq, "at": at.isoformat(), "type": type_,
                       "actor": actor_id, "case": case_id, "details": details,
                       "change": change_digest, "prev": prev_hash})
@@ -105,6 +106,7 @@ def _legacy_hash(seq: int, at: datetime, type_: str, actor_id: int | None,
 
 
 def change_digest(salt: str, data_json: str) -> str:
+    """What an event keeps of its change record: salted, so erased values stay unguessable."""
     return hashlib.sha256((salt + data_json).encode()).hexdigest()
 
 
@@ -166,11 +168,13 @@ def _locked_head(session: Session, chain: str) -> AuditChain:
 
 def checkpoint_mac(key: bytes, checkpoint_id: int, at: datetime, heads: dict,
                    prev_mac: str) -> str:
+    """A checkpoint's MAC over the heads it seals, linked to the previous checkpoint's."""
     return _mac(key, {"id": checkpoint_id, "at": at.isoformat(), "heads": heads,
                       "prev": prev_mac})
 
 
 def seal_mac(key: bytes, chain: str, chain_seq: int, hash_: str, checkpoint_id: int) -> str:
+    """A seal's MAC, so a forged seal cannot make a moved chain look sealed."""
     return _mac(key, {"chain": chain, "seq": chain_seq, "hash": hash_,
                       "checkpoint": checkpoint_id})
 
@@ -233,6 +237,7 @@ def checkpoint_record(checkpoint: AuditCheckpoint) -> dict[str, Any]:
 
 
 def checkpoints_after(session: Session, after_id: int) -> list[AuditCheckpoint]:
+    """Checkpoints after ``after_id``, oldest first: to bring the kept file up to date."""
     return list(session.scalars(select(AuditCheckpoint).where(AuditCheckpoint.id > after_id)
                                 .order_by(AuditCheckpoint.id)))
 
@@ -241,6 +246,8 @@ def checkpoints_after(session: Session, after_id: int) -> list[AuditCheckpoint]:
 
 @dataclass(frozen=True)
 class ChainReport:
+    """What ``verify_trail`` found: counts if intact, else the first broken event and why."""
+
     ok: bool
     events: int
     erased_changes: int

@@ -108,6 +108,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Event:
+    """An audit event as auditors read it: actor name and case number beside the ids."""
+
     seq: int
     at: datetime
     type: str
@@ -125,6 +127,8 @@ class Event:
 
 @dataclass(frozen=True)
 class UserChoice:
+    """A user to filter by (deactivated ones too: they may have acted)."""
+
     id: int
     display_name: str
     username: str
@@ -132,6 +136,8 @@ class UserChoice:
 
 @dataclass(frozen=True)
 class CaseHistory:
+    """A case's events with the filter choices that apply to it (its types and actors)."""
+
     case_id: int
     case_number: str
     events: list[Event]
@@ -142,6 +148,8 @@ class CaseHistory:
 
 @dataclass(frozen=True)
 class Page:
+    """One page of events, newest first; ``has_next`` comes from reading one row more."""
+
     events: list[Event]
     page: int
     per_page: int
@@ -154,6 +162,8 @@ class Page:
 
 @dataclass
 class Export:
+    """An export already audited; ``rows`` reads its snapshot in batches while written out."""
+
     format: str
     count: int
     rows: Iterator[Event] = field(repr=False)

@@ -10,11 +10,13 @@ from .errors import Forbidden, NotFound
 
 
 def require_writer(actor: Actor) -> None:
+    """Only counsellors and team leads work on cases: auditors only read, admins never."""
     if not actor.is_writer:
         raise Forbidden("Your role has read-only access: nothing was changed.")
 
 
 def require_role(actor: Actor, *roles: str) -> None:
+    """Refuse any other role; the team and the assignment are checked by the caller."""
     if actor.role not in roles:
         raise Forbidden("Your role may not do this.")
 
@@ -26,12 +28,14 @@ def require_operator(actor: Actor) -> None:
 
 
 def can_read_case(actor: Actor, case: Case) -> bool:
+    """Auditors read every case; counsellors and team leads only their own team's."""
     if actor.role == Role.AUDITOR:
         return True
     return actor.is_writer and case.team_id == actor.team_id
 
 
 def require_case_readable(actor: Actor, case: Case | None) -> Case:
+    """The case, if the actor may read it; NotFound whether missing or not theirs."""
     # Another team's case answers exactly like a missing one: its existence is not disclosed.
     if case is None or not can_read_case(actor, case):
         raise NotFound("No such case.")
@@ -49,6 +53,7 @@ def require_case_workable(actor: Actor, case: Case | None) -> Case:
 
 
 def require_task_workable(actor: Actor, case: Case, task: HumanTask) -> None:
+    """A team lead works any task of the team; a counsellor own or unassigned counsellor tasks."""
     require_writer(actor)
     require_case_readable(actor, case)
     if actor.role == Role.TEAM_LEAD:

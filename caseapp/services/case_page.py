@@ -17,6 +17,8 @@ from .context import ServiceContext
 
 @dataclass(frozen=True)
 class CasePage:
+    """What the case page renders, so its view calls one service."""
+
     view: cases.CaseView
     known_answers: dict[int, dict[str, Any]]  # open task id -> values for a fresh form
     recommendations: list[tuple[str, str]] = field(default_factory=list)  # (offer, rule)
@@ -26,6 +28,7 @@ class CasePage:
 
 
 def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
+    """Authorized and audited as a view of the case; course matches only at the referral step."""
     view = cases.view_case(ctx, actor, case_id)  # authorizes, and records the reading
     referring = any(task.form_key == "referral" for task in view.tasks)
     context = referrals.referral_context(ctx, case_id) if referring else {}

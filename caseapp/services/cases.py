@@ -23,6 +23,8 @@ from .name_matching import name_key, similar
 
 @dataclass(frozen=True)
 class NewCase:
+    """The intake form's data; the person's part is audited only in an erasable change record."""
+
     given_names: str
     family_name: str
     birth_date: date
@@ -33,6 +35,8 @@ class NewCase:
 
 @dataclass(frozen=True)
 class PossibleDuplicate:
+    """A probable duplicate; one in another team comes without id, number or name."""
+
     case_id: int | None  # None when the match is in another team (not disclosed)
     number: str | None
     name: str | None
@@ -59,6 +63,7 @@ def find_duplicates(ctx: ServiceContext, actor: Actor, given_names: str, family_
 
 
 def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
+    """A writer's intake, audited: the case is theirs and their team's, on the current process."""
     require_writer(actor)
     now = ctx.now()
     with ctx.transaction() as session:
@@ -97,12 +102,16 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
 
 @dataclass(frozen=True)
 class StepStatus:
+    """A step of the case's own process version, for the page's done/current/to-come list."""
+
     step: Step
     status: str  # "done", "current" or "todo"
 
 
 @dataclass(frozen=True)
 class CaseView:
+    """A case read in one transaction, with the row version its forms must send back."""
+
     case: Case
     tasks: list[HumanTask]
     done: list[HumanTask]

@@ -19,6 +19,8 @@ from .locking import lock_course
 
 @dataclass(frozen=True)
 class NewCourse:
+    """A course as an admin enters it; its seats start free and go to who waits."""
+
     provider_id: int
     course_type: str
     title: str
@@ -34,6 +36,7 @@ class NewCourse:
 
 def ensure_municipality(ctx: ServiceContext, actor: Actor, name: str, latitude: float,
                         longitude: float) -> Municipality:
+    """Seeding's idempotent add (operators only, not audited): an existing one is kept as is."""
     require_operator(actor)
     with ctx.transaction() as session:
         found = session.scalars(select(Municipality).where(Municipality.name == name)).first()
@@ -46,6 +49,7 @@ def ensure_municipality(ctx: ServiceContext, actor: Actor, name: str, latitude: 
 def create_provider(ctx: ServiceContext, actor: Actor, *, name: str, street: str,
                     postcode: str, municipality: str, contact: str, latitude: float,
                     longitude: float) -> Provider:
+    """Operators add a provider with a unique name; audited as provider_created."""
     require_operator(actor)
     now = ctx.now()
     with ctx.transaction() as session:
@@ -100,6 +104,7 @@ def set_course_seats(ctx: ServiceContext, actor: Actor, course_id: int, seats_to
 
 
 def catalogue(ctx: ServiceContext) -> tuple[list[Provider], list[Course]]:
+    """Every provider and course, for the admin pages and seeding; no role check, not audited."""
     providers = list(ctx.session.scalars(select(Provider).order_by(Provider.name)))
     courses = list(ctx.session.scalars(select(Course).order_by(Course.start_date, Course.id)))
     return providers, courses

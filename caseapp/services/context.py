@@ -41,11 +41,14 @@ class ProcessSettings:
 
 
 def system_clock() -> datetime:
+    """The real clock, in UTC; the composition root can replace it (tests do)."""
     return datetime.now(UTC)
 
 
 @dataclass
 class ServiceContext:
+    """What a service depends on, passed in as values, so tests can swap the clock."""
+
     session: Session
     engine: ProcessEngine
     settings: ProcessSettings

@@ -23,6 +23,8 @@ class NotFound(ServiceError):
 
 
 class Forbidden(ServiceError):
+    """Refused for who the actor is (role, assignment, a locked account): 403, nothing changed."""
+
     status = 403
 
 
@@ -33,6 +35,8 @@ class Conflict(ServiceError):
 
 
 class InvalidInput(ServiceError):
+    """Refused input (422); ``field_errors`` shows messages at the fields they concern."""
+
     status = 422
 
     def __init__(self, template: str, field_errors: dict[str, list[str]] | None = None,

@@ -16,6 +16,8 @@ from .context import ServiceContext
 
 @dataclass(frozen=True)
 class Home:
+    """A user's start page: own tasks, the team queue, recent cases and seats offered."""
+
     my_tasks: list[tuple[HumanTask, Case]]
     team_queue: list[tuple[HumanTask, Case]]
     recent: list[Case]
@@ -23,6 +25,7 @@ class Home:
 
 
 def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
+    """The actor's team only, not audited; a counsellor sees only counsellor work and own offers."""
     s = ctx.session
     ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
              .where(HumanTask.state == TaskState.READY, HumanTask.team_id == actor.team_id))

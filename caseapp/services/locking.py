@@ -32,6 +32,7 @@ def _locked(session: Session, model, row_id: int):
 
 
 def lock_case(session: Session, case_id: int) -> Case | None:
+    """The case row, locked first in every action that holds a case, and read afresh."""
     return _locked(session, Case, case_id)
 
 

@@ -11,6 +11,7 @@ def name_key(name: str) -> str:
 
 
 def similar(a: str, b: str, threshold: float = 0.8) -> bool:
+    """For duplicate checks: 'Mueller' equals 'Müller', other names must pass a similarity ratio."""
     a, b = name_key(a).replace("ue", "u").replace("oe", "o").replace("ae", "a"), \
         name_key(b).replace("ue", "u").replace("oe", "o").replace("ae", "a")
     return a == b or SequenceMatcher(None, a, b).ratio() >= threshold

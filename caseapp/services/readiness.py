@@ -20,6 +20,8 @@ OK, FAILED, SKIPPED = "ok", "failed", "skipped"
 
 @dataclass(frozen=True)
 class Readiness:
+    """The readiness probe's answer: each check's ok, failed or skipped, nothing more."""
+
     checks: dict[str, str]
 
     @property
@@ -28,6 +30,7 @@ class Readiness:
 
 
 def check(db: Engine, engine: ProcessEngine) -> Readiness:
+    """Database, schema, then every stored process version; an outage fails, never raises."""
     try:
         with db.connect() as connection:
             connection.execute(text("SELECT 1"))

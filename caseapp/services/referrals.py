@@ -38,6 +38,8 @@ from .locking import lock_case, lock_referral
 
 @dataclass(frozen=True)
 class CourseMatch:
+    """A course ranked for a case, with the reasons for its score, shown to the counsellor."""
+
     course: Course
     score: int
     distance_km: float | None
@@ -151,6 +153,7 @@ def _free_seat(session: Session, course_id: int) -> None:
 
 
 def book_seat(ctx: ServiceContext, actor: Actor, case_id: int, course_id: int) -> Referral:
+    """Take a seat under the case lock by the conditional UPDATE, audited; a full course refuses."""
     now = ctx.now()
     with ctx.transaction() as session:
         case = _workable_case(actor, lock_case(session, case_id))
@@ -231,6 +234,7 @@ def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str
 
 
 def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) -> None:
+    """Book the seat held for this case from the waiting list (already counted)."""
     now = ctx.now()
     with ctx.transaction() as session:
         referral = _own_referral(ctx, actor, referral_id)
@@ -251,6 +255,7 @@ def give_back_seat(session: Session, course_id: int) -> None:
 
 
 def offer_after_commit(session: Session, course_id: int) -> None:
+    """Offer the course's free seats once this action commits, never while it holds a case."""
     after_commit(session, lambda ctx: offer_free_seats(ctx, course_id))
 
 
@@ -327,6 +332,7 @@ def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
 
 
 def set_offer_status(ctx: ServiceContext, actor: Actor, referral_id: int, status: str) -> None:
+    """Record how a referral to another offer went; audited with from and to."""
     if status not in set(OfferStatus):
         raise InvalidInput("Unknown status.")
     now = ctx.now()
@@ -349,6 +355,7 @@ def _own_referral(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
 
 
 def case_referrals(ctx: ServiceContext, actor: Actor, case_id: int) -> list[Referral]:
+    """A case's referrals, oldest first, for whoever may read the case; not audited."""
     require_case_readable(actor, ctx.session.get(Case, case_id))
     return list(ctx.session.scalars(select(Referral).where(Referral.case_id == case_id)
                                     .order_by(Referral.created_at, Referral.id)))

@@ -27,6 +27,8 @@ from .step_rules import check_step
 
 @dataclass(frozen=True)
 class Completion:
+    """The case after a step; ``already_done`` marks a repeated submit, not saved again."""
+
     case: Case
     already_done: bool  # a repeated submit of a step this actor just completed
 

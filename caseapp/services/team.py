@@ -21,6 +21,8 @@ from .locking import lock_case, lock_cases
 
 @dataclass(frozen=True)
 class BoardFilters:
+    """The board's case filters; ``assignee`` is a user id, or "none" for the queue."""
+
     step: str | None = None
     municipality: str | None = None
     due_before: date | None = None
@@ -29,6 +31,8 @@ class BoardFilters:
 
 @dataclass(frozen=True)
 class MemberLoad:
+    """One person's open cases, open tasks and overdue follow-ups, to balance the team."""
+
     user: User
     open_cases: int
     open_tasks: int
@@ -37,6 +41,8 @@ class MemberLoad:
 
 @dataclass(frozen=True)
 class Board:
+    """Everything the team lead's board shows of their own team, in one call."""
+
     members: list[MemberLoad]
     queue: list[tuple[HumanTask, Case]]
     escalations: list[tuple[HumanTask, Case]]
@@ -52,6 +58,7 @@ class Board:
 
 
 def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
+    """Team leads only, their own team; read-only and not audited; at most 500 cases."""
     require_role(actor, Role.TEAM_LEAD)
     s, team, now = ctx.session, actor.team_id, ctx.now()
     members = s.scalars(select(User).where(User.team_id == team, User.active.is_(True))
@@ -179,6 +186,7 @@ def reassign_all_of(ctx: ServiceContext, actor: Actor, from_user_id: int,
 
 def request_transfer(ctx: ServiceContext, actor: Actor, case_id: int, to_team_id: int,
                      reason: str) -> None:
+    """Offer a case to another team (audited, with the reason); that team's lead decides."""
     require_role(actor, Role.TEAM_LEAD)
     if not reason.strip():
         raise InvalidInput("Please give a reason for the transfer.")

@@ -71,6 +71,7 @@ def _refuse_if_locked(locked_until, now) -> None:
 
 
 def record_logout(ctx: ServiceContext, actor: Actor) -> None:
+    """Audit the logout, in the user's own chain like the login."""
     with ctx.transaction() as session:
         audit.append(session, type_="logout", at=ctx.now(), actor_id=actor.id)
 
@@ -107,6 +108,7 @@ def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_nam
 
 
 def ensure_team(ctx: ServiceContext, name: str) -> Team:
+    """Find or create a team in the caller's transaction: no role check, no event of its own."""
     session = ctx.session
     team = session.scalars(select(Team).where(Team.name == name)).first()
     if team is None:
@@ -117,21 +119,25 @@ def ensure_team(ctx: ServiceContext, name: str) -> Team:
 
 
 def set_locale(ctx: ServiceContext, actor: Actor, locale: str) -> None:
+    """Keep the chosen language for the user's next login; not audited."""
     with ctx.transaction() as session:
         user = session.get(User, actor.id)
         user.locale = locale
 
 
 def any_users(ctx: ServiceContext) -> bool:
+    """Whether any account exists (``seed --if-empty`` leaves such a database alone)."""
     return ctx.session.scalars(select(User.id).limit(1)).first() is not None
 
 
 def user_exists(ctx: ServiceContext, username: str) -> bool:
+    """Whether the user name is taken, so seeding skips the accounts that exist."""
     return ctx.session.scalars(select(User.id).where(User.username == username)).first() \
         is not None
 
 
 def actor_by_username(ctx: ServiceContext, username: str) -> Actor:
+    """Act as a named account from the command line (seeding); fails if none."""
     user = ctx.session.scalars(select(User).where(User.username == username)).one()
     return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.locale)
 
@@ -155,6 +161,8 @@ class UserRow:
 
 @dataclass(frozen=True)
 class TeamRow:
+    """A team as the admin pages list it, with its number of active members."""
+
     id: int
     name: str
     members: int  # active users in the team
@@ -201,6 +209,7 @@ def list_users(ctx: ServiceContext, actor: Actor) -> list[UserRow]:
 
 
 def get_user(ctx: ServiceContext, actor: Actor, user_id: int) -> UserRow:
+    """One user as the admin pages show it (admins only); NotFound if there is none."""
     require_role(actor, Role.ADMIN)
     rows = _user_rows(ctx, user_id)
     if not rows:
@@ -209,6 +218,7 @@ def get_user(ctx: ServiceContext, actor: Actor, user_id: int) -> UserRow:
 
 
 def list_teams(ctx: ServiceContext, actor: Actor) -> list[TeamRow]:
+    """Every team by name with its active members (admins only)."""
     require_role(actor, Role.ADMIN)
     members = func.count(User.id).filter(User.active.is_(True))
     stmt = (select(Team.id, Team.name, members).outerjoin(User, User.team_id == Team.id)
@@ -217,6 +227,7 @@ def list_teams(ctx: ServiceContext, actor: Actor) -> list[TeamRow]:
 
 
 def create_team(ctx: ServiceContext, actor: Actor, name: str) -> Team:
+    """Admins add a team, audited; a name differing only in case or spacing is taken."""
     require_role(actor, Role.ADMIN)
     name = " ".join(name.split())
     if not name or len(name) > 120:
