@@ -42,6 +42,7 @@ def fill_new_case(page, newcomer: dict) -> None:
 
 def fill_step(page, values: dict) -> None:
     """Fill the open step's form with these answers, the way a person would."""
+    page.wait_for_load_state()  # the page script has shown or hidden the conditional parts
     form = task_form(page)
     for name, value in values.items():
         field = form.locator(f"[name='{name}']")
@@ -57,8 +58,8 @@ def complete_step(page) -> None:
     """Submit with the keyboard: focus the button, press Enter."""
     button = task_form(page).locator("button[type=submit]:not([formaction])")
     button.focus()
-    button.press("Enter")
-    page.locator("h1").wait_for()
+    with page.expect_navigation():  # the next page loaded, its script run (it hides parts)
+        button.press("Enter")
 
 
 def current_step(page) -> str:

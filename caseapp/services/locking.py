@@ -1,4 +1,4 @@
-"""Row locks, taken in one order by every action (DESIGN.md, "Concurrency"):
+"""Row locks, taken in one order by every action (README.md, Architecture, "Concurrency"):
 
 1. the case row (several cases: in id order),
 2. then its human tasks, 3. its referrals, 4. course seats (the conditional UPDATE),
