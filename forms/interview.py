@@ -445,9 +445,9 @@ class FollowUpForm(LocalizedForm):
 
     follow_up_result = SelectField(_l("Did the course start?"),
                                    description=_l("Ask the person or the course provider."),
-                                   choices=options(
+                                   choices=blank_first(options(
         ("started", _l("Started")), ("not_started", _l("Not started")),
-        ("dropped_out", _l("Dropped out"))), validators=[DataRequired()])
+        ("dropped_out", _l("Dropped out")))), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (if not started or dropped out)"),
                            description=_l("Needed when the course did not start or was broken "
                                           "off."),

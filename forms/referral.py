@@ -4,7 +4,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .base import LocalizedForm
-from .choices import COURSE_TYPES
+from .choices import COURSE_TYPES, blank_first
 from .i18n import lazy_gettext as _l
 
 
@@ -13,8 +13,9 @@ class ReferralForm(LocalizedForm):
 
     course_type = SelectField(_l("Course type referred to"),
                               description=_l("The course type the person is referred to; the "
-                                             "booked seat's type is preselected."),
-                              choices=COURSE_TYPES,
+                                             "booked seat's type, or else the recommended "
+                                             "one, is preselected."),
+                              choices=blank_first(COURSE_TYPES),
                               validators=[DataRequired()])
     override_reason = TextAreaField(
         _l("Reason for deviating from the recommendation"),

@@ -20,6 +20,11 @@ def test_counsellor_books_a_seat_and_prints_the_slip(page, live_server, ctx, peo
     page.goto(f"{live_server}/cases/{case_id}")
     assert "Vermittlung" in current_step(page)
     assert "unter B1" in page.locator(".recommendations").inner_text()
+    # the recommendation is proposed; other offers start unchosen, the recommended marked
+    assert task_form(page).locator("#course_type").input_value() == "integrationskurs"
+    offers = page.locator("select[name=offer]")
+    assert offers.input_value() == ""
+    assert "(empfohlen)" in offers.inner_text()
     first_row = page.locator("table.courses tbody tr").first
     assert first_row.get_attribute("data-course") == str(course)
     shoot(page, "07-referral")

@@ -7,10 +7,10 @@ import re
 from sqlalchemy import select
 
 from caseapp.models import Course
-from caseapp.services import referrals
+from caseapp.services import referrals, timers
 from tests.conftest import csrf_token
 from tests.factories import person
-from tests.helpers import add_course, at_referral, complete_until, open_case
+from tests.helpers import add_course, at_referral, complete, complete_until, open_case
 
 
 def test_counsellor_sees_the_rule_books_a_seat_and_prints_the_slip(login, ctx, people, places):
@@ -115,3 +115,54 @@ def test_team_lead_reopens_a_closed_case(login, ctx, people, clock):
                                                   "reason": "Kurs abgebrochen"})
     page = client.get(f"/cases/{case.id}").text
     assert "Reopen case" not in page and 'aria-current="step"' in page
+
+
+
+def selected(page: str, select_name: str) -> list[str]:
+    """The values a select of the page starts with (what one click would send)."""
+    select = re.search(rf'<select[^>]*name="{select_name}"[^>]*>(.*?)</select>', page, re.S)
+    return [a or b for a, b in re.findall(
+        r'<option (?:selected value="([^"]*)"|value="([^"]*)" selected)', select.group(1))]
+
+
+def at_referral_with(ctx, actor, **answers_by_step) -> int:
+    case = open_case(ctx, actor)
+    complete_until(ctx, actor, case.id, "language_literacy", **answers_by_step)
+    return case.id
+
+
+def test_the_referral_step_proposes_the_recommendation_when_nothing_is_booked(login, ctx,
+                                                                              people):
+    """Someone not literate in any script is recommended a literacy course: the step
+    proposes that, so completing it needs no reason for deviating."""
+    case_id = at_referral_with(ctx, people["anna"],
+                               language_literacy={"literacy": "none", "german_level": "none"})
+    page = login("anna", language="de").get(f"/cases/{case_id}").text
+    assert selected(page, "course_type") == ["alphabetisierung"]
+
+
+def test_other_offers_start_unchosen_with_the_recommended_ones_marked(login, ctx, people):
+    """One clear choice: nothing preselected; what the rules recommend says so."""
+    case_id = at_referral_with(ctx, people["anna"],
+                               education_work={"qualification_abroad": "yes"})
+    page = login("anna", language="de").get(f"/cases/{case_id}").text
+    assert selected(page, "offer") == []
+    assert "(empfohlen)" in page.split('name="offer"', 1)[1].split("</select>", 1)[0]
+
+
+def test_the_follow_up_answer_starts_unanswered_and_must_be_given(login, ctx, people, clock):
+    """No click records a start by default: the answer is chosen or the step is refused."""
+    case_id = at_referral(ctx, people["anna"])
+    complete(ctx, people["anna"], case_id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    client = login("anna", language="de")
+    page = client.get(f"/cases/{case_id}").text
+    assert selected(page, "follow_up_result") == []  # the blank choice, nothing picked
+    action = re.search(r'action="(/cases/\d+/tasks/\d+)"', page).group(1)
+    row_version = re.search(r'name="row_version" value="(\d+)"', page).group(1)
+    refused = client.post(action, data={"csrf_token": csrf_token(page),
+                                        "form_key": "follow_up", "row_version": row_version,
+                                        "follow_up_result": "", "reason": ""})
+    assert refused.status_code == 422
+    assert "Dieses Feld wird benötigt." in refused.text

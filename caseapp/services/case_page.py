@@ -49,6 +49,6 @@ def _known_answers(view: cases.CaseView, form_key: str) -> dict[str, Any]:
     if form_key == "referral":
         booked = [r for r in view.referrals
                   if r.kind == ReferralKind.COURSE and r.status == SeatStatus.BOOKED]
-        if booked:
-            return {"course_type": booked[-1].offer}
+        chosen = booked[-1].offer if booked else view.case.recommended_course_type
+        return {"course_type": chosen} if chosen else {}
     return {}
