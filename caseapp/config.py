@@ -6,6 +6,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def _instance_dir() -> Path:
@@ -23,6 +24,16 @@ def _whole_number(name: str, default: int) -> int:
     if not value.isdigit():
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}.")
     return int(value)
+
+
+def _time_zone(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    try:
+        ZoneInfo(value)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise ConfigurationError(f"{name} must be a time zone such as Europe/Berlin, "
+                                 f"not {value!r}.") from None
+    return value
 
 
 def _development_secret(instance: Path, name: str) -> str:
@@ -51,7 +62,8 @@ class Config:
     MAX_CONTENT_LENGTH = 2**20  # 1 MiB: a whole interview step is a few kilobytes
     WTF_CSRF_TIME_LIMIT = None  # a long interview must not lose its form to a token timeout
     BABEL_DEFAULT_LOCALE = "de"
-    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    # The office's time zone: every time a page or message shows is in it.
+    BABEL_DEFAULT_TIMEZONE = _time_zone("ANKOMMEN_TIME_ZONE", "Europe/Berlin")
     LANGUAGES = ("de", "en")
     # Process settings, handed to each new case's workflow.
     MAIN_PROCESS = "first_orientation"

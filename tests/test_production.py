@@ -98,7 +98,7 @@ def test_production_refuses_to_start_without_each_required_variable(command, mis
 @pytest.mark.parametrize("command, name, value", [
     (WORKER, "ANKOMMEN_ENV", "prod"), (WORKER, "ANKOMMEN_PROXY_COUNT", "one"),
     (WEB, "ANKOMMEN_PROXY_COUNT", "-1"), (WEB, "ANKOMMEN_WEB_WORKERS", "0"),
-    (WEB, "ANKOMMEN_WEB_THREADS", "many")])
+    (WEB, "ANKOMMEN_WEB_THREADS", "many"), (WORKER, "ANKOMMEN_TIME_ZONE", "Mars/Base")])
 def test_a_malformed_setting_is_refused_by_name(command, name, value, tmp_path):
     env = production_env(DATABASE_URL="postgresql+psycopg://ankommen@127.0.0.1:1/ankommen",
                          ANKOMMEN_INSTANCE=str(tmp_path), **KEYS, **{name: value})

@@ -349,3 +349,26 @@ def test_case_file_shows_chosen_options_by_their_label_in_the_readers_language(l
     assert "<dd>Weiblich</dd>" in file_part and "<dd>female</dd>" not in file_part
     assert "Geburtsort" in file_part
     assert f"<dd>{answers('person')['place_of_birth']}</dd>" in file_part
+
+
+def test_dates_are_day_first_and_in_the_offices_time_zone_in_every_language(login, ctx,
+                                                                            people):
+    """A German office reads 02/03 as the 2nd of March: English pages write days first
+    too, and times in Europe/Berlin (the test clock stands at 09:00 UTC, 10:00 there)."""
+    open_case(ctx, people["anna"])
+    english = login("anna", language="en").get("/").text
+    assert "02/03/2026, 10:00" in english and "3/2/26" not in english
+    german = login("anna", language="de").get("/").text
+    assert "02.03.26, 10:00" in german
+
+
+def test_a_locked_account_says_until_when_in_the_offices_time(app, people):
+    """The lock ends 15 minutes after the fifth wrong password: 10:15 in Berlin."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    for _ in range(6):
+        token = csrf_token(client.get("/login").text)
+        answer = client.post("/login", data={"username": "anna", "password": "falsch-falsch",
+                                             "csrf_token": token})
+    assert "Dieses Konto ist bis 02.03.26, 10:15 gesperrt." in answer.text
+    assert "UTC" not in answer.text

@@ -115,10 +115,10 @@ def _refuse_if_reassigned(session, actor: Actor, task: HumanTask) -> None:
 def _conflict(session, task: HumanTask) -> Conflict:
     if task.state == TaskState.COMPLETED:
         who = session.get(User, task.completed_by_id) if task.completed_by_id else None
-        return Conflict("“%(task)s” was already completed by %(name)s (%(when)s UTC). "
+        return Conflict("“%(task)s” was already completed by %(name)s (%(when)s). "
                         "Your input is shown again below and was not saved.",
                         task=task.title, name=who.display_name if who else "?",
-                        when=task.completed_at.strftime("%d.%m.%Y %H:%M")
+                        when=task.completed_at
                         if task.completed_at else "?")
     return Conflict("This case changed since you opened the form. "
                     "Your input is shown again below: check the case and submit again.")

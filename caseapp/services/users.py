@@ -67,7 +67,7 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
 def _refuse_if_locked(locked_until, now) -> None:
     if locked_until and locked_until > now:
         raise Forbidden("Too many failed logins: this account is locked until "
-                        "%(time)s UTC.", time=locked_until.strftime("%H:%M"))
+                        "%(time)s.", time=locked_until)
 
 
 def record_logout(ctx: ServiceContext, actor: Actor) -> None:

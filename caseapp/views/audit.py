@@ -10,12 +10,13 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
-from flask_babel import format_date, get_timezone, ngettext
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from caseapp.services import audit_review
 from caseapp.services.audit_review import EXPORT_COLUMNS, EventFilter, export_record
+from caseapp.web.i18n import format_day
 from caseapp.web.input_guard import refuse
 from caseapp.web.int_params import bounded_int
 from caseapp.web.request_context import svc
@@ -188,7 +189,7 @@ def _filters() -> tuple[EventFilter, list[str]]:
         if not within_reach(value, today):
             errors.append(_("“%(value)s” lies outside the dates that can be searched "
                             "(%(earliest)s to %(latest)s).", value=raw,
-                            earliest=format_date(EARLIEST), latest=format_date(latest(today))))
+                            earliest=format_day(EARLIEST), latest=format_day(latest(today))))
             return None
         return value
 

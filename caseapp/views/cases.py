@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -13,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from caseapp.services import cases, tasks
 from caseapp.services.case_page import case_page
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
-from caseapp.web.i18n import field_errors_onto, translate_error
+from caseapp.web.i18n import field_errors_onto, format_when, translate_error
 from caseapp.web.input_guard import autosave_request, fields_checked_by
 from caseapp.web.int_params import bounded_int
 from caseapp.web.request_context import svc
@@ -107,7 +106,7 @@ def save_draft(case_id: int, task_id: int):
         return _render_case(case_id, task_id=task_id, form=form_class(MultiDict(request.form)),
                             error=translate_error(exc), status=exc.status)
     if wants_json:
-        return jsonify(saved=True, saved_at=format_datetime(saved_at, "short"))
+        return jsonify(saved=True, saved_at=format_when(saved_at, "short"))
     flash(_("Draft saved. You can continue later, also from another computer."), "success")
     return redirect(url_for("cases.detail", case_id=case_id, _anchor=f"task-{task_id}"))
 

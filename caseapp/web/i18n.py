@@ -3,8 +3,11 @@ up once, and service messages translated for the reader."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel import dates
 from flask import Flask, current_app, request, session
-from flask_babel import Babel, gettext
+from flask_babel import Babel, get_locale, gettext, to_user_timezone
 from flask_login import current_user
 
 from caseapp.services.errors import ServiceError
@@ -29,9 +32,33 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or languages[0]
 
 
+def _formatting_locale() -> str:
+    """The locale dates are written in: the reader's, but day first in English too (the
+    office is German; "1/12/27, 4:06 PM" reads as January there)."""
+    locale = str(get_locale() or "de")
+    return "en_GB" if locale.split("_")[0] == "en" else locale
+
+
+def format_when(value: datetime | None, format: str = "medium") -> str:
+    """A moment in the office's time zone (BABEL_DEFAULT_TIMEZONE), day first."""
+    if value is None:
+        return ""
+    return dates.format_datetime(to_user_timezone(value), format, locale=_formatting_locale())
+
+
+def format_day(value: date | None, format: str = "medium") -> str:
+    """A calendar day, day first."""
+    if value is None:
+        return ""
+    return dates.format_date(value, format, locale=_formatting_locale())
+
+
 def translate_error(exc: ServiceError) -> str:
-    """The service's message in the reader's language (step titles included)."""
-    params = {k: gettext(v) if isinstance(v, str) else v for k, v in exc.params.items()}
+    """The service's message in the reader's language (step titles included, moments in
+    the office's time zone)."""
+    params = {k: gettext(v) if isinstance(v, str)
+              else format_when(v, "short") if isinstance(v, datetime) else v
+              for k, v in exc.params.items()}
     return gettext(exc.template, **params)
 
 
@@ -58,6 +85,7 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
+    app.jinja_env.filters.update(datetimeformat=format_when, dateformat=format_day)
 
     @app.context_processor
     def _globals():
