@@ -90,3 +90,15 @@ class OfferStatus(StrEnum):
     ACCEPTED = N_("accepted")
     DONE = N_("done")
     DECLINED = N_("declined")
+
+
+class Outcome(StrEnum):
+    """The follow-up's answer: did the booked course start?"""
+
+    STARTED = "started"
+    NOT_STARTED = "not_started"
+    DROPPED_OUT = "dropped_out"
+
+
+# Outcomes after which the person holds no seat: a booked seat goes back to the course.
+SEAT_GIVEN_UP = (Outcome.NOT_STARTED, Outcome.DROPPED_OUT)

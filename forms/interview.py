@@ -21,6 +21,8 @@ from wtforms.validators import (
     Optional,
 )
 
+from domain.vocabulary import SEAT_GIVEN_UP, Outcome
+
 from .base import LocalizedForm
 from .choices import (
     CEFR_A1_TO_C2,
@@ -446,8 +448,9 @@ class FollowUpForm(LocalizedForm):
     follow_up_result = SelectField(_l("Did the course start?"),
                                    description=_l("Ask the person or the course provider."),
                                    choices=blank_first(options(
-        ("started", _l("Started")), ("not_started", _l("Not started")),
-        ("dropped_out", _l("Dropped out")))), validators=[DataRequired()])
+        (Outcome.STARTED.value, _l("Started")),
+        (Outcome.NOT_STARTED.value, _l("Not started")),
+        (Outcome.DROPPED_OUT.value, _l("Dropped out")))), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (if not started or dropped out)"),
                            description=_l("Needed when the course did not start or was broken "
                                           "off."),
@@ -457,5 +460,5 @@ class FollowUpForm(LocalizedForm):
         ok = super().validate(extra_validators)
         ok &= require_when(self, "reason", _l("Please give a reason."),
                            when=lambda form: form.follow_up_result.data
-                           in ("not_started", "dropped_out"))
+                           in SEAT_GIVEN_UP)
         return ok

@@ -211,3 +211,30 @@ def test_follow_up_closes_the_case_and_a_team_lead_reopens_it(ctx, people, clock
     types = list(ctx.session.scalars(select(AuditEvent.type).where(
         AuditEvent.case_id == case.id).order_by(AuditEvent.seq)))
     assert types.count("case_closed") == 1 and "case_reopened" in types
+
+
+@pytest.mark.parametrize("outcome, seat_after, waiting_after", [
+    ("not_started", "cancelled", "offered"), ("dropped_out", "cancelled", "offered"),
+    ("started", "booked", "waiting")])
+def test_a_course_that_did_not_start_gives_its_seat_to_who_waits(ctx, people, places, clock,
+                                                                 outcome, seat_after,
+                                                                 waiting_after):
+    """Closing with "not started" or "dropped out" frees the booked seat and offers it to
+    who waits longest; a course that started keeps its participant's seat."""
+    course = add_course(ctx, places["vhs"], seats=1)
+    holder = at_referral(ctx, people["anna"], family_name="Eins")
+    waiting = at_referral(ctx, people["anna"], family_name="Zwei")
+    referrals.book_seat(ctx, people["anna"], holder, course)
+    referrals.join_waiting_list(ctx, people["anna"], waiting, course_id=course)
+    complete(ctx, people["anna"], holder, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    complete(ctx, people["anna"], holder, "follow_up", follow_up_result=outcome,
+             reason="" if outcome == "started" else "Kinderbetreuung fehlt")
+    ctx.session.rollback()
+    assert ctx.session.get(Case, holder).status == "closed"
+    assert ctx.session.scalars(select(Referral.status).where(
+        Referral.case_id == holder)).all() == [seat_after]
+    assert ctx.session.scalars(select(Referral.status).where(
+        Referral.case_id == waiting)).all() == [waiting_after]
+    assert ctx.session.get(Course, course).seats_taken == 1  # given on, or still held

@@ -14,7 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion, Referral
-from domain.vocabulary import CaseStatus, Role, SeatStatus, TaskState, lane_role, task_lane
+from domain.vocabulary import (
+    SEAT_GIVEN_UP,
+    CaseStatus,
+    Role,
+    SeatStatus,
+    TaskState,
+    lane_role,
+    task_lane,
+)
 from workflows import ProcessEngine, ProcessRun
 
 from . import audit
@@ -44,14 +52,18 @@ def ensure_version_stored(session: Session, engine: ProcessEngine, now: datetime
 
 
 def release_places(session: Session, case: Case, now: datetime) -> None:
-    """A closed case waits for nothing: its waiting places end, offered seats go onwards."""
+    """A closed case waits for nothing: its waiting places end, offered seats go onwards,
+    and so does a booked seat when the course did not start or was dropped."""
     from .referrals import give_back_seat  # referral depends on this module
 
+    released = [SeatStatus.WAITING, SeatStatus.OFFERED]
+    if case.referral_outcome in SEAT_GIVEN_UP:
+        released.append(SeatStatus.BOOKED)
     places = session.scalars(select(Referral).where(
-        Referral.case_id == case.id, Referral.status.in_((SeatStatus.WAITING, SeatStatus.OFFERED)))
+        Referral.case_id == case.id, Referral.status.in_(released))
         .order_by(Referral.course_id, Referral.id)).all()  # seats in course order
     for referral in places:
-        if referral.status == SeatStatus.OFFERED and referral.course_id:
+        if referral.status != SeatStatus.WAITING and referral.course_id:
             give_back_seat(session, referral.course_id)
         referral.status, referral.updated_at = SeatStatus.CANCELLED, now
     for referral in places:  # the audit chain last
