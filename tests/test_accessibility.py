@@ -38,6 +38,17 @@ def serve_test_site(context) -> None:
     context.route(f"{SITE}/**", answer)
 
 
+@pytest.fixture
+def watched_site(chromium):
+    """(checker, context): the test site in a browser context the checker watches."""
+    checker = PageChecker()
+    context = chromium.new_context()
+    serve_test_site(context)
+    checker.watch(context)
+    yield checker, context
+    context.close()
+
+
 def test_an_image_without_text_is_reported_and_a_clean_page_is_not(chromium):
     context = chromium.new_context()
     try:
@@ -52,26 +63,20 @@ def test_an_image_without_text_is_reported_and_a_clean_page_is_not(chromium):
         context.close()
 
 
-def test_every_document_is_checked_also_one_left_by_keyboard_or_before_it_loaded(chromium):
-    checker = PageChecker()
-    context = chromium.new_context()
-    serve_test_site(context)
-    checker.watch(context)
-    try:
-        page = context.new_page()
-        page.goto(f"{SITE}/image")
-        page.keyboard.press("Tab")  # at once, by keyboard: the link to /clean
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
-        page.goto(f"{SITE}/loading", wait_until="commit")
-        page.locator("button").wait_for()
-        page.goto(f"{SITE}/clean-too")  # /loading has not loaded: its image never comes
-        second = context.new_page()
-        second.goto(f"{SITE}/clean")
-
-        problems = checker.finish()
-    finally:
-        context.close()
+def test_every_document_is_checked_also_one_left_by_keyboard_or_before_it_loaded(
+        watched_site):
+    checker, context = watched_site
+    page = context.new_page()
+    page.goto(f"{SITE}/image")
+    page.keyboard.press("Tab")  # at once, by keyboard: the link to /clean
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.goto(f"{SITE}/loading", wait_until="commit")
+    page.locator("button").wait_for()
+    page.goto(f"{SITE}/clean-too")  # /loading has not loaded: its image never comes
+    second = context.new_page()
+    second.goto(f"{SITE}/clean")
+    problems = checker.finish()
     assert checker.documents_checked == 5
     assert len(problems) == 2, problems
     button, image = sorted(problems)
@@ -80,18 +85,12 @@ def test_every_document_is_checked_also_one_left_by_keyboard_or_before_it_loaded
     assert button.startswith("button-name (critical)") and f"on {SITE}/loading" in button
 
 
-def test_a_page_closed_before_its_document_loaded_is_reported(chromium):
-    checker = PageChecker()
-    context = chromium.new_context()
-    serve_test_site(context)
-    checker.watch(context)
-    try:
-        page = context.new_page()
-        page.goto(f"{SITE}/loading", wait_until="commit")
-        page.wait_for_function("typeof window.__axeCheck === 'function'")
-        page.close()
-        problems = checker.finish()
-    finally:
-        context.close()
+def test_a_page_closed_before_its_document_loaded_is_reported(watched_site):
+    checker, context = watched_site
+    page = context.new_page()
+    page.goto(f"{SITE}/loading", wait_until="commit")
+    page.wait_for_function("typeof window.__axeCheck === 'function'")
+    page.close()
+    problems = checker.finish()
     assert problems == [f"{SITE}/loading: left or closed before it had loaded, not checked "
                         "(wait for the page before leaving it)"]

@@ -26,6 +26,7 @@ from domain.vocabulary import (
 from workflows import ProcessEngine, ProcessRun
 
 from . import audit
+from .referrals import give_back_seat
 
 # Workflow data -> case column, for lists, referral and monitoring.
 PROJECTED_FIELDS = {name: name for name in (
@@ -54,8 +55,6 @@ def ensure_version_stored(session: Session, engine: ProcessEngine, now: datetime
 def release_places(session: Session, case: Case, now: datetime) -> None:
     """A closed case waits for nothing: its waiting places end, offered seats go onwards,
     and so does a booked seat when the course did not start or was dropped."""
-    from .referrals import give_back_seat  # referral depends on this module
-
     released = [SeatStatus.WAITING, SeatStatus.OFFERED]
     if case.referral_outcome in SEAT_GIVEN_UP:
         released.append(SeatStatus.BOOKED)
