@@ -41,7 +41,6 @@ class Runtime:
 
 
 def build_runtime(config) -> Runtime:
-    _period(config, "FOLLOW_UP_PERIOD")  # refused at start, not when the first timer is due
     db = make_engine(config["SQLALCHEMY_URL"])
     sessions = make_sessionmaker(db)
     audit.configure(sessions, config["AUDIT_KEY"])
@@ -57,9 +56,12 @@ def build_runtime(config) -> Runtime:
 
     settings = ProcessSettings(
         follow_up_period=config["FOLLOW_UP_PERIOD"],
+        follow_up_after_referral=_period(config, "FOLLOW_UP_PERIOD"),
+        follow_up_after_start=_period(config, "FOLLOW_UP_AFTER_START"),
         follow_up_grace_period=config["FOLLOW_UP_GRACE_PERIOD"],
         follow_up_grace=_period(config, "FOLLOW_UP_GRACE_PERIOD"),
         course_start_target=_period(config, "COURSE_START_TARGET"),
+        time_zone=config["BABEL_DEFAULT_TIMEZONE"],
         login_max_failures=config["LOGIN_MAX_FAILURES"],
         login_lock_minutes=config["LOGIN_LOCK_MINUTES"],
         password_hash_method=config["PASSWORD_HASH_METHOD"],

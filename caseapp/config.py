@@ -67,7 +67,10 @@ class Config:
     LANGUAGES = ("de", "en")
     # Process settings, handed to each new case's workflow.
     MAIN_PROCESS = "first_orientation"
+    # The follow-up is due this long after the referral when no seat is held ...
     FOLLOW_UP_PERIOD = os.environ.get("ANKOMMEN_FOLLOW_UP_PERIOD", "P42D")
+    # ... and this long after the start of the earliest course a seat is held in.
+    FOLLOW_UP_AFTER_START = os.environ.get("ANKOMMEN_FOLLOW_UP_AFTER_START", "P7D")
     FOLLOW_UP_GRACE_PERIOD = os.environ.get("ANKOMMEN_FOLLOW_UP_GRACE_PERIOD", "P7D")
     COURSE_START_TARGET = os.environ.get("ANKOMMEN_COURSE_START_TARGET", "P42D")
     LOGIN_MAX_FAILURES = 5

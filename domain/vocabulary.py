@@ -81,6 +81,8 @@ class SeatStatus(StrEnum):
 
 # A course referral that holds a seat or waits for one.
 ACTIVE_SEAT_STATUSES = (SeatStatus.BOOKED, SeatStatus.WAITING, SeatStatus.OFFERED)
+# A course referral that holds a seat for the person: booked, or offered from the waiting list.
+HELD_SEAT_STATUSES = (SeatStatus.BOOKED, SeatStatus.OFFERED)
 
 
 class OfferStatus(StrEnum):

@@ -25,6 +25,9 @@ BPMN = Path(str(files("bpmn")))
 SOURCE = (BPMN / "first_orientation.bpmn").read_text()
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SETTINGS = {"follow_up_period": "P42D", "follow_up_grace_period": "P7D"}
+# What the referral step is completed with besides its form (services/follow_up.py).
+REFERRED = {"course_type": "integrationskurs",
+            "follow_up_due": (START + timedelta(days=42)).isoformat()}
 SVG = "{http://www.w3.org/2000/svg}"
 MODEL = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 DI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
@@ -170,7 +173,7 @@ def test_states_follow_the_run(library):
     assert "Task_referral" not in states and "Timer_follow_up_due" not in states
 
     complete(run, "language_literacy", {"german_level": "A2", "literacy": "latin"})
-    complete(run, "referral", {"course_type": "integrationskurs"})
+    complete(run, "referral", REFERRED)
     states = engine.load(run.version, run.dumps()).element_states()
     assert states["Task_prepare_referral"] == states["Task_pick_course"] == "done"
     assert states["Task_referral_decision"] == states["Task_referral"] == "done"
@@ -198,7 +201,7 @@ def test_reopened_step_is_current_again(library):
     for form_key in SITUATION:
         complete(run, form_key)
     complete(run, "language_literacy", {"german_level": "A2", "literacy": "latin"})
-    complete(run, "referral", {"course_type": "integrationskurs"})
+    complete(run, "referral", REFERRED)
     run.fire_due_timers(START + timedelta(days=43))
     complete(run, "follow_up", {"follow_up_result": "started"}, now=START + timedelta(days=44))
     assert run.is_finished

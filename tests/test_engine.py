@@ -18,6 +18,11 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SETTINGS = {"follow_up_period": "P42D", "follow_up_grace_period": "P7D"}
 
 
+def due(**after_start) -> str:
+    """The follow-up's due time, as the application hands it to the referral step."""
+    return (START + timedelta(**after_start)).isoformat()
+
+
 @pytest.fixture(scope="module")
 def library():
     return load_library(BPMN, main_process="first_orientation", form_keys=TASK_FORMS)
@@ -80,7 +85,8 @@ def test_whole_process_round_trips_after_every_step(library):
                                            "Latin script, below B1")
     assert data["data_protection_notice_given"] == date(2025, 9, 1)  # dates survive JSON
     assert data["goals_plan_done"] is True  # subprocess data flows on
-    complete("referral", {"course_type": "integrationskurs", "fee": Decimal("2.29")})
+    complete("referral", {"course_type": "integrationskurs", "fee": Decimal("2.29"),
+                          "follow_up_due": due(days=42)})
 
     assert run.ready_human_tasks() == []
     assert run.next_timer_due() == START + timedelta(days=42)
@@ -99,7 +105,7 @@ def test_overdue_follow_up_escalates_to_team_lead_lane(library):
     steps = [(key, {}) for key in ("person", "residence", "family", "education_work",
                                    "practical", "goals_plan")]
     steps += [("language_literacy", {"german_level": "none", "literacy": "none"}),
-              ("referral", {"course_type": "alphabetisierung"})]
+              ("referral", {"course_type": "alphabetisierung", "follow_up_due": due(days=42)})]
     for form_key, data in steps:
         [task] = run.ready_human_tasks()
         assert task.form_key == form_key
@@ -156,19 +162,59 @@ def test_outline_lists_the_interview_steps_in_order(library):
     assert steps[-1].lane == "Lane_team_lead"
 
 
-def test_fixed_date_timer_is_indexed_and_fires(tmp_path):
+DURATION_TIMER = "<bpmn:timeDuration>follow_up_period</bpmn:timeDuration>"
+DATE_TIMER = "<bpmn:timeDate>follow_up_due</bpmn:timeDate>"
+
+
+def library_with(tmp_path, old: str, new: str):
+    """The process files with ``old`` replaced by ``new`` in the main process."""
     for source in BPMN.iterdir():
         if source.suffix in (".bpmn", ".dmn"):
             (tmp_path / source.name).write_bytes(source.read_bytes())
     bpmn = tmp_path / "first_orientation.bpmn"
-    bpmn.write_text(bpmn.read_text().replace(
-        "<bpmn:timeDuration>follow_up_period</bpmn:timeDuration>",
-        '<bpmn:timeDate>"2026-05-04T08:00:00+00:00"</bpmn:timeDate>'))
-    library = load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS)
+    assert old in bpmn.read_text()
+    bpmn.write_text(bpmn.read_text().replace(old, new))
+    return load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS)
+
+
+def referred(library, follow_up_due: str | None = None):
+    """A run of ``library`` waiting after its referral step, completed at START."""
     run = ProcessEngine(library).start(SETTINGS, now=START)
     while run.ready_human_tasks():
-        run.complete(run.ready_human_tasks()[0].id, {"german_level": "A2", "literacy": "latin",
-                                                     "course_type": "integrationskurs"},
-                     now=START)
+        data = {"german_level": "A2", "literacy": "latin", "course_type": "integrationskurs"}
+        if follow_up_due and run.ready_human_tasks()[0].form_key == "referral":
+            data["follow_up_due"] = follow_up_due
+        run.complete(run.ready_human_tasks()[0].id, data, now=START)
+    return run
+
+
+def test_the_follow_up_timer_fires_at_the_date_the_referral_was_given(library):
+    run = referred(library, "2026-05-04T08:00:00+00:00")
     assert run.next_timer_due() == datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    assert run.fire_due_timers(datetime(2026, 5, 4, 8, 0, tzinfo=UTC)) == []
     assert run.fire_due_timers(datetime(2026, 5, 4, 8, 1, tzinfo=UTC)) == ["Follow-up due"]
+
+
+def test_a_waiting_date_timer_moves_and_fires_at_its_new_time(library):
+    run = referred(library, due(days=42))
+    assert run.move_timer("Timer_follow_up_due", START + timedelta(days=90)) is True
+    run = ProcessEngine(library).load(run.version, run.dumps())
+    assert run.next_timer_due() == START + timedelta(days=90)
+    assert run.fire_due_timers(START + timedelta(days=43)) == []
+    assert run.move_timer("Timer_follow_up_due", START + timedelta(days=90)) is False  # no change
+    assert run.fire_due_timers(START + timedelta(days=90, seconds=1)) == ["Follow-up due"]
+    assert run.move_timer("Timer_follow_up_due", START) is False  # it fired: nothing waits
+
+
+def test_a_waiting_duration_timer_of_an_older_version_moves_too(tmp_path):
+    """Cases that waited a fixed period after the referral before the date came in."""
+    run = referred(library_with(tmp_path, DATE_TIMER, DURATION_TIMER))
+    assert run.next_timer_due() == START + timedelta(days=42)
+    assert run.move_timer("Timer_follow_up_due", START + timedelta(days=60)) is True
+    assert run.fire_due_timers(START + timedelta(days=43)) == []
+    assert run.fire_due_timers(START + timedelta(days=60, seconds=1)) == ["Follow-up due"]
+
+
+def test_only_an_aware_time_moves_a_timer(library):
+    with pytest.raises(ValueError, match="aware"):
+        referred(library, due(days=42)).move_timer("Timer_follow_up_due", datetime(2026, 5, 4))

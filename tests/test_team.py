@@ -239,8 +239,8 @@ def test_periods_from_the_settings_move_timers_board_and_ranking_together(
     runtime.db.dispose()
 
 
-@pytest.mark.parametrize("name", ["FOLLOW_UP_PERIOD", "FOLLOW_UP_GRACE_PERIOD",
-                                  "COURSE_START_TARGET"])
+@pytest.mark.parametrize("name", ["FOLLOW_UP_PERIOD", "FOLLOW_UP_AFTER_START",
+                                  "FOLLOW_UP_GRACE_PERIOD", "COURSE_START_TARGET"])
 def test_a_period_that_is_no_duration_stops_the_start_naming_it(tmp_path, name):
     with pytest.raises(ConfigurationError, match=f"ANKOMMEN_{name}"):
         create_app(TestConfig(), SQLALCHEMY_URL=f"sqlite:///{tmp_path / 'x.db'}",

@@ -9,7 +9,8 @@ pyproject.toml pins ``SpiffWorkflow==3.2.0``. Check everything here when raising
   ``reset_from_task_id`` leaves the cache set, so a reopened case would look finished.
 * :data:`TIMER_DUE` and :data:`TIMER_FIRED` are the ``Task.internal_data`` keys in which
   3.2's timer events keep their due time and fired flag. Stored instances hold them, and
-  the timers in :mod:`workflows.timers` follow 3.2's ``has_fired`` with the engine's time.
+  the timers in :mod:`workflows.timers` follow 3.2's ``has_fired`` with the engine's time;
+  ``ProcessRun.move_timer`` rewrites the due time of a waiting date or duration timer there.
 """
 
 from __future__ import annotations

@@ -24,11 +24,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from .compat import SpeclessWorkflowConverter, reset_to_task
+from .compat import TIMER_DUE, SpeclessWorkflowConverter, reset_to_task
 from .library import FORM_KEY_PROPERTY, ProcessLibrary
 from .sandbox import SandboxEnvironment
 from .timers import engine_time, with_engine_timers
@@ -289,6 +292,26 @@ class ProcessRun:
             if isinstance(value, str):
                 due.append(TimerEventDefinition.get_datetime(value))
         return min(due).astimezone(UTC) if due else None
+
+    def move_timer(self, bpmn_id: str, due: datetime) -> bool:
+        """Make the waiting timer event ``bpmn_id`` (a date or a duration) fire after ``due``
+        instead; False when it does not wait (not reached yet, or fired) or is due then."""
+        if due.tzinfo is None:
+            raise ValueError("move_timer needs an aware datetime")
+        moved = False
+        for task in self._waiting_timer_tasks():
+            definition = task.task_spec.event_definition
+            if task.task_spec.bpmn_id != bpmn_id:
+                continue
+            if isinstance(definition, CycleTimerEventDefinition):
+                raise ValueError(f"{bpmn_id} repeats: a cycle timer cannot be moved")
+            value = due.astimezone(UTC).isoformat()
+            current = task.internal_data.get(TIMER_DUE)
+            if current is not None and TimerEventDefinition.get_datetime(current) == due:
+                continue
+            task.internal_data[TIMER_DUE] = value
+            moved = True
+        return moved
 
     def fire_due_timers(self, now: datetime) -> list[str]:
         """Fire every timer due at ``now``; returns the names of the timers that fired."""

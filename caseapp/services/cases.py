@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, or_, select
 
@@ -12,7 +12,7 @@ from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, U
 from domain.vocabulary import CaseStatus, Role, TaskState, lane_role
 from workflows import Step
 
-from . import audit, process_state
+from . import audit, follow_up, process_state
 from .actor import Actor
 from .authz import require_case_readable, require_role, require_writer
 from .context import ServiceContext
@@ -81,6 +81,8 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
         session.flush()
         case.number = f"{now.year}-{case.id:05d}"
         run = ctx.engine.start({
+            # The current process times the follow-up by the date the referral step sets
+            # (services/follow_up.py); a version that waits a duration reads this period.
             "follow_up_period": ctx.settings.follow_up_period,
             "follow_up_grace_period": ctx.settings.follow_up_grace_period,
             # An age, not the birth date: the referral rules need no more than that.
@@ -119,6 +121,7 @@ class CaseView:
     names: dict[int, str]
     row_version: int
     referrals: list[Referral]
+    follow_up_due: datetime | None = None  # while the case waits for its follow-up
 
 
 def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
@@ -139,9 +142,13 @@ def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
         audit.append(session, type_="case_viewed", at=now, actor_id=actor.id, case_id=case_id)
     ready = [t for t in tasks if t.state == TaskState.READY]
     done = [t for t in tasks if t.state == TaskState.COMPLETED]
+    last_done = max(done, key=lambda t: (t.completed_at, t.id), default=None)
+    waits_for_follow_up = (case.status == CaseStatus.OPEN and not ready and last_done
+                           and last_done.bpmn_id == follow_up.REFERRAL_STEP)
     return CaseView(case=case, tasks=ready, done=done,
                     steps=_step_statuses(ctx.engine.outline(instance.version), ready, done),
-                    names=names, row_version=instance.row_version, referrals=list(referrals))
+                    names=names, row_version=instance.row_version, referrals=list(referrals),
+                    follow_up_due=case.due_at if waits_for_follow_up else None)
 
 
 def _step_statuses(outline: list[Step], ready: list[HumanTask],
@@ -203,7 +210,7 @@ def _german_date(text: str) -> date:
     return date(int(year), int(month), int(day))
 
 
-REOPEN_STEP = "Task_referral"
+REOPEN_STEP = follow_up.REFERRAL_STEP  # a reopened case goes back to the referral step
 
 
 def reopen_case(ctx: ServiceContext, actor: Actor, case_id: int, reason: str) -> Case:

@@ -28,11 +28,17 @@ class ProcessSettings:
     their lengths for the rules that use the same period."""
 
     follow_up_period: str
+    # the follow-up is due this long after the referral when the person holds no seat ...
+    follow_up_after_referral: timedelta
+    # ... and this long after the start of the earliest course they hold a seat in
+    follow_up_after_start: timedelta
     follow_up_grace_period: str
     # a follow-up task open longer than the grace period is overdue (and escalated)
     follow_up_grace: timedelta
     # a course starting within this target after today ranks higher (DOMAIN: six weeks)
     course_start_target: timedelta
+    # the office's time zone: a course starts at the beginning of its day there
+    time_zone: str
     login_max_failures: int
     login_lock_minutes: int
     password_hash_method: str

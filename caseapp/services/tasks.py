@@ -16,7 +16,7 @@ from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.draft_limits import draft_refusal
 from workflows import TaskNotReady
 
-from . import audit, process_state
+from . import audit, follow_up, process_state
 from .actor import Actor
 from .authz import require_case_readable, require_task_workable, require_writer
 from .context import ServiceContext
@@ -70,10 +70,14 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         run = ctx.engine.load(instance.version, instance.state_json)
         before = run.task_data(task.engine_task_id)
         check_step(task.form_key, before, data)
+        # What the process needs beyond the form (not the person's input, not audited).
+        process_data = follow_up.time_the_referral(session, ctx.settings, case.id, now) \
+            if task.bpmn_id == follow_up.REFERRAL_STEP else {}
         try:
-            run.complete(task.engine_task_id, data, now=now)
+            run.complete(task.engine_task_id, {**data, **process_data}, now=now)
         except TaskNotReady:
             raise _conflict(session, task) from None
+        follow_up.keep_timed(run, process_data)
         task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED, now, actor.id
         task.data_json = _as_json(data)
         task.draft_json = None

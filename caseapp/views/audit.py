@@ -37,6 +37,7 @@ EVENT_LABELS = {
     "case_viewed": _l("Viewed"),
     "timer_fired": _l("Timer fired"),
     "timer_failed": _l("Timer failed"),
+    "follow_up_moved": _l("Follow-up moved"),
     "seat_booked": _l("Seat booked"),
     "waiting_listed": _l("Put on waiting list"),
     "seat_offered": _l("Seat offered"),
