@@ -1,0 +1,42 @@
+"""The follow-up in a real browser: timed from the booked course's start."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from caseapp.services import timers
+from tests.factories import answers
+from tests.helpers import add_course, at_referral
+from tests.test_browser_interview import complete_step, current_step, log_in, task_form
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_follow_up_is_due_after_the_booked_course_starts(page, live_server, ctx, people,
+                                                             places, clock):
+    """Booked into a course starting on 10.06.2026 (referral on 02.03.2026): the follow-up
+    is due on 17.06.2026, not six weeks after the referral."""
+    course = add_course(ctx, places["vhs"], days=100, title="Integrationskurs Sommer")
+    case_id = at_referral(ctx, people["anna"])
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server}/cases/{case_id}")
+    page.locator(f"tr[data-course='{course}'] form[action$='/referrals/book'] button").click()
+    assert page.locator(".flash.success").inner_text().startswith("Platz gebucht.")
+    task_form(page).locator("#course_type").select_option(answers("referral")["course_type"])
+    complete_step(page)
+    assert page.locator(".follow-up-due").inner_text() == "Nachverfolgung fällig am 17.06.2026."
+
+    clock.current = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)  # six weeks after the referral
+    assert timers.fire_due_timers(ctx) == 0
+    page.reload()
+    assert page.locator(".steps [aria-current=step]").count() == 0
+    assert page.locator(".follow-up-due").inner_text() == "Nachverfolgung fällig am 17.06.2026."
+
+    clock.current = datetime(2026, 6, 17, 6, 0, tzinfo=UTC)
+    assert timers.fire_due_timers(ctx) == 1
+    page.reload()
+    assert "Hat der Kurs begonnen?" in current_step(page)
+    assert page.locator(".follow-up-due").count() == 0
+
