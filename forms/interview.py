@@ -21,10 +21,12 @@ from wtforms.validators import (
     Optional,
 )
 
-from domain.vocabulary import SEAT_GIVEN_UP, Outcome
+from domain.vocabulary import SEAT_GIVEN_UP, AdmissionRoute, Outcome
 
 from .base import LocalizedForm
 from .choices import (
+    ADMISSION_APPLICATIONS,
+    ADMISSION_ROUTES,
     CEFR_A1_TO_C2,
     CEFR_LEVELS,
     COURSE_TYPES,
@@ -101,6 +103,10 @@ class PersonForm(LocalizedForm):
         return ok
 
 
+# Routes that come with a certificate: who issued it and when.
+ISSUED_ROUTES = (AdmissionRoute.ENTITLED.value, AdmissionRoute.OBLIGED.value)
+
+
 class ResidenceForm(LocalizedForm):
     """Step "Residence and course entitlement": what admission to a course and its fee depend on."""
 
@@ -131,16 +137,19 @@ class ResidenceForm(LocalizedForm):
         description=_l("Matters mainly for asylum seekers: admission to a course depends "
                        "on it."),
         validators=[DataRequired()])
-    course_status = SelectField(_l("Integration course: entitlement or obligation"),
-                                choices=blank_first([
-                                    ("entitled", _l("Entitled (legal claim)")),
-                                    ("obliged", _l("Obliged to attend")),
-                                    ("admission_possible",
-                                     _l("Admission possible (while places are free)")),
-                                    ("not_eligible", _l("Not eligible")),
-                                    ("unknown", _l("Not yet known"))]),
-                                description=_l("As stated by the issuing office."),
-                                validators=[DataRequired()])
+    course_status = SelectField(
+        _l("Admission route to an integration course"),
+        choices=blank_first(ADMISSION_ROUTES),
+        description=_l("As the certificate or the issuing office states it. Admission on "
+                       "application is not an admission: BAMF decides, within free places."),
+        validators=[DataRequired()])
+    admission_application = SelectField(
+        _l("Application for admission to BAMF"),
+        choices=blank_first(ADMISSION_APPLICATIONS),
+        description=_l("Where the application for admission to an integration course "
+                       "stands."),
+        validators=[Optional()], render_kw=show_when("course_status",
+                                                     AdmissionRoute.ON_APPLICATION.value))
     course_issuer = SelectField(_l("Issued by"), choices=blank_first([
         ("auslaenderbehoerde", _l("Immigration office (Ausländerbehörde)")),
         ("jobcenter", _l("Jobcenter")),
@@ -148,11 +157,11 @@ class ResidenceForm(LocalizedForm):
         ("asylblg_office", _l("Office for asylum seekers' benefits (AsylbLG)")),
         ("none", _l("No office"))]),
         description=_l("The office that issued the entitlement or obligation."),
-        validators=[Optional()], render_kw=show_when("course_status", "entitled", "obliged"))
+        validators=[Optional()], render_kw=show_when("course_status", *ISSUED_ROUTES))
     course_decision_date = DateField(
         _l("Date of the entitlement or obligation"), format=DATE_FORMAT,
         description=_l("Date on the certificate."), validators=[Optional(), NotInFuture()],
-        render_kw=show_when("course_status", "entitled", "obliged"))
+        render_kw=show_when("course_status", *ISSUED_ROUTES))
     fee_exempt = SelectField(
         _l("Exempt from the course fee?"), choices=blank_first(YES_NO_UNKNOWN),
         description=_l("For example because the person receives benefits."),
@@ -165,6 +174,8 @@ class ResidenceForm(LocalizedForm):
         ok &= require_when(self, "course_issuer",
                            _l("Please say which office issued the entitlement or "
                               "obligation."))
+        ok &= require_when(self, "admission_application",
+                           _l("Please say where the application for admission stands."))
         return ok
 
 

@@ -25,7 +25,7 @@ from tests.factories import answers, posted
 ANSWERED_IN_FULL = {
     "person": {"interpreter_needed": "yes", "interpreter_language": "Arabisch"},
     "residence": {"document_issued": date(2025, 11, 20), "course_decision_date": date(2025, 12, 1),
-                  "fee_exempt": "yes"},
+                  "admission_application": "applied", "fee_exempt": "yes"},
     "family": {"household": "single_parent", "household_members": 3, "children_count": 2,
                "children_ages": "3,7 ", "childcare_needed_during_course": "yes"},
     "education_work": {"vocational_qualification": "Krankenpflege", "qualification_abroad": "yes",
@@ -137,6 +137,7 @@ RULES = [
      "residence_paragraph"),
     (ResidenceForm, "course_status", "entitled", "admission_possible", "course_issuer"),
     (ResidenceForm, "course_status", "obliged", "unknown", "course_issuer"),
+    (ResidenceForm, "course_status", "admission_possible", "entitled", "admission_application"),
     (FamilyForm, "children_count", "2", "0", "childcare_needed_during_course"),
     (EducationWorkForm, "qualification_abroad", "yes", "no", "regulated_profession"),
     (EducationWorkForm, "qualification_abroad", "yes", "no", "recognition_status"),

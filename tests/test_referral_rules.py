@@ -51,6 +51,12 @@ def referral_data(engine, start=None, **changes):
     return run.task_data(task.id)
 
 
+def steps(data) -> dict[str, str]:
+    """Offer code -> the next administrative step shown with it."""
+    assert len(data["recommended_offers"]) == len(data["next_steps"])
+    return dict(zip(data["recommended_offers"], data["next_steps"], strict=True))
+
+
 def offers(data) -> dict[str, str]:
     """Offer code -> the rule that produced it."""
     assert len(data["recommended_offers"]) == len(data["recommendation_rules"])
@@ -68,8 +74,8 @@ ROWS = [
     ("intensivkurs", "placement test predicts fast progress",
      {"language_literacy": {"placement_test_taken": "yes", "placement_test_result": "A2",
                             "placement_recommended_course": "intensivkurs"}}),
-    ("integrationskurs", "admitted to an integration course, literate in Latin script, "
-     "below B1", {"residence": {"course_status": "obliged"}}),
+    ("integrationskurs", "literate in Latin script, below B1, a route into an integration "
+     "course", {"residence": {"course_status": "obliged"}}),
     ("erstorientierung", "seeking protection, not (yet) admitted to an integration course",
      {"residence": {"residence_document": "aufenthaltsgestattung",
                     "course_status": "not_eligible"}}),
@@ -86,10 +92,68 @@ ROWS = [
 ]
 
 
+# One case per row of admission.dmn, in row order: (route, application) -> (admitted, step).
+ADMISSION_STEPS = {
+    ("entitled", ""): "register with a course provider, bringing the certificate of "
+    "entitlement",
+    ("obliged", ""): "register with a course provider without delay, bringing the "
+    "obligation to attend",
+    ("admission_possible", "admitted"): "register with a course provider, bringing BAMF's "
+    "admission",
+    ("admission_possible", "applied"): "wait for BAMF's decision on the application for "
+    "admission",
+    ("admission_possible", "not_applied"): "apply to BAMF for admission to an integration "
+    "course (within free places)",
+    ("not_eligible", ""): "no integration course: look at the other offers",
+    ("unknown", ""): "clarify the admission route with the Ausländerbehörde, the Jobcenter "
+    "or BAMF",
+}
+ADMITTED = {("entitled", ""), ("obliged", ""), ("admission_possible", "admitted")}
+# The rows whose course is an integration course (language part + Orientierungskurs).
+INTEGRATION_COURSES = ("alphabetisierung", "zweitschriftlerner", "gering_literalisiert",
+                       "intensivkurs", "integrationskurs")
+
+
 @pytest.mark.parametrize("offer, rule, changes", ROWS, ids=[row[0] for row in ROWS])
 def test_row_matches(engine, offer, rule, changes):
     data = referral_data(engine, **changes)
     assert offers(data).get(offer) == rule
+    if offer in INTEGRATION_COURSES:  # the step of the route the row was tested with
+        route = changes.get("residence", {}).get("course_status", "entitled")
+        assert steps(data)[offer] == ADMISSION_STEPS[(route, "")]
+    else:
+        assert steps(data)[offer]
+
+
+@pytest.mark.parametrize("route, application", ADMISSION_STEPS,
+                         ids=["-".join(filter(None, key)) for key in ADMISSION_STEPS])
+def test_admission_route_gives_admission_and_the_next_step(engine, route, application):
+    data = referral_data(engine, residence={"course_status": route,
+                                            "admission_application": application})
+    assert data["admission_route"] == route
+    assert data["admitted_to_integration_course"] is ((route, application) in ADMITTED)
+    assert data["admission_next_step"] == ADMISSION_STEPS[(route, application)]
+
+
+def test_every_row_of_the_admission_table_is_tested():
+    dmn = (BPMN / "admission.dmn").read_text()
+    for step in ADMISSION_STEPS.values():
+        assert f'<text>"{step}"</text>' in dmn
+    assert dmn.count("<rule ") == len(ADMISSION_STEPS)
+
+
+@pytest.mark.parametrize("offer", INTEGRATION_COURSES)
+@pytest.mark.parametrize("route", ["not_eligible", "unknown", "admission_possible"])
+def test_every_integration_course_row_depends_on_the_admission_route(engine, offer, route):
+    """Not eligible or no route known: no integration course of any kind; admission on
+    application: the course, with the application to BAMF as the next step."""
+    [changes] = [changes for row, _rule, changes in ROWS if row == offer]
+    data = referral_data(engine, **{**changes, "residence": {"course_status": route}})
+    if route == "admission_possible":
+        assert steps(data)[offer] == ADMISSION_STEPS[(route, "not_applied")]
+    else:
+        assert offer not in data["recommended_offers"]
+        assert data["admission_next_step"] == ADMISSION_STEPS[(route, "")]
 
 
 def test_every_row_of_the_table_is_tested():
@@ -97,16 +161,18 @@ def test_every_row_of_the_table_is_tested():
     for offer, rule, _changes in ROWS:
         assert f'<text>"{offer}"</text>' in dmn and f'<text>"{rule}"</text>' in dmn
     assert dmn.count("<rule ") == len(ROWS)
+    # an integration course's next step is the one of the admission route, from admission.dmn
+    assert dmn.count("<text>admission_next_step</text>") == len(INTEGRATION_COURSES)
 
 
 def test_baseline_gets_the_integration_course_and_adult_counselling(engine):
     data = referral_data(engine)
     assert data["recommended_offers"] == ["integrationskurs", "mbe"]
     assert data["recommendation_rules"] == [
-        "admitted to an integration course, literate in Latin script, below B1", "over 27"]
+        "literate in Latin script, below B1, a route into an integration course", "over 27"]
     assert data["recommended_course_type"] == "integrationskurs"
-    assert data["recommendation_rule"] == ("admitted to an integration course, literate in "
-                                           "Latin script, below B1")
+    assert data["recommendation_rule"] == ("literate in Latin script, below B1, a route into "
+                                           "an integration course")
 
 
 def test_family_with_a_small_and_a_school_child_gets_kita_and_school(engine):
@@ -162,9 +228,25 @@ def test_little_schooling_replaces_the_general_course(engine):
 
 def test_protection_seeker_admitted_to_a_course_gets_no_first_orientation_course(engine):
     data = referral_data(engine, residence={"residence_document": "duldung",
-                                            "course_status": "admission_possible"})
+                                            "course_status": "admission_possible",
+                                            "admission_application": "admitted"})
     assert data["seeking_protection"] is True
+    assert data["admitted_to_integration_course"] is True
     assert data["recommended_offers"] == ["integrationskurs", "mbe"]
+
+
+@pytest.mark.parametrize("application", ["not_applied", "applied"])
+def test_admission_possible_is_not_admitted_so_the_first_orientation_course_bridges(
+        engine, application):
+    """Admission on application within free places: the integration course with its next
+    step, and meanwhile the EOK for someone seeking protection."""
+    data = referral_data(engine, residence={"residence_document": "aufenthaltsgestattung",
+                                            "course_status": "admission_possible",
+                                            "admission_application": application})
+    assert data["admitted_to_integration_course"] is False
+    assert data["recommended_offers"] == ["integrationskurs", "erstorientierung", "mbe"]
+    assert steps(data)["integrationskurs"] == ADMISSION_STEPS[("admission_possible",
+                                                               application)]
 
 
 def test_placement_course_without_a_test_is_ignored(engine):
@@ -222,8 +304,12 @@ def test_missing_and_empty_answers_do_not_stop_the_process(engine):
     [task] = run.ready_human_tasks()
     data = run.task_data(task.id)
     assert task.form_key == "referral"
-    assert data["recommended_offers"] == ["alphabetisierung"]
     assert (data["child_ages"], data["little_schooling"]) == ([], False)
+    # no admission route recorded (as in answers from before it was asked): unknown
+    assert (data["admission_route"], data["admitted_to_integration_course"]) == (
+        "unknown", False)
+    assert data["admission_next_step"] == ADMISSION_STEPS[("unknown", "")]
+    assert data["recommended_offers"] == []
 
 
 def test_children_ages_that_are_not_whole_numbers_are_ignored(engine):
