@@ -125,3 +125,11 @@ class AdmissionApplication(StrEnum):
     APPLIED = "applied"  # BAMF has not decided yet
     ADMITTED = "admitted"  # BAMF admitted the person
 
+
+
+class CourseResult(StrEnum):
+    """The level a finished integration course reached in its final test (DTZ)."""
+
+    BELOW_A2 = "below_a2"
+    A2 = "A2"
+    B1 = "B1"

@@ -29,6 +29,7 @@ from .choices import (
     ADMISSION_ROUTES,
     CEFR_A1_TO_C2,
     CEFR_LEVELS,
+    COURSE_RESULTS,
     COURSE_TYPES,
     LITERACY,
     YES_NO,
@@ -132,6 +133,11 @@ class ResidenceForm(LocalizedForm):
         description=_l("Matters for the course entitlement: a legal claim expires one year "
                        "after the first permit was issued."),
         validators=[Optional(), NotInFuture()])
+    arrival_date = DateField(
+        _l("Date of arrival in Germany"), format=DATE_FORMAT,
+        description=_l("Migration counselling for adults (MBE) is meant for the first three "
+                       "years after arrival. Leave empty if the person was born in Germany."),
+        validators=[Optional(), NotInFuture()])
     safe_country_of_origin = SelectField(
         _l("From a safe country of origin?"), choices=blank_first(YES_NO_UNKNOWN),
         description=_l("Matters mainly for asylum seekers: admission to a course depends "
@@ -213,6 +219,11 @@ class FamilyForm(LocalizedForm):
                        "1, school for school-age children."),
         filters=[_normalise_ages], validators=[Optional(), Length(max=100)],
         render_kw=show_when("children_count", ">0"))
+    young_adults_count = IntegerField(
+        _l("Children aged 18 to 27 in the household"), default=0,
+        description=_l("Grown-up children living with the person: the youth migration "
+                       "service (JMD) is for young people up to 27."),
+        validators=[Optional(), NumberRange(min=0, max=20)])
     childcare_needed_during_course = SelectField(
         _l("Childcare needed during a course?"),
         description=_l("Whether the children need care while the person attends a course."),
@@ -397,6 +408,17 @@ class LanguageLiteracyForm(LocalizedForm):
     schooling_years = IntegerField(_l("Years of schooling"),
                                    description=_l("All years at school, in any country."),
                                    validators=[InputRequired(), NumberRange(min=0, max=30)])
+    integration_course_finished = SelectField(
+        _l("Integration course finished?"), choices=blank_first(YES_NO),
+        description=_l("Whether the person has already finished an integration course in "
+                       "Germany (with the final test)."),
+        validators=[DataRequired()])
+    integration_course_level = SelectField(
+        _l("Level reached in the integration course (final test)"),
+        choices=blank_first(COURSE_RESULTS),
+        description=_l("The level of the final test (DTZ): without B1, the special modules "
+                       "of the job-related language courses follow."),
+        validators=[Optional()], render_kw=show_when("integration_course_finished", "yes"))
     other_languages = StringField(_l("Other languages"),
                                   description=_l("Further languages with their level, e.g. "
                                                  "“English (B1)”."),
@@ -435,6 +457,8 @@ class LanguageLiteracyForm(LocalizedForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        ok &= require_when(self, "integration_course_level",
+                           _l("Please give the level the integration course reached."))
         ok &= require_when(self, "placement_test_date",
                            _l("Please give the date of the placement test."))
         ok &= require_when(self, "placement_test_provider",
