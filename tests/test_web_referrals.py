@@ -184,3 +184,11 @@ def test_the_recommendation_shows_the_admission_route_and_the_next_step(login, c
     assert "Allgemeiner Integrationskurs" in course
     assert "Antrag auf Zulassung beim BAMF" in course
     assert "Erstorientierungskurs" in bridge and "direkt beim Kursträger" in bridge
+
+
+def test_an_entitled_person_is_not_shown_as_waiting_for_admission(login, ctx, people):
+    case_id = at_referral(ctx, people["anna"])
+    page = login("anna", language="de").get(f"/cases/{case_id}").text
+    admission = page.split('class="admission"', 1)[1].split("</p>", 1)[0]
+    assert "Teilnahmeberechtigt" in admission and "nicht zugelassen" not in admission
+    assert "Bestätigung der Teilnahmeberechtigung" in admission

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caseapp.models import Team, User
-from domain.vocabulary import ReferralKind, Role, SeatStatus
+from domain.vocabulary import AdmissionRoute, ReferralKind, Role, SeatStatus
 
 from . import cases, referrals, team
 from .actor import Actor
@@ -31,6 +31,11 @@ class Admission:
     route: str  # a code of domain.vocabulary.AdmissionRoute
     admitted: bool
     next_step: str | None  # English, from admission.dmn: translated where shown
+
+    @property
+    def awaiting_admission(self) -> bool:
+        """Admission on application that BAMF has not granted (yet): not admitted."""
+        return self.route == AdmissionRoute.ON_APPLICATION and not self.admitted
 
 
 @dataclass(frozen=True)
