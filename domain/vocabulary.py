@@ -104,3 +104,34 @@ class Outcome(StrEnum):
 
 # Outcomes after which the person holds no seat: a booked seat goes back to the course.
 SEAT_GIVEN_UP = (Outcome.NOT_STARTED, Outcome.DROPPED_OUT)
+
+
+class AdmissionRoute(StrEnum):
+    """How a person may get into an integration course (the interview's ``course_status``).
+
+    Every integration-course recommendation depends on it (bpmn/referral.dmn), and what to
+    do next follows from it (bpmn/admission.dmn). The codes are stored answers: keep them.
+    """
+
+    ENTITLED = "entitled"  # legal claim (first residence permit for work, family, protection)
+    OBLIGED = "obliged"  # by the Ausländerbehörde, the Jobcenter or the AsylbLG office
+    ON_APPLICATION = "admission_possible"  # BAMF may admit within free places: not admitted yet
+    NOT_ELIGIBLE = "not_eligible"
+    UNKNOWN = "unknown"
+
+
+class AdmissionApplication(StrEnum):
+    """Of the route "on application within free places": where the application stands."""
+
+    NOT_APPLIED = "not_applied"
+    APPLIED = "applied"  # BAMF has not decided yet
+    ADMITTED = "admitted"  # BAMF admitted the person
+
+
+
+class CourseResult(StrEnum):
+    """The level a finished integration course reached in its final test (DTZ)."""
+
+    BELOW_A2 = "below_a2"
+    A2 = "A2"
+    B1 = "B1"

@@ -2,7 +2,7 @@
 
 from wtforms.fields.choices import SelectChoice
 
-from domain.vocabulary import Lane
+from domain.vocabulary import AdmissionApplication, AdmissionRoute, CourseResult, Lane
 
 from .i18n import lazy_gettext as _l
 
@@ -34,9 +34,33 @@ COURSE_TYPES = options(
     ("zweitschriftlerner", _l("Second-script learners' course")),
     ("gering_literalisiert", _l("Course for people with little literacy")),
     ("berufssprachkurs", _l("Job-related language course (Berufssprachkurs)")),
+    ("berufssprachkurs_spezial",
+     _l("Job-related language course, special module A2 → B1 or below A2 → A2")),
+    ("job_berufssprachkurs", _l("Job-related language course for employees (Job-BSK)")),
     ("erstorientierung", _l("First orientation course (EOK)")),
     ("none", _l("No course for now")),
 )
+
+# The route into an integration course, read by bpmn/referral.dmn and bpmn/admission.dmn.
+ADMISSION_ROUTES = options(
+    (AdmissionRoute.ENTITLED.value, _l("Entitled (legal claim)")),
+    (AdmissionRoute.OBLIGED.value, _l("Obliged to attend")),
+    (AdmissionRoute.ON_APPLICATION.value,
+     _l("Admission on application, within free places (BAMF decides)")),
+    (AdmissionRoute.NOT_ELIGIBLE.value, _l("Not eligible")),
+    (AdmissionRoute.UNKNOWN.value, _l("Not yet known")))
+ADMISSION_ROUTE_LABELS = {choice.value: choice.label for choice in ADMISSION_ROUTES}
+
+ADMISSION_APPLICATIONS = options(
+    (AdmissionApplication.NOT_APPLIED.value, _l("Not applied for yet")),
+    (AdmissionApplication.APPLIED.value, _l("Applied for, BAMF has not decided yet")),
+    (AdmissionApplication.ADMITTED.value, _l("Admitted by BAMF")))
+
+# The level a finished integration course reached: the special job-related modules need it.
+COURSE_RESULTS = options(
+    (CourseResult.BELOW_A2.value, _l("Below A2")),
+    (CourseResult.A2.value, "A2"),
+    (CourseResult.B1.value, "B1"))
 
 COURSE_LABELS = {choice.value: choice.label for choice in COURSE_TYPES}
 

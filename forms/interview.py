@@ -21,12 +21,15 @@ from wtforms.validators import (
     Optional,
 )
 
-from domain.vocabulary import SEAT_GIVEN_UP, Outcome
+from domain.vocabulary import SEAT_GIVEN_UP, AdmissionRoute, Outcome
 
 from .base import LocalizedForm
 from .choices import (
+    ADMISSION_APPLICATIONS,
+    ADMISSION_ROUTES,
     CEFR_A1_TO_C2,
     CEFR_LEVELS,
+    COURSE_RESULTS,
     COURSE_TYPES,
     LITERACY,
     YES_NO,
@@ -101,6 +104,10 @@ class PersonForm(LocalizedForm):
         return ok
 
 
+# Routes that come with a certificate: who issued it and when.
+ISSUED_ROUTES = (AdmissionRoute.ENTITLED.value, AdmissionRoute.OBLIGED.value)
+
+
 class ResidenceForm(LocalizedForm):
     """Step "Residence and course entitlement": what admission to a course and its fee depend on."""
 
@@ -126,21 +133,29 @@ class ResidenceForm(LocalizedForm):
         description=_l("Matters for the course entitlement: a legal claim expires one year "
                        "after the first permit was issued."),
         validators=[Optional(), NotInFuture()])
+    arrival_date = DateField(
+        _l("Date of arrival in Germany"), format=DATE_FORMAT,
+        description=_l("Migration counselling for adults (MBE) is meant for the first three "
+                       "years after arrival. Leave empty if the person was born in Germany."),
+        validators=[Optional(), NotInFuture()])
     safe_country_of_origin = SelectField(
         _l("From a safe country of origin?"), choices=blank_first(YES_NO_UNKNOWN),
         description=_l("Matters mainly for asylum seekers: admission to a course depends "
                        "on it."),
         validators=[DataRequired()])
-    course_status = SelectField(_l("Integration course: entitlement or obligation"),
-                                choices=blank_first([
-                                    ("entitled", _l("Entitled (legal claim)")),
-                                    ("obliged", _l("Obliged to attend")),
-                                    ("admission_possible",
-                                     _l("Admission possible (while places are free)")),
-                                    ("not_eligible", _l("Not eligible")),
-                                    ("unknown", _l("Not yet known"))]),
-                                description=_l("As stated by the issuing office."),
-                                validators=[DataRequired()])
+    course_status = SelectField(
+        _l("Admission route to an integration course"),
+        choices=blank_first(ADMISSION_ROUTES),
+        description=_l("As the certificate or the issuing office states it. Admission on "
+                       "application is not an admission: BAMF decides, within free places."),
+        validators=[DataRequired()])
+    admission_application = SelectField(
+        _l("Application for admission to BAMF"),
+        choices=blank_first(ADMISSION_APPLICATIONS),
+        description=_l("Where the application for admission to an integration course "
+                       "stands."),
+        validators=[Optional()], render_kw=show_when("course_status",
+                                                     AdmissionRoute.ON_APPLICATION.value))
     course_issuer = SelectField(_l("Issued by"), choices=blank_first([
         ("auslaenderbehoerde", _l("Immigration office (Ausländerbehörde)")),
         ("jobcenter", _l("Jobcenter")),
@@ -148,11 +163,11 @@ class ResidenceForm(LocalizedForm):
         ("asylblg_office", _l("Office for asylum seekers' benefits (AsylbLG)")),
         ("none", _l("No office"))]),
         description=_l("The office that issued the entitlement or obligation."),
-        validators=[Optional()], render_kw=show_when("course_status", "entitled", "obliged"))
+        validators=[Optional()], render_kw=show_when("course_status", *ISSUED_ROUTES))
     course_decision_date = DateField(
         _l("Date of the entitlement or obligation"), format=DATE_FORMAT,
         description=_l("Date on the certificate."), validators=[Optional(), NotInFuture()],
-        render_kw=show_when("course_status", "entitled", "obliged"))
+        render_kw=show_when("course_status", *ISSUED_ROUTES))
     fee_exempt = SelectField(
         _l("Exempt from the course fee?"), choices=blank_first(YES_NO_UNKNOWN),
         description=_l("For example because the person receives benefits."),
@@ -165,6 +180,8 @@ class ResidenceForm(LocalizedForm):
         ok &= require_when(self, "course_issuer",
                            _l("Please say which office issued the entitlement or "
                               "obligation."))
+        ok &= require_when(self, "admission_application",
+                           _l("Please say where the application for admission stands."))
         return ok
 
 
@@ -202,6 +219,11 @@ class FamilyForm(LocalizedForm):
                        "1, school for school-age children."),
         filters=[_normalise_ages], validators=[Optional(), Length(max=100)],
         render_kw=show_when("children_count", ">0"))
+    young_adults_count = IntegerField(
+        _l("Children aged 18 to 27 in the household"), default=0,
+        description=_l("Grown-up children living with the person: the youth migration "
+                       "service (JMD) is for young people up to 27."),
+        validators=[Optional(), NumberRange(min=0, max=20)])
     childcare_needed_during_course = SelectField(
         _l("Childcare needed during a course?"),
         description=_l("Whether the children need care while the person attends a course."),
@@ -386,6 +408,17 @@ class LanguageLiteracyForm(LocalizedForm):
     schooling_years = IntegerField(_l("Years of schooling"),
                                    description=_l("All years at school, in any country."),
                                    validators=[InputRequired(), NumberRange(min=0, max=30)])
+    integration_course_finished = SelectField(
+        _l("Integration course finished?"), choices=blank_first(YES_NO),
+        description=_l("Whether the person has already finished an integration course in "
+                       "Germany (with the final test)."),
+        validators=[DataRequired()])
+    integration_course_level = SelectField(
+        _l("Level reached in the integration course (final test)"),
+        choices=blank_first(COURSE_RESULTS),
+        description=_l("The level of the final test (DTZ): without B1, the special modules "
+                       "of the job-related language courses follow."),
+        validators=[Optional()], render_kw=show_when("integration_course_finished", "yes"))
     other_languages = StringField(_l("Other languages"),
                                   description=_l("Further languages with their level, e.g. "
                                                  "“English (B1)”."),
@@ -424,6 +457,8 @@ class LanguageLiteracyForm(LocalizedForm):
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
+        ok &= require_when(self, "integration_course_level",
+                           _l("Please give the level the integration course reached."))
         ok &= require_when(self, "placement_test_date",
                            _l("Please give the date of the placement test."))
         ok &= require_when(self, "placement_test_provider",

@@ -25,7 +25,7 @@ from tests.factories import answers, posted
 ANSWERED_IN_FULL = {
     "person": {"interpreter_needed": "yes", "interpreter_language": "Arabisch"},
     "residence": {"document_issued": date(2025, 11, 20), "course_decision_date": date(2025, 12, 1),
-                  "fee_exempt": "yes"},
+                  "admission_application": "applied", "fee_exempt": "yes"},
     "family": {"household": "single_parent", "household_members": 3, "children_count": 2,
                "children_ages": "3,7 ", "childcare_needed_during_course": "yes"},
     "education_work": {"vocational_qualification": "Krankenpflege", "qualification_abroad": "yes",
@@ -33,7 +33,8 @@ ANSWERED_IN_FULL = {
                        "recognition_status": "referred"},
     "practical": {},
     "goals_plan": {"next_appointment": date.today() + timedelta(days=14)},
-    "language_literacy": {"placement_test_taken": "yes", "placement_test_date": date(2026, 3, 1),
+    "language_literacy": {"integration_course_finished": "yes", "integration_course_level": "A2",
+                          "placement_test_taken": "yes", "placement_test_date": date(2026, 3, 1),
                           "placement_test_provider": "VHS Hildesheim",
                           "placement_test_result": "A2",
                           "placement_recommended_course": "integrationskurs"},
@@ -137,9 +138,12 @@ RULES = [
      "residence_paragraph"),
     (ResidenceForm, "course_status", "entitled", "admission_possible", "course_issuer"),
     (ResidenceForm, "course_status", "obliged", "unknown", "course_issuer"),
+    (ResidenceForm, "course_status", "admission_possible", "entitled", "admission_application"),
     (FamilyForm, "children_count", "2", "0", "childcare_needed_during_course"),
     (EducationWorkForm, "qualification_abroad", "yes", "no", "regulated_profession"),
     (EducationWorkForm, "qualification_abroad", "yes", "no", "recognition_status"),
+    (LanguageLiteracyForm, "integration_course_finished", "yes", "no",
+     "integration_course_level"),
     (LanguageLiteracyForm, "placement_test_taken", "yes", "no", "placement_test_date"),
     (LanguageLiteracyForm, "placement_test_taken", "yes", "no", "placement_test_provider"),
     (LanguageLiteracyForm, "placement_test_taken", "yes", "no", "placement_test_result"),
@@ -276,3 +280,9 @@ def test_dates_must_be_plausible():
     fine = TASK_FORMS["goals_plan"](MultiDict({"next_appointment": tomorrow}))
     fine.validate()
     assert not fine.next_appointment.errors
+
+
+def test_the_arrival_in_germany_lies_in_the_past_or_is_left_empty():
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert_only_error(make(ResidenceForm, arrival_date=tomorrow), "arrival_date")
+    assert make(ResidenceForm, arrival_date="").validate()  # born in Germany, say

@@ -21,10 +21,19 @@ from workflows.sandbox import SandboxEnvironment
 BPMN = Path(str(files("bpmn")))
 ORIGINAL = (BPMN / "first_orientation.bpmn").read_text()
 DMN = (BPMN / "referral.dmn").read_text()
+# The process's other decisions, as they are (the tests change the referral table).
+OTHER_DMN = {path.name: path.read_text() for path in BPMN.glob("*.dmn")
+             if path.name != "referral.dmn"}
+
+
+def copy_other_decisions(tmp_path: Path) -> None:
+    for name, source in OTHER_DMN.items():
+        (tmp_path / name).write_text(source)
 
 
 def load(tmp_path: Path, bpmn: str = ORIGINAL, dmn: str | None = DMN):
     (tmp_path / "first_orientation.bpmn").write_text(bpmn)
+    copy_other_decisions(tmp_path)
     if dmn is not None:
         (tmp_path / "referral.dmn").write_text(dmn)
     return load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS)
@@ -169,6 +178,7 @@ def test_a_user_task_in_an_unknown_lane_is_refused(tmp_path):
     (tmp_path / "first_orientation.bpmn").write_text(
         ORIGINAL.replace('id="Lane_team_lead"', 'id="Lane_reception"'))
     (tmp_path / "referral.dmn").write_text(DMN)
+    copy_other_decisions(tmp_path)
     with pytest.raises(ProcessDefinitionError) as refused:
         load_library(tmp_path, main_process="first_orientation", form_keys=TASK_FORMS,
                      lanes=LANE_ROLES)

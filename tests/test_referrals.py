@@ -238,3 +238,15 @@ def test_a_course_that_did_not_start_gives_its_seat_to_who_waits(ctx, people, pl
     assert ctx.session.scalars(select(Referral.status).where(
         Referral.case_id == waiting)).all() == [waiting_after]
     assert ctx.session.get(Course, course).seats_taken == 1  # given on, or still held
+
+
+@pytest.mark.parametrize("years_ago, mbe", [(1, True), (5, False)])
+def test_adult_counselling_counts_the_years_from_arrival_to_the_intake(ctx, people, years_ago,
+                                                                       mbe):
+    """The case's own intake day is what the three years of MBE are counted up to."""
+    today = ctx.now().date()
+    case = open_case(ctx, people["anna"])
+    complete_until(ctx, people["anna"], case.id, "language_literacy", residence={
+        "arrival_date": today.replace(year=today.year - years_ago, day=1)})
+    context = referrals.referral_context(ctx, case.id)
+    assert ("mbe" in context["recommended_offers"]) is mbe

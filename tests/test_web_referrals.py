@@ -19,7 +19,7 @@ def test_counsellor_sees_the_rule_books_a_seat_and_prints_the_slip(login, ctx, p
     client = login("anna")
     page = client.get(f"/cases/{case_id}").text
     assert "General integration course" in page
-    assert "admitted to an integration course, literate in Latin script, below B1" in page
+    assert "literate in Latin script, below B1, a route into an integration course" in page
     assert f'<tr data-course="{course}">' in page and "recommended course type" in page
     booked = client.post(f"/cases/{case_id}/referrals/book",
                          data={"csrf_token": csrf_token(page), "course_id": course})
@@ -166,3 +166,29 @@ def test_the_follow_up_answer_starts_unanswered_and_must_be_given(login, ctx, pe
                                         "follow_up_result": "", "reason": ""})
     assert refused.status_code == 422
     assert "Dieses Feld wird benötigt." in refused.text
+
+
+def test_the_recommendation_shows_the_admission_route_and_the_next_step(login, ctx, people):
+    """Admission on application is shown as not admitted, with the application to BAMF as
+    the integration course's next step, and the EOK as what to book meanwhile (in German)."""
+    case_id = at_referral_with(ctx, people["anna"], residence={
+        "residence_document": "aufenthaltsgestattung", "course_status": "admission_possible",
+        "admission_application": "not_applied", "course_issuer": ""})
+    panel = login("anna", language="de").get(f"/cases/{case_id}").text.split(
+        'class="referral-panel"', 1)[1].split("</section>", 1)[0]
+    admission = panel.split('class="admission"', 1)[1].split("</p>", 1)[0]
+    assert "Zulassung auf Antrag" in admission and "(noch) nicht zugelassen" in admission
+    assert "Antrag auf Zulassung beim BAMF" in admission
+    items = re.findall(r"<li>(.*?)</li>", panel.split('class="recommendations"', 1)[1], re.S)
+    course, bridge = items[0], items[1]
+    assert "Allgemeiner Integrationskurs" in course
+    assert "Antrag auf Zulassung beim BAMF" in course
+    assert "Erstorientierungskurs" in bridge and "direkt beim Kursträger" in bridge
+
+
+def test_an_entitled_person_is_not_shown_as_waiting_for_admission(login, ctx, people):
+    case_id = at_referral(ctx, people["anna"])
+    page = login("anna", language="de").get(f"/cases/{case_id}").text
+    admission = page.split('class="admission"', 1)[1].split("</p>", 1)[0]
+    assert "Teilnahmeberechtigt" in admission and "nicht zugelassen" not in admission
+    assert "Bestätigung der Teilnahmeberechtigung" in admission

@@ -8,11 +8,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caseapp.models import Team, User
-from domain.vocabulary import ReferralKind, Role, SeatStatus
+from domain.vocabulary import AdmissionRoute, ReferralKind, Role, SeatStatus
 
 from . import cases, referrals, team
 from .actor import Actor
 from .context import ServiceContext
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One offer the referral rules recommend, the rule that did, and what to do next."""
+
+    offer: str  # a code of forms.choices.OFFER_LABELS
+    rule: str  # English, from referral.dmn: translated where shown
+    next_step: str | None = None  # likewise; None for a recommendation made before steps
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The admission route to an integration course, as the recommendation read it."""
+
+    route: str  # a code of domain.vocabulary.AdmissionRoute
+    admitted: bool
+    next_step: str | None  # English, from admission.dmn: translated where shown
+
+    @property
+    def awaiting_admission(self) -> bool:
+        """Admission on application that BAMF has not granted (yet): not admitted."""
+        return self.route == AdmissionRoute.ON_APPLICATION and not self.admitted
 
 
 @dataclass(frozen=True)
@@ -21,7 +44,8 @@ class CasePage:
 
     view: cases.CaseView
     known_answers: dict[int, dict[str, Any]]  # open task id -> values for a fresh form
-    recommendations: list[tuple[str, str]] = field(default_factory=list)  # (offer, rule)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    admission: Admission | None = None  # None for a recommendation made before routes
     matches: list[referrals.CourseMatch] = field(default_factory=list)
     members: list[User] = field(default_factory=list)  # a team lead may hand the case to
     teams: list[Team] = field(default_factory=list)  # ... or transfer it to
@@ -36,10 +60,26 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
     return CasePage(
         view=view,
         known_answers={task.id: _known_answers(view, task.form_key) for task in view.tasks},
-        recommendations=list(zip(context.get("recommended_offers") or [],
-                                 context.get("recommendation_rules") or [], strict=False)),
+        recommendations=_recommendations(context), admission=_admission(context),
         matches=referrals.rank_courses(ctx, actor, case_id) if referring else [],
         members=members, teams=teams)
+
+
+def _recommendations(context: dict[str, Any]) -> list[Recommendation]:
+    """The rules' offers with their rule and next step (older tasks have no steps)."""
+    offers = context.get("recommended_offers") or []
+    rules = context.get("recommendation_rules") or []
+    steps = context.get("next_steps") or []
+    return [Recommendation(offer, rule, steps[i] if i < len(steps) and steps[i] else None)
+            for i, (offer, rule) in enumerate(zip(offers, rules, strict=False))]
+
+
+def _admission(context: dict[str, Any]) -> Admission | None:
+    if not context.get("admission_route"):
+        return None
+    return Admission(route=context["admission_route"],
+                     admitted=bool(context.get("admitted_to_integration_course")),
+                     next_step=context.get("admission_next_step") or None)
 
 
 def _known_answers(view: cases.CaseView, form_key: str) -> dict[str, Any]:

@@ -87,6 +87,8 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
             "follow_up_grace_period": ctx.settings.follow_up_grace_period,
             # An age, not the birth date: the referral rules need no more than that.
             "age_at_intake": _age(new.birth_date, now.date()),
+            # The rules count the years since arrival up to this day (MBE: three years).
+            "intake_date": now.date(),
         }, now=now)
         instance = ProcessInstance(case_id=case.id, version=run.version, state_json="")
         session.add(instance)

@@ -35,9 +35,11 @@ PROJECTED_FIELDS = {name: name for name in (
 PROJECTED_FIELDS["follow_up_result"] = "referral_outcome"  # did the course start?
 
 # Task data a step's page shows or ranks with, copied onto the task row when it appears.
-CONTEXT_KEYS = ("recommended_offers", "recommendation_rules", "recommended_course_type",
-                "recommendation_rule", "german_level", "availability", "time_of_day",
-                "max_travel_km", "childcare_needed_during_course")
+CONTEXT_KEYS = ("recommended_offers", "recommendation_rules", "next_steps",
+                "recommended_course_type", "recommendation_rule", "admission_route",
+                "admitted_to_integration_course", "admission_next_step", "german_level",
+                "availability", "time_of_day", "max_travel_km",
+                "childcare_needed_during_course")
 
 
 def ensure_version_stored(session: Session, engine: ProcessEngine, now: datetime) -> None:

@@ -83,6 +83,7 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
                            unsaved=unsaved, error_task_id=task_id, case_file=case_file,
                            course_labels=COURSE_LABELS, referral_list=view.referrals,
                            matches=page.matches, recommendations=page.recommendations,
+                           admission=page.admission,
                            other_offers=OTHER_OFFERS, members=page.members, teams=page.teams,
                            row_version=row_version if row_version is not None
                            else view.row_version), status

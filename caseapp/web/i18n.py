@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from caseapp.services.errors import ServiceError
 from domain.vocabulary import task_lane
-from forms.choices import LANE_LABELS, OFFER_LABELS
+from forms.choices import ADMISSION_ROUTE_LABELS, LANE_LABELS, OFFER_LABELS
 from forms.i18n import request_translations
 
 babel = Babel()
@@ -93,4 +93,5 @@ def init_app(app: Flask) -> None:
     def _globals():
         return {"languages": request_languages(), "current_locale": select_locale(),
                 "offer_label": lambda code: OFFER_LABELS.get(code, code),
+                "admission_route_label": lambda code: ADMISSION_ROUTE_LABELS.get(code, code),
                 "lane_label": lambda lane: LANE_LABELS.get(task_lane(lane), lane)}
