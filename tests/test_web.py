@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp.models import Case, HumanTask
-from caseapp.services import cases
+from caseapp.services import cases, team
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import answers, person, posted
 from tests.helpers import complete_until, open_case, ready_task
@@ -372,3 +372,18 @@ def test_a_locked_account_says_until_when_in_the_offices_time(app, people):
                                              "csrf_token": token})
     assert "Dieses Konto ist bis 02.03.26, 10:15 gesperrt." in answer.text
     assert "UTC" not in answer.text
+
+
+def test_a_counsellors_tasks_and_queue_name_the_newcomer(login, ctx, people):
+    """A counsellor's own tasks and the team queue say whose case each step is."""
+    mine = open_case(ctx, people["anna"], family_name="Haddad", given_names="Amina").id
+    queued = open_case(ctx, people["ben"], family_name="Rahimi", given_names="Fatima").id
+    team.reassign(ctx, people["lea"], [queued], None, "in die Warteschlange")
+    html = login("anna").get("/").text
+
+    def row(section: str, case_id: int) -> str:
+        part = html[html.index(f'aria-labelledby="{section}"'):]
+        part = part[part.index(f'href="/cases/{case_id}"'):]
+        return part[:part.index("</tr>")]
+    assert "Haddad, Amina" in row("my-tasks", mine)
+    assert "Rahimi, Fatima" in row("queue", queued)
