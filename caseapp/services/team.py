@@ -321,6 +321,13 @@ def decide_transfer(ctx: ServiceContext, actor: Actor, case_id: int, accept: boo
                      change={"reason": reason.strip()} if reason.strip() else None)
 
 
+def lead_names(ctx: ServiceContext, actor: Actor) -> list[str]:
+    """The active team leads of the actor's team: who can hand a step on."""
+    return list(ctx.session.scalars(select(User.display_name).where(
+        User.team_id == actor.team_id, User.active.is_(True), User.role == Role.TEAM_LEAD)
+        .order_by(User.display_name)))
+
+
 def lead_options(ctx: ServiceContext, actor: Actor) -> tuple[list[User], list[Team]]:
     """Who a team lead can give a case to, and which teams it can go to."""
     require_role(actor, Role.TEAM_LEAD)
