@@ -54,12 +54,12 @@ def build_runtime(config) -> Runtime:
                 raise KeyError(f"process version {version} is not stored")
             return row.spec_json
 
+    _period(config, "FOLLOW_UP_GRACE_PERIOD")  # only the timer reads it; a wrong value stops here
     settings = ProcessSettings(
         follow_up_period=config["FOLLOW_UP_PERIOD"],
         follow_up_after_referral=_period(config, "FOLLOW_UP_PERIOD"),
         follow_up_after_start=_period(config, "FOLLOW_UP_AFTER_START"),
         follow_up_grace_period=config["FOLLOW_UP_GRACE_PERIOD"],
-        follow_up_grace=_period(config, "FOLLOW_UP_GRACE_PERIOD"),
         course_start_target=_period(config, "COURSE_START_TARGET"),
         time_zone=config["BABEL_DEFAULT_TIMEZONE"],
         login_max_failures=config["LOGIN_MAX_FAILURES"],

@@ -10,6 +10,7 @@ from datetime import date
 
 import pytest
 
+from caseapp.services import team
 from tests.conftest import PASSWORD
 from tests.factories import answers, as_text, person
 from tests.helpers import complete_until, open_case
@@ -254,3 +255,41 @@ def test_counsellor_completes_a_step_by_keyboard_only(page, live_server, ctx, pe
     assert "Ziele und Planung" in current_step(page)
     done = page.locator("#case-file").locator("xpath=..").inner_text()
     assert "Vollzeit" in done and "Kann nur vormittags" in done
+
+
+def test_a_step_a_colleague_holds_is_read_only_and_sends_no_autosave(page, live_server, ctx,
+                                                                     people):
+    """Ben opens Anna's case: her step is shown read-only with her name and how to take it
+    over, and nothing he does there sends a draft."""
+    case = open_case(ctx, people["anna"], family_name="Kovalenko", given_names="Oleksandr")
+    drafts = []
+    page.on("request", lambda request: "/draft" in request.url and drafts.append(request.url))
+    log_in(page, live_server, "ben")
+    page.goto(f"{live_server}/cases/{case.id}")
+    note = page.locator(".held-by")
+    assert "Diesen Schritt bearbeitet Anna." in note.inner_text()
+    assert "bitten Sie Ihre Teamleitung (Lea)" in note.inner_text()
+    step = page.locator("article.task")
+    assert step.locator("form[data-autosave]").count() == 0
+    assert step.locator("button").count() == 0  # no submit, no draft
+    field = step.locator("#place_of_birth")
+    assert field.is_disabled()
+    field.dispatch_event("input")  # as if something changed it
+    page.goto(f"{live_server}/")  # leaving is when a page saves what is left
+    page.locator("h1").wait_for()
+    assert drafts == []
+
+
+def test_an_autosave_that_is_refused_says_so_and_keeps_the_input(page, live_server, ctx,
+                                                                  people):
+    """The step is handed to Ben while Anna types: her page says at once that it was not
+    saved because someone else holds the step, and her input stays."""
+    case = open_case(ctx, people["anna"], family_name="Kovalenko", given_names="Oleksandr")
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server}/cases/{case.id}")
+    team.reassign(ctx, people["lea"], [case.id], people["ben"].id, "Urlaub")
+    task_form(page).locator("#place_of_birth").fill("Charkiw")
+    alert = page.locator(".autosave-error[role=alert]")
+    alert.filter(has_text="Nicht gespeichert: Jemand anderes bearbeitet diesen Schritt").wait_for()
+    assert page.locator(".autosave-status").inner_text() == ""
+    assert task_form(page).locator("#place_of_birth").input_value() == "Charkiw"

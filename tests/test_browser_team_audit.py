@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import answers
-from tests.helpers import complete_until, open_case
+from tests.helpers import complete, complete_until, open_case
 from tests.test_browser_interview import log_in, log_out
 
 pytestmark = pytest.mark.browser
@@ -69,3 +69,39 @@ def test_team_lead_reassigns_two_cases_and_the_auditor_sees_why(page, live_serve
     assert "not-reached" in picture.locator(
         "[data-element=Task_referral]").get_attribute("class")
     shoot(page, "11-process-picture")
+
+
+def test_team_board_names_sorts_pages_and_says_what_a_case_waits_for(page, live_server, ctx,
+                                                                      people):
+    """The lead sees whose case each row is, the waiting case first with its due date, and
+    reaches the next page and another order by keyboard."""
+    anna = people["anna"]
+    waiting = open_case(ctx, anna, family_name="Yilmaz", given_names="Deniz")
+    complete_until(ctx, anna, waiting.id, "language_literacy")
+    complete(ctx, anna, waiting.id, "referral")  # follow-up due in six weeks
+    for n in range(50):
+        open_case(ctx, anna, family_name=f"Person {n:02d}")
+
+    log_in(page, live_server, "lea")
+    rows = page.locator("table.cases tbody tr")
+    first = rows.first
+    assert first.get_attribute("data-case") == str(waiting.id)  # the only deadline
+    assert first.locator(".newcomer").inner_text() == "Yilmaz, Deniz"
+    assert first.locator(".step").inner_text() == \
+        "wartet auf die Nachverfolgung, fällig am 13.04.2026"
+    assert rows.count() == 50
+    assert "Fälle 1–50 von 51" in page.locator("nav.pages").inner_text()
+
+    page.locator("nav.pages a[rel=next]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/team/?page=2")
+    assert rows.count() == 1  # the newest case last: after the deadline, oldest first
+    assert rows.first.locator(".newcomer").inner_text() == "Person 49, Amina"
+    assert "Fälle 51–51 von 51" in page.locator("nav.pages").inner_text()
+
+    page.get_by_role("link", name="Neuzugewanderte Person").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/team/?sort=name")
+    names = rows.locator(".newcomer").all_inner_texts()
+    assert names[0].startswith("Person 00") and names == sorted(names)
+    assert page.locator("th[aria-sort=ascending]").inner_text() == "Neuzugewanderte Person"

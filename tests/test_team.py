@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from caseapp import create_app
 from caseapp.config import ConfigurationError
@@ -60,15 +60,15 @@ def test_board_shows_load_queue_escalations_and_filters(ctx, people, clock):
             for m in board.members}
     assert load["anna"] == (1, 1, 0) and load["ben"] == (1, 1, 1)
     assert [t.form_key for t, _case in board.escalations] == ["overdue_review"]
-    assert {c.id for c in board.cases} == {first.id, second.id}
+    assert {r.case.id for r in board.cases} == {first.id, second.id}
     only_referral = team.board(ctx, lea, team.BoardFilters(step="Task_follow_up"))
-    assert [c.id for c in only_referral.cases] == [second.id]
+    assert [r.case.id for r in only_referral.cases] == [second.id]
     mine = team.board(ctx, lea, team.BoardFilters(assignee=str(anna.id)))
-    assert [c.id for c in mine.cases] == [first.id]
+    assert [r.case.id for r in mine.cases] == [first.id]
     third = open_case(ctx, anna, family_name="Drei")
     complete_until(ctx, anna, third.id, "referral")  # follow-up due in six weeks
     due = team.board(ctx, lea, team.BoardFilters(due_before=clock().date() + timedelta(days=43)))
-    assert [c.id for c in due.cases] == [third.id]
+    assert [r.case.id for r in due.cases] == [third.id]
     with pytest.raises(Forbidden):
         team.board(ctx, anna, team.BoardFilters())
 
@@ -187,7 +187,8 @@ def test_previous_assignees_open_form_is_refused_with_input_kept(login, ctx, peo
                                          **posted("person", place_of_birth="Homs")})
     assert response.status_code == 409
     assert "This step was reassigned to Ben" in response.text
-    assert 'value="Homs"' in response.text
+    unsaved = response.text[response.text.index('aria-labelledby="unsaved"'):]
+    assert "Homs" in unsaved[:unsaved.index("</section>")]  # to copy; Ben's step is read-only
     autosave = client.post(action + "/draft?autosave=1", data={
         "csrf_token": csrf_token(page), "place_of_birth": "Homs"})
     assert autosave.status_code == 409 and "reassigned to Ben" in autosave.json["message"]
@@ -229,12 +230,19 @@ def test_periods_from_the_settings_move_timers_board_and_ranking_together(
     clock.advance(days=11)
     timers.fire_due_timers(short)
     assert ready_task(short, case_id, "follow_up") is not None
-    clock.advance(days=3)
 
     def overdue(context):
+        context.session.rollback()  # a fresh snapshot: see what the other app committed
         return {m.user.username: m.overdue_follow_ups
                 for m in team.board(context, lea, team.BoardFilters()).members}["ben"]
-    assert overdue(short) == 1 and overdue(ctx) == 0
+    clock.advance(days=1)
+    timers.fire_due_timers(short)
+    assert overdue(short) == 0  # one day of two: not yet
+    clock.advance(days=2)
+    timers.fire_due_timers(short)
+    # escalated after the case's own two days: the board counts what the process escalated,
+    # whichever setting the reader's app has now
+    assert overdue(short) == 1 and overdue(ctx) == 1
     short.session.close()
     runtime.db.dispose()
 
@@ -245,3 +253,131 @@ def test_a_period_that_is_no_duration_stops_the_start_naming_it(tmp_path, name):
     with pytest.raises(ConfigurationError, match=f"ANKOMMEN_{name}"):
         create_app(TestConfig(), SQLALCHEMY_URL=f"sqlite:///{tmp_path / 'x.db'}",
                    INSTANCE_DIR=tmp_path, **{name: "sechs Wochen"})
+
+
+def escalate(ctx, clock, actor, case_id):
+    """Referral made, the follow-up fell due and stayed open past its grace: escalated."""
+    complete(ctx, actor, case_id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    clock.advance(days=8)
+    timers.fire_due_timers(ctx)
+
+
+def test_every_listed_escalation_is_counted_for_whoever_holds_the_case(
+        db_url, clock, tmp_path, ctx, people):
+    """"Overdue follow-ups" is the listed escalations counted by who holds the case (the
+    queue's row too), also for cases that escalated under another grace period."""
+    app = create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path,
+                     FOLLOW_UP_GRACE_PERIOD="P2D")
+    runtime = app.extensions["ankommen"]
+    runtime.clock = clock
+    short = runtime.context(runtime.sessions())
+    ben, lea = people["ben"], people["lea"]
+    held = at_referral(short, ben, family_name="Eins")
+    queued = at_referral(short, ben, family_name="Zwei")
+    complete(short, ben, held, "referral")
+    complete(short, ben, queued, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(short)
+    clock.advance(days=3)  # past the two days these cases were opened with, not past seven
+    timers.fire_due_timers(short)
+    team.reassign(short, lea, [queued], None, "Ben ist krank")
+    short.session.close()
+    runtime.db.dispose()
+
+    ctx.session.rollback()
+    board = team.board(ctx, lea, team.BoardFilters())
+    listed = {case.id for task, case in board.escalations if task.form_key == "overdue_review"}
+    assert listed == {held, queued}
+    counts = {m.user.username: m.overdue_follow_ups for m in board.members}
+    assert counts["ben"] == 1 and board.overdue_in_queue == 1
+    assert sum(counts.values()) + board.overdue_in_queue == len(listed)
+    assert {row.case.id for row in board.cases if row.overdue} == listed
+
+
+def test_board_sorts_most_urgent_first_and_by_the_chosen_column(ctx, people, clock):
+    """Overdue first, then the nearest deadline, then the oldest case; or by a column."""
+    anna, ben, lea = people["anna"], people["ben"], people["lea"]
+    fresh = open_case(ctx, anna, family_name="Zander").id  # no deadline yet
+    clock.advance(days=1)
+    overdue = at_referral(ctx, ben, family_name="Abel")
+    escalate(ctx, clock, ben, overdue)
+    soon = at_referral(ctx, anna, family_name="Mayer")
+    complete(ctx, anna, soon, "referral")  # follow-up due in six weeks
+    newer = open_case(ctx, anna, family_name="Becker").id  # no deadline, opened later
+
+    def order(sort="due"):
+        ctx.session.rollback()
+        return [r.case.id for r in team.board(ctx, lea, team.BoardFilters(sort=sort)).cases]
+    assert order() == [overdue, soon, fresh, newer]
+    assert order("name") == [overdue, newer, soon, fresh]
+    assert order("opened") == [fresh, overdue, soon, newer]
+    assert order("nonsense") == order()
+
+
+def test_board_pages_at_the_database_and_refuses_a_page_beyond_the_last(ctx, people):
+    """Pages never overlap and together hold every case; a page past the end is NotFound."""
+    anna, lea = people["anna"], people["lea"]
+    opened = [open_case(ctx, anna, family_name=f"Person {n}").id for n in range(5)]
+
+    def page(number):
+        return team.board(ctx, lea, team.BoardFilters(page=number), page_size=2)
+    pages = [page(n) for n in (1, 2, 3)]
+    assert [len(p.cases) for p in pages] == [2, 2, 1]
+    assert sorted(r.case.id for p in pages for r in p.cases) == sorted(opened)
+    assert {(p.total_cases, p.pages) for p in pages} == {(5, 3)}
+    with pytest.raises(NotFound):
+        page(4)
+    with pytest.raises(NotFound):
+        page(0)
+
+
+def test_board_runs_the_same_few_queries_for_more_cases(runtime, ctx, people, clock):
+    """No query per row: more cases, escalations and queued tasks cost no more queries."""
+    anna, lea = people["anna"], people["lea"]
+    statements = []
+
+    def counted(*_args):
+        statements.append(1)
+
+    def queries():
+        ctx.session.rollback()
+        statements.clear()
+        event.listen(runtime.db, "before_cursor_execute", counted)
+        try:
+            team.board(ctx, lea, team.BoardFilters())
+        finally:
+            event.remove(runtime.db, "before_cursor_execute", counted)
+        return len(statements)
+
+    escalate(ctx, clock, anna, at_referral(ctx, anna))
+    few = queries()
+    for n in range(4):
+        case_id = open_case(ctx, anna, family_name=f"Person {n}").id
+        team.reassign(ctx, lea, [case_id], None, "in die Warteschlange")
+    escalate(ctx, clock, anna, at_referral(ctx, anna, family_name="Noch eine"))
+    assert queries() == few <= 13
+
+
+def test_board_shows_names_waiting_text_and_page_links(login, ctx, people, clock):
+    """The team lead sees whose case it is, what a case without a step waits for and until
+    when, and page links that keep the chosen sort."""
+    anna = people["anna"]
+    waiting = at_referral(ctx, anna, family_name="Haddad", given_names="Amina")
+    complete(ctx, anna, waiting, "referral")
+    lead = login("lea")
+    html = lead.get("/team/").text
+    row = html[html.index(f'data-case="{waiting}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Haddad, Amina" in row
+    assert "waiting for follow-up, due 13 Apr 2026" in row  # referral on 2 March + six weeks
+    for n in range(50):
+        open_case(ctx, anna, family_name=f"Person {n:02d}")
+    html = lead.get("/team/?sort=name").text
+    assert 'href="/team/?sort=name&amp;page=2"' in html and "Cases 1–50 of 51" in html
+    assert f'data-case="{waiting}"' in html  # "Haddad" before "Person …"
+    second = lead.get("/team/?sort=name&page=2").text
+    assert "Cases 51–51 of 51" in second and "Person 49" in second
+    for bad in ("3", "0", "x", str(2**40)):
+        assert lead.get(f"/team/?page={bad}").status_code == 404

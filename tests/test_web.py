@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from caseapp.models import Case, HumanTask
-from caseapp.services import cases
+from caseapp.services import cases, team, timers
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import answers, person, posted
 from tests.helpers import complete_until, open_case, ready_task
@@ -372,3 +372,66 @@ def test_a_locked_account_says_until_when_in_the_offices_time(app, people):
                                              "csrf_token": token})
     assert "Dieses Konto ist bis 02.03.26, 10:15 gesperrt." in answer.text
     assert "UTC" not in answer.text
+
+
+def test_a_counsellors_tasks_and_queue_name_the_newcomer(login, ctx, people):
+    """A counsellor's own tasks and the team queue say whose case each step is."""
+    mine = open_case(ctx, people["anna"], family_name="Haddad", given_names="Amina").id
+    queued = open_case(ctx, people["ben"], family_name="Rahimi", given_names="Fatima").id
+    team.reassign(ctx, people["lea"], [queued], None, "in die Warteschlange")
+    html = login("anna").get("/").text
+
+    def row(section: str, case_id: int) -> str:
+        part = html[html.index(f'aria-labelledby="{section}"'):]
+        part = part[part.index(f'href="/cases/{case_id}"'):]
+        return part[:part.index("</tr>")]
+    assert "Haddad, Amina" in row("my-tasks", mine)
+    assert "Rahimi, Fatima" in row("queue", queued)
+
+
+def step_article(html: str) -> str:
+    start = html.index('<article class="task"')
+    return html[start:html.index("</article>", start)]
+
+
+def test_a_step_a_colleague_holds_is_read_only_and_says_how_to_take_it_over(login, ctx,
+                                                                           people):
+    """No editable form, no autosave, no submit: who holds it, and that the team lead
+    reassigns; a step nobody holds offers the claim instead."""
+    case_id = open_case(ctx, people["anna"]).id
+    ben = login("ben")
+    step = step_article(ben.get(f"/cases/{case_id}").text)
+    assert "Anna holds this step." in step and "ask your team lead (Lea)" in step
+    assert "<fieldset disabled" in step and 'name="place_of_birth"' in step
+    assert "data-autosave" not in step and "Complete step" not in step
+    assert "Save draft" not in step and "/claim" not in step
+
+    team.reassign(ctx, people["lea"], [case_id], None, "in die Warteschlange")
+    step = step_article(ben.get(f"/cases/{case_id}").text)
+    assert "nobody holds it yet" in step and f"/tasks/{ready_task(ctx, case_id).id}/claim" in step
+    assert "data-autosave" in step and "<fieldset disabled" not in step
+
+
+def test_a_team_lead_sees_who_holds_a_step_and_where_to_reassign(login, ctx, people):
+    """The lead may work any step, and is told whose it is and led to the reassignment."""
+    case_id = open_case(ctx, people["anna"]).id
+    html = login("lea").get(f"/cases/{case_id}").text
+    step = step_article(html)
+    assert "Anna holds this step. As team lead you can work it too" in step
+    assert 'href="#reassign"' in step and 'id="reassign"' in html
+    assert "data-autosave" in step
+
+
+def test_the_team_leads_step_is_read_only_for_a_counsellor(login, ctx, people, clock):
+    """An escalation is shown to the counsellor holding the case, but only to read."""
+    anna = people["anna"]
+    case_id = open_case(ctx, anna).id
+    complete_until(ctx, anna, case_id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    clock.advance(days=8)
+    timers.fire_due_timers(ctx)
+    html = login("anna").get(f"/cases/{case_id}").text
+    review = html[html.index(f'id="task-{ready_task(ctx, case_id, "overdue_review").id}"'):]
+    review = review[:review.index("</article>")]
+    assert "This step is the team lead's work." in review and "data-autosave" not in review

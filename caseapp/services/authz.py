@@ -52,13 +52,22 @@ def require_case_workable(actor: Actor, case: Case | None) -> Case:
     return case
 
 
+def task_refusal(actor: Actor, task: HumanTask) -> str | None:
+    """Why a writer of the case's team may not work this task, or None if they may: a team
+    lead works any task of the team; a counsellor own or unassigned counsellor tasks."""
+    if actor.role == Role.TEAM_LEAD:
+        return None
+    if lane_role(task.lane) != Role.COUNSELLOR:
+        return "This task belongs to the team lead."
+    if task.assignee_id not in (None, actor.id):
+        return "This task is assigned to a colleague."
+    return None
+
+
 def require_task_workable(actor: Actor, case: Case, task: HumanTask) -> None:
     """A team lead works any task of the team; a counsellor own or unassigned counsellor tasks."""
     require_writer(actor)
     require_case_readable(actor, case)
-    if actor.role == Role.TEAM_LEAD:
-        return
-    if lane_role(task.lane) != Role.COUNSELLOR:
-        raise Forbidden("This task belongs to the team lead.")
-    if task.assignee_id not in (None, actor.id):
-        raise Forbidden("This task is assigned to a colleague.")
+    refusal = task_refusal(actor, task)
+    if refusal is not None:
+        raise Forbidden(refusal)

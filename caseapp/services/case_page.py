@@ -7,11 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from caseapp.models import Team, User
-from domain.vocabulary import AdmissionRoute, ReferralKind, Role, SeatStatus
+from caseapp.models import HumanTask, Team, User
+from domain.vocabulary import AdmissionRoute, ReferralKind, Role, SeatStatus, lane_role
 
 from . import cases, referrals, team
 from .actor import Actor
+from .authz import task_refusal
 from .context import ServiceContext
 
 
@@ -49,6 +50,19 @@ class CasePage:
     matches: list[referrals.CourseMatch] = field(default_factory=list)
     members: list[User] = field(default_factory=list)  # a team lead may hand the case to
     teams: list[Team] = field(default_factory=list)  # ... or transfer it to
+    access: dict[int, StepAccess] = field(default_factory=dict)  # open task id -> access
+    team_leads: list[str] = field(default_factory=list)  # who can hand a held step on
+
+
+@dataclass(frozen=True)
+class StepAccess:
+    """What the reader may do with an open step: work it, claim it, or only read it (held
+    by a colleague, or the team lead's), and who holds it."""
+
+    workable: bool
+    holder: str | None  # the name of whoever the step is assigned to
+    claimable: bool  # in the team queue, and the reader may take it
+    team_lead_step: bool  # lies in the team lead's lane
 
 
 def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
@@ -57,12 +71,24 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
     referring = any(task.form_key == "referral" for task in view.tasks)
     context = referrals.referral_context(ctx, case_id) if referring else {}
     members, teams = team.lead_options(ctx, actor) if actor.role == Role.TEAM_LEAD else ([], [])
+    access = {task.id: _access(actor, view, task) for task in view.tasks}
+    held = actor.is_writer and any(not a.workable for a in access.values())
     return CasePage(
         view=view,
         known_answers={task.id: _known_answers(view, task.form_key) for task in view.tasks},
         recommendations=_recommendations(context), admission=_admission(context),
         matches=referrals.rank_courses(ctx, actor, case_id) if referring else [],
-        members=members, teams=teams)
+        members=members, teams=teams, access=access,
+        team_leads=team.lead_names(ctx, actor) if held else [])
+
+
+def _access(actor: Actor, view: cases.CaseView, task: HumanTask) -> StepAccess:
+    workable = actor.is_writer and task_refusal(actor, task) is None
+    return StepAccess(
+        workable=workable,
+        holder=view.names.get(task.assignee_id) if task.assignee_id else None,
+        claimable=workable and task.assignee_id is None and lane_role(task.lane) == actor.role,
+        team_lead_step=lane_role(task.lane) == Role.TEAM_LEAD)
 
 
 def _recommendations(context: dict[str, Any]) -> list[Recommendation]:

@@ -32,9 +32,8 @@ class ProcessSettings:
     follow_up_after_referral: timedelta
     # ... and this long after the start of the earliest course they hold a seat in
     follow_up_after_start: timedelta
+    # a follow-up task open longer than this is overdue: its boundary timer escalates it
     follow_up_grace_period: str
-    # a follow-up task open longer than the grace period is overdue (and escalated)
-    follow_up_grace: timedelta
     # a course starting within this target after today ranks higher (DOMAIN: six weeks)
     course_start_target: timedelta
     # the office's time zone: a course starts at the beginning of its day there

@@ -30,11 +30,11 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
     ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
              .where(HumanTask.state == TaskState.READY, HumanTask.team_id == actor.team_id))
     mine = s.execute(ready.where(HumanTask.assignee_id == actor.id)
-                     .order_by(HumanTask.created_at).limit(limit)).all()
+                     .order_by(HumanTask.created_at, HumanTask.id).limit(limit)).all()
     queue = ready.where(HumanTask.assignee_id.is_(None))
     if actor.role == Role.COUNSELLOR:
         queue = queue.where(HumanTask.lane == Lane.COUNSELLOR)
-    queue_rows = s.execute(queue.order_by(HumanTask.created_at).limit(limit)).all()
+    queue_rows = s.execute(queue.order_by(HumanTask.created_at, HumanTask.id).limit(limit)).all()
     recent = _recently_touched(ctx, actor)
     offers = s.execute(select(Referral, Case).join(Case, Case.id == Referral.case_id).where(
         Referral.status == SeatStatus.OFFERED, Case.team_id == actor.team_id,

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import contains_eager
 
-from caseapp.models import Case, HumanTask, Referral, Team, User
+from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, Team, User
 from domain.vocabulary import TEAM_ROLES, CaseStatus, Lane, Role, SeatStatus, TaskState
 
 from . import audit
@@ -18,15 +19,26 @@ from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_cases
 
+# The cases list shows this many cases a page; the queue and the escalations show at most
+# this many (the oldest), with their totals.
+PAGE_SIZE = 50
+LIST_LIMIT = 50
+# The team lead's review task that the follow-up's boundary timer raises (bpmn/).
+OVERDUE_REVIEW_FORM = "overdue_review"
+SORTS = ("due", "opened", "name", "step", "assignee")
+
 
 @dataclass(frozen=True)
 class BoardFilters:
-    """The board's case filters; ``assignee`` is a user id, or "none" for the queue."""
+    """The board's case filters, sort order and page; ``assignee`` is a user id, or "none"
+    for the queue; ``sort`` one of SORTS (anything else sorts by "due")."""
 
     step: str | None = None
     municipality: str | None = None
     due_before: date | None = None
     assignee: str | None = None  # a user id, or "none" for the queue
+    sort: str = "due"
+    page: int = 1
 
 
 @dataclass(frozen=True)
@@ -40,13 +52,31 @@ class MemberLoad:
 
 
 @dataclass(frozen=True)
+class CaseRow:
+    """A case on the board: overdue when its follow-up is; ``waiting_until`` is set while
+    the case has no open step and waits for its process timer (the follow-up)."""
+
+    case: Case
+    overdue: bool
+    waiting_until: datetime | None
+
+
+@dataclass(frozen=True)
 class Board:
     """Everything the team lead's board shows of their own team, in one call."""
 
     members: list[MemberLoad]
-    queue: list[tuple[HumanTask, Case]]
-    escalations: list[tuple[HumanTask, Case]]
-    cases: list[Case]
+    queue: list[tuple[HumanTask, Case]]  # the oldest LIST_LIMIT of queue_total
+    queue_total: int
+    escalations: list[tuple[HumanTask, Case]]  # the oldest LIST_LIMIT of escalation_total
+    escalation_total: int
+    overdue_in_queue: int  # overdue follow-ups of cases nobody holds
+    cases: list[CaseRow]  # one page
+    total_cases: int
+    page: int
+    pages: int
+    sort: str
+    page_size: int
     waiting: int
     offered: int
     incoming: list[tuple[Case, str]]  # transfers waiting for this team, with the source team
@@ -54,51 +84,72 @@ class Board:
     steps: list[tuple[str, str]]
     municipalities: list[str]
     names: dict[int, str]
-    teams: list[Team]
 
 
-def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
-    """Team leads only, their own team; read-only and not audited; at most 500 cases."""
+def _overdue_follow_up():
+    """The one definition of an overdue follow-up, for the counts and the list alike: its
+    boundary timer fired (after the grace period) and the team lead's review it raised is
+    open."""
+    return and_(HumanTask.state == TaskState.READY, HumanTask.form_key == OVERDUE_REVIEW_FORM)
+
+
+def _case_order(sort: str, overdue):
+    """Most urgent first by default: overdue follow-ups, then the nearest deadline, then
+    the oldest case; every order ends with the case id, so pages never overlap."""
+    oldest = (Case.opened_at, Case.id)
+    if sort == "opened":
+        return oldest
+    if sort == "name":
+        return (Person.family_key.is_(None), Person.family_key, Person.given_names, *oldest)
+    if sort == "step":
+        return (Case.current_step_title.is_(None), Case.current_step_title, *oldest)
+    if sort == "assignee":
+        return (User.display_name.is_(None), User.display_name, *oldest)
+    return (overdue.desc(), Case.due_at.is_(None), Case.due_at, *oldest)
+
+
+def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters,
+          page_size: int = PAGE_SIZE) -> Board:
+    """Team leads only, their own team; read-only and not audited; one page of cases.
+
+    A fixed number of queries whatever the team's size (no query per row); a page beyond
+    the last is NotFound.
+    """
     require_role(actor, Role.TEAM_LEAD)
     s, team, now = ctx.session, actor.team_id, ctx.now()
-    members = s.scalars(select(User).where(User.team_id == team, User.active.is_(True))
-                        .order_by(User.display_name)).all()
-    absent = s.scalars(select(User).join(Case, Case.assignee_id == User.id).where(
-        Case.team_id == team, Case.status == CaseStatus.OPEN,
-        or_(User.active.is_(False), User.team_id.is_distinct_from(team)))
-        .distinct().order_by(User.display_name)).all()
+    open_case_holders = select(Case.assignee_id).where(
+        Case.team_id == team, Case.status == CaseStatus.OPEN, Case.assignee_id.is_not(None))
+    people = s.scalars(select(User).where(or_(
+        and_(User.team_id == team, User.active.is_(True)), User.id.in_(open_case_holders)))
+        .order_by(User.display_name, User.id)).all()
+    members = [u for u in people if u.active and u.team_id == team]
+    absent = [u for u in people if not (u.active and u.team_id == team)]
     open_cases = dict(s.execute(select(Case.assignee_id, func.count()).where(
         Case.team_id == team, Case.status == CaseStatus.OPEN).group_by(Case.assignee_id)).all())
-    open_tasks = dict(s.execute(select(HumanTask.assignee_id, func.count()).where(
-        HumanTask.team_id == team, HumanTask.state == TaskState.READY)
-        .group_by(HumanTask.assignee_id)).all())
-    overdue = dict(s.execute(select(HumanTask.assignee_id, func.count()).where(
-        HumanTask.team_id == team, HumanTask.state == TaskState.READY,
-        HumanTask.form_key == "follow_up",
-        HumanTask.created_at < now - ctx.settings.follow_up_grace)
-        .group_by(HumanTask.assignee_id)).all())
+    open_tasks: dict[int | None, int] = {}
+    queue_total = escalation_total = 0
+    for assignee, lane, count in s.execute(select(
+            HumanTask.assignee_id, HumanTask.lane, func.count()).where(
+            HumanTask.team_id == team, HumanTask.state == TaskState.READY)
+            .group_by(HumanTask.assignee_id, HumanTask.lane)):
+        open_tasks[assignee] = open_tasks.get(assignee, 0) + count
+        if lane != Lane.COUNSELLOR:
+            escalation_total += count
+        elif assignee is None:
+            queue_total += count
+    # Counted for whoever holds the case: they owe the follow-up.
+    overdue = dict(s.execute(select(Case.assignee_id, func.count()).join(
+        HumanTask, HumanTask.case_id == Case.id).where(
+        HumanTask.team_id == team, _overdue_follow_up()).group_by(Case.assignee_id)).all())
     ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
              .where(HumanTask.team_id == team, HumanTask.state == TaskState.READY)
-             .order_by(HumanTask.created_at))
+             .order_by(HumanTask.created_at, HumanTask.id).limit(LIST_LIMIT))
     queue = s.execute(ready.where(HumanTask.assignee_id.is_(None),
                                   HumanTask.lane == Lane.COUNSELLOR)).all()
     escalations = s.execute(ready.where(HumanTask.lane != Lane.COUNSELLOR)).all()
 
-    stmt = select(Case).where(Case.team_id == team, Case.status == CaseStatus.OPEN)
-    if filters.step:
-        stmt = stmt.where(Case.current_step == filters.step)
-    if filters.municipality:
-        stmt = stmt.where(Case.municipality == filters.municipality)
-    if filters.due_before:
-        stmt = stmt.where(Case.due_at < datetime.combine(
-            filters.due_before, datetime.min.time(), tzinfo=now.tzinfo))
-    if filters.assignee == "none":
-        stmt = stmt.where(Case.assignee_id.is_(None))
-    elif filters.assignee and filters.assignee.isdigit():
-        stmt = stmt.where(Case.assignee_id == int(filters.assignee))
-    cases = s.scalars(stmt.order_by(Case.due_at.is_(None), Case.due_at, Case.updated_at.desc())
-                      .limit(500)).all()
-
+    cases, total = _case_page(ctx, team, filters, now, page_size)
+    pages = max(1, -(-total // page_size))
     referral_counts = dict(s.execute(select(Referral.status, func.count()).join(
         Case, Case.id == Referral.case_id).where(
         Case.team_id == team, Referral.status.in_((SeatStatus.WAITING, SeatStatus.OFFERED)))
@@ -110,19 +161,58 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters) -> Board:
         .group_by(Case.current_step)).all()
     municipalities = s.scalars(select(Case.municipality).where(
         Case.team_id == team, Case.status == CaseStatus.OPEN).distinct()).all()
+
+    def load(user: User) -> MemberLoad:
+        return MemberLoad(user, open_cases.get(user.id, 0), open_tasks.get(user.id, 0),
+                          overdue.get(user.id, 0))
     return Board(
-        members=[MemberLoad(u, open_cases.get(u.id, 0), open_tasks.get(u.id, 0),
-                            overdue.get(u.id, 0)) for u in members],
-        queue=list(queue), escalations=list(escalations), cases=list(cases),
+        members=[load(u) for u in members], absent=[load(u) for u in absent],
+        queue=list(queue), queue_total=queue_total,
+        escalations=list(escalations), escalation_total=escalation_total,
+        overdue_in_queue=overdue.get(None, 0),
+        cases=cases, total_cases=total, page=filters.page, pages=pages, page_size=page_size,
+        sort=filters.sort if filters.sort in SORTS else "due",
         waiting=referral_counts.get(SeatStatus.WAITING, 0),
         offered=referral_counts.get(SeatStatus.OFFERED, 0),
         incoming=list(incoming),
-        absent=[MemberLoad(u, open_cases.get(u.id, 0), open_tasks.get(u.id, 0),
-                           overdue.get(u.id, 0)) for u in absent],
         steps=sorted(steps, key=lambda row: row[1] or ""),
         municipalities=sorted(m for m in municipalities if m),
-        names={u.id: u.display_name for u in [*members, *absent]},
-        teams=list(s.scalars(select(Team).where(Team.id != team).order_by(Team.name))))
+        names={u.id: u.display_name for u in people})
+
+
+def _case_page(ctx: ServiceContext, team: int, filters: BoardFilters, now: datetime,
+               page_size: int) -> tuple[list[CaseRow], int]:
+    """One page of the team's open cases and how many match, in one query (a window
+    count), sorted at the database."""
+    if filters.page < 1:
+        raise NotFound("No such page.")
+    overdue = exists().where(HumanTask.case_id == Case.id, _overdue_follow_up())
+    stmt = (select(Case, overdue.label("overdue"), ProcessInstance.next_timer_at,
+                   func.count().over().label("total"))
+            .join(Person, Person.id == Case.person_id)
+            .join(ProcessInstance, ProcessInstance.case_id == Case.id)
+            .outerjoin(User, User.id == Case.assignee_id)
+            .options(contains_eager(Case.person))
+            .where(Case.team_id == team, Case.status == CaseStatus.OPEN))
+    if filters.step:
+        stmt = stmt.where(Case.current_step == filters.step)
+    if filters.municipality:
+        stmt = stmt.where(Case.municipality == filters.municipality)
+    if filters.due_before:
+        stmt = stmt.where(Case.due_at < datetime.combine(
+            filters.due_before, datetime.min.time(), tzinfo=now.tzinfo))
+    if filters.assignee == "none":
+        stmt = stmt.where(Case.assignee_id.is_(None))
+    elif filters.assignee and filters.assignee.isdigit():
+        stmt = stmt.where(Case.assignee_id == int(filters.assignee))
+    rows = ctx.session.execute(stmt.order_by(*_case_order(filters.sort, overdue))
+                               .limit(page_size).offset((filters.page - 1) * page_size)).all()
+    if not rows and filters.page > 1:
+        raise NotFound("No such page.")
+    total = rows[0].total if rows else 0
+    return [CaseRow(row.Case, bool(row.overdue),
+                    row.next_timer_at if row.Case.current_step is None else None)
+            for row in rows], total
 
 
 def _target(ctx: ServiceContext, actor: Actor, user_id: int | None) -> User | None:
@@ -229,6 +319,13 @@ def decide_transfer(ctx: ServiceContext, actor: Actor, case_id: int, accept: boo
                      else "case_transfer_declined", at=now, actor_id=actor.id,
                      case_id=case.id, details={"from_team": from_team, "to_team": actor.team_id},
                      change={"reason": reason.strip()} if reason.strip() else None)
+
+
+def lead_names(ctx: ServiceContext, actor: Actor) -> list[str]:
+    """The active team leads of the actor's team: who can hand a step on."""
+    return list(ctx.session.scalars(select(User.display_name).where(
+        User.team_id == actor.team_id, User.active.is_(True), User.role == Role.TEAM_LEAD)
+        .order_by(User.display_name)))
 
 
 def lead_options(ctx: ServiceContext, actor: Actor) -> tuple[list[User], list[Team]]:

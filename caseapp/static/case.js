@@ -23,40 +23,65 @@
 
   const texts = document.getElementById("autosave-messages");
 
+  // A refused save says so where the buttons are (an alert, read out at once) and keeps
+  // the input; a 409 (someone else holds the step, or it moved on) also stops autosaving.
+  function Refused(message, final) {
+    this.message = message;
+    this.final = final;
+  }
+
   function enableAutosave(form) {
     const url = form.dataset.autosave + "?autosave=1";
     const status = form.querySelector(".autosave-status");
+    const failure = form.querySelector(".autosave-error");
     let timer = null;
     let dirty = false;
+    let stopped = false;
+
+    function refusal(response) {
+      if (response.type === "opaqueredirect") return new Refused(texts.dataset.failed, false);
+      if (response.status === 409) return new Refused(texts.dataset.conflict, true);
+      return response.json().then(function (body) {
+        return new Refused(body.message ? body.message + " " + texts.dataset.kept
+          : texts.dataset.kept, false);
+      }, function () { return new Refused(texts.dataset.kept, false); });
+    }
 
     function save() {
       timer = null;
-      if (!dirty) return;
+      if (!dirty || stopped) return;
       dirty = false;
       fetch(url, {method: "POST", body: new FormData(form), credentials: "same-origin",
                   redirect: "manual"})
         .then(function (response) {
-          if (response.type === "opaqueredirect") throw new Error("logged out");
+          if (!response.ok) {
+            return Promise.resolve(refusal(response)).then(function (refused) {
+              throw refused;
+            });
+          }
           return response.json().then(function (body) {
-            if (!response.ok) throw new Error(body.message);
+            failure.textContent = "";
             status.textContent = texts.dataset.saved.replace("{time}", body.saved_at);
           });
         })
         .catch(function (error) {
+          const refused = error instanceof Refused ? error : new Refused(texts.dataset.kept, false);
           dirty = true;
-          status.textContent = error.message && error.message !== "logged out"
-            ? error.message : texts.dataset.failed;
+          stopped = refused.final;
+          status.textContent = "";
+          failure.textContent = refused.message;
         });
     }
 
     function changed() {
+      if (stopped) return;
       dirty = true;
       clearTimeout(timer);
       timer = setTimeout(save, 2000);
     }
 
     function saveOnLeave() {
-      if (dirty) {
+      if (dirty && !stopped) {
         dirty = false;
         navigator.sendBeacon(url, new FormData(form));
       }

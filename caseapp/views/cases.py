@@ -69,7 +69,7 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
     view = page.view
     task_forms = {}
     for task in view.tasks:
-        if task.id == task_id and form is not None:
+        if task.id == task_id and form is not None and page.access[task.id].workable:
             task_forms[task.id] = form
         elif task.draft_json:
             task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(json.loads(task.draft_json)))
@@ -78,13 +78,16 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
     case_file = {task.id: file_entries(task.form_key, json.loads(task.data_json))
                  for task in view.done if task.data_json and task.form_key in TASK_FORMS}
     # Input for a step that is no longer open is shown read-only, so it can be copied.
-    unsaved = form_entries(form) if form is not None and task_id not in task_forms else None
+    # (So is input for a step someone else holds now: its fields show what is stored.)
+    refused = task_id not in task_forms or not page.access[task_id].workable
+    unsaved = form_entries(form) if form is not None and refused else None
     return render_template("cases/detail.html", view=view, task_forms=task_forms, error=error,
                            unsaved=unsaved, error_task_id=task_id, case_file=case_file,
                            course_labels=COURSE_LABELS, referral_list=view.referrals,
                            matches=page.matches, recommendations=page.recommendations,
                            admission=page.admission,
                            other_offers=OTHER_OFFERS, members=page.members, teams=page.teams,
+                           access=page.access, team_leads=page.team_leads,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -28,6 +28,28 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+def _page(value: str | None) -> int:
+    """The page of the cases list: a number from 1; anything else is no such page (404)."""
+    if value is None:
+        return 1
+    try:
+        page = bounded_int(value)
+    except ValueError:
+        abort(404)
+    if page < 1:
+        abort(404)
+    return page
+
+
+def filters_from(args) -> team.BoardFilters:
+    """The board's filters, sort and page from the query string (the home page's too)."""
+    return team.BoardFilters(step=args.get("step") or None,
+                             municipality=args.get("municipality") or None,
+                             due_before=_date(args.get("due_before")),
+                             assignee=_assignee(args.get("assignee")),
+                             sort=args.get("sort") or "due", page=_page(args.get("page")))
+
+
 def _assignee(value: str | None) -> str | None:
     """A user id, or "none" for the queue; anything else filters nothing."""
     if value == "none":
@@ -41,11 +63,9 @@ def _assignee(value: str | None) -> str | None:
 @bp.get("/")
 @roles_required(Role.TEAM_LEAD)
 def board():
-    """The team board: the team's open cases, filtered by step, municipality, due date, assignee."""
-    filters = team.BoardFilters(step=request.args.get("step") or None,
-                                municipality=request.args.get("municipality") or None,
-                                due_before=_date(request.args.get("due_before")),
-                                assignee=_assignee(request.args.get("assignee")))
+    """The team board: the team's open cases, filtered by step, municipality, due date,
+    assignee; sorted (most urgent first unless chosen otherwise) and paged."""
+    filters = filters_from(request.args)
     return render_template("team/board.html", board=team.board(svc(), current_user, filters),
                            filters=filters)
 
