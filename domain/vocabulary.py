@@ -22,6 +22,8 @@ class Role(StrEnum):
 
 
 ROLES = tuple(role.value for role in Role)
+ROLE_LABELS = {Role.COUNSELLOR: N_("counsellor"), Role.TEAM_LEAD: N_("team lead"),
+               Role.AUDITOR: N_("auditor"), Role.ADMIN: N_("admin")}
 # They work cases, so they belong to a team.
 TEAM_ROLES = (Role.COUNSELLOR.value, Role.TEAM_LEAD.value)
 # The command line and seeding act as this; no account has it.
@@ -63,11 +65,20 @@ class TaskState(StrEnum):
     CANCELLED = "cancelled"  # withdrawn by the process
 
 
+TASK_STATE_LABELS = {TaskState.READY: N_("waiting for a person"),
+                     TaskState.COMPLETED: N_("completed"),
+                     TaskState.CANCELLED: N_("withdrawn by the process")}
+
+
 class ReferralKind(StrEnum):
     """A course referral (seat or waiting place) or one to another offer (a status only)."""
 
     COURSE = "course"  # a seat or a waiting place in a course
     OFFER = "offer"  # another offer (Kita, school, recognition, MBE/JMD, ...)
+
+
+REFERRAL_KIND_LABELS = {ReferralKind.COURSE: N_("course referral"),
+                        ReferralKind.OFFER: N_("referral to another offer")}
 
 
 class SeatStatus(StrEnum):
@@ -102,3 +113,4 @@ class Outcome(StrEnum):
 
 # Outcomes after which the person holds no seat: a booked seat goes back to the course.
 SEAT_GIVEN_UP = (Outcome.NOT_STARTED, Outcome.DROPPED_OUT)
+

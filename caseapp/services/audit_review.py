@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
-from caseapp.models import AuditChange, AuditEvent, Case, HumanTask, Team, User
+from caseapp.models import AuditChange, AuditEvent, Case, Course, HumanTask, Provider, Team, User
 from domain.vocabulary import Role
 
 from . import audit, checkpoints
@@ -40,9 +40,12 @@ EXPORT_COLUMNS = ("seq", "at", "type", "actor", "case", "details", "change_diges
 # these types (elsewhere, e.g. referral_status_changed, they are statuses).
 USER_KEYS_BY_TYPE = {"case_reassigned": ("from", "to"), "task_claimed": ("to",)}
 USER_KEYS = ("user",)
-TEAM_KEYS = ("team_id", "team", "from_team", "to_team")
+TEAM_KEYS = ("team_id", "team", "from_team", "to_team", "team_from", "team_to")
 STEP_KEYS = ("task", "to_step")
 STEP_LIST_KEYS = ("new_tasks",)
+# Detail keys holding ids of the course catalogue, shown by name.
+COURSE_KEYS = ("course",)
+PROVIDER_KEYS = ("provider",)
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,7 @@ class Event:
     hash: str
     facts: tuple[tuple[str, Any], ...] = ()  # details with ids shown as names
     change: Change | None = None
+    form_key: str | None = None  # of the step the event is about: labels its fields
 
 
 @dataclass(frozen=True)
@@ -324,6 +328,8 @@ def _with_facts(session: Session, events: list[Event]) -> list[Event]:
     user_ids: set[int] = set()
     team_ids: set[int] = set()
     case_ids: set[int] = set()
+    course_ids: set[int] = set()
+    provider_ids: set[int] = set()
     for event in events:
         for key, value in event.details.items():
             if key in USER_KEYS or key in USER_KEYS_BY_TYPE.get(event.type, ()):
@@ -332,15 +338,23 @@ def _with_facts(session: Session, events: list[Event]) -> list[Event]:
                 team_ids |= _ids(value)
             elif key == "cases" and event.type == "cases_searched":
                 case_ids |= _ids(value)
+            elif key in COURSE_KEYS:
+                course_ids |= _ids(value)
+            elif key in PROVIDER_KEYS:
+                provider_ids |= _ids(value)
+            elif key == "filters" and isinstance(value, dict):
+                user_ids |= _ids(value.get("actor"))
     users = _lookup(session, User.id, User.display_name, user_ids)
     teams = _lookup(session, Team.id, Team.name, team_ids)
     numbers = _lookup(session, Case.id, Case.number, case_ids)
+    courses = _lookup(session, Course.id, Course.title, course_ids)
+    providers = _lookup(session, Provider.id, Provider.name, provider_ids)
     step_cases = {e.case_id for e in events if e.case_id is not None
                   and any(k in e.details for k in (*STEP_KEYS, *STEP_LIST_KEYS))}
-    titles: dict[tuple[int, str], str] = {}
+    steps: dict[tuple[int, str], tuple[str, str]] = {}  # (case, bpmn id) -> title, form
     if step_cases:
-        titles = {(c, b): t for c, b, t in session.execute(
-            select(HumanTask.case_id, HumanTask.bpmn_id, HumanTask.title)
+        steps = {(c, b): (t, f) for c, b, t, f in session.execute(
+            select(HumanTask.case_id, HumanTask.bpmn_id, HumanTask.title, HumanTask.form_key)
             .where(HumanTask.case_id.in_(step_cases)))}
 
     def shown(event: Event, key: str, value: Any) -> Any:
@@ -350,15 +364,28 @@ def _with_facts(session: Session, events: list[Event]) -> list[Event]:
             return _mapped(value, teams)
         if key == "cases" and event.type == "cases_searched":
             return _mapped(value, numbers)
+        if key in COURSE_KEYS:
+            return _mapped(value, courses)
+        if key in PROVIDER_KEYS:
+            return _mapped(value, providers)
+        if key == "filters" and isinstance(value, dict) and "actor" in value:
+            return {**value, "actor": _mapped(value["actor"], users)}
         if key in STEP_KEYS or key in STEP_LIST_KEYS:
-            return _mapped(value, {b: t for (c, b), t in titles.items() if c == event.case_id})
+            return _mapped(value, {b: t for (c, b), (t, _f) in steps.items()
+                                   if c == event.case_id})
         return value
 
     def first(key: str) -> int:
         return 0 if key in STEP_KEYS else 1
 
-    return [replace(event, facts=tuple((k, shown(event, k, v)) for k, v in
-                                       sorted(event.details.items(), key=lambda kv: first(kv[0]))))
+    def form_key(event: Event) -> str | None:
+        task = event.details.get("task")
+        found = steps.get((event.case_id, task)) if isinstance(task, str) else None
+        return event.details.get("form") or (found[1] if found else None)
+
+    return [replace(event, form_key=form_key(event),
+                    facts=tuple((k, shown(event, k, v)) for k, v in
+                                sorted(event.details.items(), key=lambda kv: first(kv[0]))))
             for event in events]
 
 
