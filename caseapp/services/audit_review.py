@@ -130,6 +130,16 @@ class Event:
 
 
 @dataclass(frozen=True)
+class ChainOwner:
+    """Whose chain a chain name is, for a page to name it: a case (by number), a user
+    (by name), the system, or the legacy chain."""
+
+    kind: str  # "case", "user", "system" or "legacy"
+    name: str | None = None  # the case number or the user's name
+    case_id: int | None = None
+
+
+@dataclass(frozen=True)
 class UserChoice:
     """A user to filter by (deactivated ones too: they may have acted)."""
 
@@ -173,11 +183,41 @@ class Export:
     rows: Iterator[Event] = field(repr=False)
 
 
-def verify(ctx: ServiceContext, actor: Actor) -> audit.ChainReport:
+@dataclass(frozen=True)
+class TrailCheck:
+    """The chain check with the owners of the chains it names."""
+
+    report: audit.ChainReport
+    owners: dict[str, ChainOwner]
+
+
+def verify(ctx: ServiceContext, actor: Actor) -> TrailCheck:
     """The chain check, also against the checkpoints the worker keeps outside the
     database (when configured)."""
     require_role(actor, Role.AUDITOR)
-    return checkpoints.verify(ctx)
+    report = checkpoints.verify(ctx)
+    named = {report.broken_chain} if report.broken_chain else set()
+    if report.problem and isinstance(report.problem.params.get("chain"), str):
+        named.add(report.problem.params["chain"])
+    owners = _owners(ctx.session, named)
+    ctx.session.rollback()
+    return TrailCheck(report, owners)
+
+
+def _owners(session: Session, chains: set[str]) -> dict[str, ChainOwner]:
+    owners: dict[str, ChainOwner] = {}
+    for chain in chains:
+        kind, _, number = chain.partition(":")
+        ident = int(number) if number.isdigit() else None
+        if kind == "case" and ident is not None:
+            owners[chain] = ChainOwner("case", session.scalar(
+                select(Case.number).where(Case.id == ident)), ident)
+        elif kind == "user" and ident is not None:
+            owners[chain] = ChainOwner("user", session.scalar(
+                select(User.display_name).where(User.id == ident)))
+        elif chain in (audit.SYSTEM_CHAIN, audit.LEGACY_CHAIN):
+            owners[chain] = ChainOwner(chain)
+    return owners
 
 
 def filter_choices(ctx: ServiceContext, actor: Actor) -> tuple[list[UserChoice], list[str]]:

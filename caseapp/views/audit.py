@@ -21,7 +21,7 @@ from caseapp.web.input_guard import refuse
 from caseapp.web.int_params import bounded_int
 from caseapp.web.labels import answer, label_of, moment, shown
 from caseapp.web.request_context import svc
-from domain.vocabulary import Role
+from domain.vocabulary import CHAIN_PROBLEM_TEXTS, N_, Role
 from forms.i18n import lazy_gettext as _l
 from forms.labels import form_field, key_label
 from forms.validators import EARLIEST, latest, within_reach
@@ -118,6 +118,9 @@ MOMENT_KEYS = ("retry_at",)
 FILTER_LABELS = {"actor": _l("By"), "type": _l("Event"), "case": _l("Case number"),
                  "from": _l("From (day)"), "to": _l("To (day, inclusive)"),
                  "zone": _l("Time zone")}
+# How a page names a chain in a problem of the chain check.
+CHAIN_KINDS = {"case": N_("case %(name)s"), "user": N_("user %(name)s"),
+               "system": N_("the system's chain"), "legacy": N_("the legacy chain")}
 
 
 def event_label(type_: str) -> str:
@@ -193,6 +196,21 @@ def facts_of(event) -> list[tuple[str, str]]:
             if key not in HIDDEN_DETAILS]
 
 
+def chain_name(chain: str, owners: dict) -> str:
+    """A chain as the page names it: the case or user it belongs to."""
+    owner = owners.get(chain)
+    return _(CHAIN_KINDS[owner.kind], name=owner.name or "?") if owner else chain
+
+
+def problem_text(problem, owners: dict | None = None) -> str:
+    """What the chain check found, in the reader's language (chains named by owner)."""
+    if problem is None:
+        return ""
+    params = {k: chain_name(v, owners or {}) if k == "chain" else v
+              for k, v in problem.params.items()}
+    return _(CHAIN_PROBLEM_TEXTS[problem.code], **params)
+
+
 def access_what(event) -> str:
     """What an access-log entry was: a search (with the cases it showed) or a page view."""
     if event.type == "cases_searched":
@@ -214,7 +232,7 @@ def shown_cases(event) -> list[tuple[int, str]]:
 def _helpers():
     return {"event_label": event_label, "detail_label": detail_label,
             "show_value": show_value, "change_value": change_value, "facts_of": facts_of,
-            "access_what": access_what,
+            "access_what": access_what, "problem_text": problem_text,
             "shown_cases": shown_cases}
 
 
@@ -267,8 +285,8 @@ def _page_url(page: int) -> str:
 @roles_required(Role.AUDITOR)
 def verify():
     """Check the audit trail's chains, also against the checkpoints kept outside the database."""
-    return render_template("audit/verify.html",
-                           report=audit_review.verify(svc(), current_user))
+    check = audit_review.verify(svc(), current_user)
+    return render_template("audit/verify.html", report=check.report, owners=check.owners)
 
 
 @bp.get("/cases/<int:case_id>")
