@@ -286,6 +286,18 @@ class ChainReport:
                 f"verified{erased}{sealed}.")
 
 
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where one chain breaks first: at an event (its ``seq`` and ``chain_seq``), or at its
+    end (``seq`` None, ``chain_seq`` after its last event): events from there on are not
+    vouched for by the chain."""
+
+    chain: str
+    chain_seq: int
+    seq: int | None
+    problem: Problem
+
+
 class _Broken(Exception):
     def __init__(self, seq: int | None, problem: Problem, chain: str | None = None):
         super().__init__(str(problem))
@@ -459,6 +471,54 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
         if heads.get(missing, (0,))[0] or missing in sealed:
             raise _Broken(None, _problem(ChainProblem.CHAIN_DELETED, chain=missing), missing)
     return count, erased, len(seen), unsealed
+
+
+def chain_breaks(session: Session, chains: Iterable[str], batch: int = 2000
+                 ) -> dict[str, ChainBreak]:
+    """Where each of ``chains`` first breaks (intact chains are left out), for pages that
+    show events: every event from a break on is not vouched for by its chain.
+
+    Seals count only if their keyed MAC holds; the whole check (``verify_trail``) also
+    checks the checkpoints behind them.
+    """
+    key = _key(session)
+    chains = sorted(set(chains))
+    if not chains:
+        return {}
+    heads = _heads(session, chains)
+    sealed = {seal.chain: (seal.chain_seq, seal.hash, seal.checkpoint_id)
+              for seal in session.scalars(select(AuditSeal).where(AuditSeal.chain.in_(chains)))
+              if hmac.compare_digest(seal.mac, seal_mac(key, seal.chain, seal.chain_seq,
+                                                        seal.hash, seal.checkpoint_id))}
+    breaks: dict[str, ChainBreak] = {}
+    checks: dict[str, _ChainCheck] = {}
+    for event, change in _chain_rows(session, batch, chains):
+        check = checks.get(event.chain)
+        if check is None:
+            check = checks[event.chain] = _ChainCheck(key, event.chain,
+                                                      heads.get(event.chain),
+                                                      sealed.get(event.chain))
+        if event.chain in breaks:
+            continue
+        problem = check.event(event, change)
+        if problem:
+            breaks[event.chain] = ChainBreak(event.chain, event.chain_seq, event.seq, problem)
+    for chain in chains:
+        check = checks.get(chain)
+        if check is None:
+            if heads.get(chain, (0,))[0] or chain in sealed:
+                breaks[chain] = ChainBreak(chain, 1, None,
+                                           _problem(ChainProblem.CHAIN_DELETED, chain=chain))
+            continue
+        for event, problem in check.false_erasures():
+            if chain not in breaks or breaks[chain].chain_seq > event.chain_seq:
+                breaks[chain] = ChainBreak(chain, event.chain_seq, event.seq, problem)
+            break
+        if chain not in breaks:
+            problem = check.end()
+            if problem:
+                breaks[chain] = ChainBreak(chain, check.expected, None, problem)
+    return breaks
 
 
 def _event_problem(key: bytes, event: AuditEvent, change: AuditChange | None,

@@ -46,6 +46,8 @@ STEP_LIST_KEYS = ("new_tasks",)
 # Detail keys holding ids of the course catalogue, shown by name.
 COURSE_KEYS = ("course",)
 PROVIDER_KEYS = ("provider",)
+# Integrity of an event as the chain check sees it (pages mark the last two).
+VERIFIED, BROKEN, AFTER_BREAK = "verified", "broken", "after_break"
 
 
 @dataclass(frozen=True)
@@ -124,9 +126,13 @@ class Event:
     details: dict
     change_digest: str | None
     hash: str
+    chain: str = ""
+    chain_seq: int = 0
     facts: tuple[tuple[str, Any], ...] = ()  # details with ids shown as names
     change: Change | None = None
     form_key: str | None = None  # of the step the event is about: labels its fields
+    integrity: str = VERIFIED  # VERIFIED, BROKEN (its chain breaks here) or AFTER_BREAK
+    problem: audit.Problem | None = None  # what is wrong, where it is BROKEN
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,10 @@ class CaseHistory:
     types: list[str]  # the event types present in this case's history
     actors: list[UserChoice]  # who acted on this case
     system_acted: bool
+    # The case's chain breaks after its last event (events cut off, a head that does not
+    # match): nothing shown is marked for it, the page says so.
+    end_problem: audit.Problem | None = None
+    owners: dict[str, ChainOwner] = field(default_factory=dict)  # the chains problems name
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,7 @@ class Page:
     page: int
     per_page: int
     has_next: bool
+    owners: dict[str, ChainOwner] = field(default_factory=dict)  # the chains problems name
 
     @property
     def has_previous(self) -> bool:
@@ -259,9 +270,33 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
         .where(User.id.in_(actor_ids - {None})).order_by(User.display_name, User.id))]
     events = _with_facts(session, [_event(row) for row in rows])
     events = [_with_change(event, row) for event, row in zip(events, rows, strict=True)]
+    case_chain = audit.chain_of("case_opened", None, case_id)
+    events, breaks = _marked(session, events, also=case_chain, in_order=True)
+    end = breaks.get(case_chain)
+    owners = _owners(session, set(breaks))
     session.rollback()
     return CaseHistory(case_id=case_id, case_number=number, events=events, types=types,
-                       actors=actors, system_acted=None in actor_ids)
+                       actors=actors, system_acted=None in actor_ids,
+                       end_problem=end.problem if end and end.seq is None else None,
+                       owners=owners)
+
+
+def _marked(session: Session, events: list[Event], *, also: str | None = None,
+            in_order: bool = False) -> tuple[list[Event], dict[str, audit.ChainBreak]]:
+    """Events marked where their chain breaks and after it. ``in_order``: a list in the
+    order it is read (a case's history), where everything below a mark is marked too."""
+    chains = {event.chain for event in events} | ({also} if also else set())
+    breaks = audit.chain_breaks(session, chains)
+    marked, below = [], False
+    for event in events:
+        found = breaks.get(event.chain)
+        if found and found.seq == event.seq:
+            event = replace(event, integrity=BROKEN, problem=found.problem)
+        elif (found and event.chain_seq > found.chain_seq) or below:
+            event = replace(event, integrity=AFTER_BREAK)
+        below = below or (in_order and event.integrity != VERIFIED)
+        marked.append(event)
+    return marked, breaks
 
 
 def access_log(ctx: ServiceContext, actor: Actor, filters: EventFilter | None = None,
@@ -335,7 +370,8 @@ def export_record(event: Event) -> dict[str, Any]:
 def _event_query():
     return (select(AuditEvent.seq, AuditEvent.at, AuditEvent.type, AuditEvent.actor_id,
                    User.display_name, User.username, AuditEvent.case_id, Case.number,
-                   AuditEvent.details, AuditEvent.change_digest, AuditEvent.hash)
+                   AuditEvent.details, AuditEvent.change_digest, AuditEvent.hash,
+                   AuditEvent.chain, AuditEvent.chain_seq)
             .outerjoin(User, User.id == AuditEvent.actor_id)
             .outerjoin(Case, Case.id == AuditEvent.case_id))
 
@@ -344,7 +380,8 @@ def _event(row) -> Event:
     return Event(seq=row.seq, at=row.at, type=row.type, actor_id=row.actor_id,
                  actor_name=row.display_name, actor_username=row.username,
                  case_id=row.case_id, case_number=row.number, details=row.details or {},
-                 change_digest=row.change_digest, hash=row.hash)
+                 change_digest=row.change_digest, hash=row.hash, chain=row.chain,
+                 chain_seq=row.chain_seq)
 
 
 def _page(ctx: ServiceContext, conditions: list[ColumnElement[bool]], page: int) -> Page:
@@ -354,8 +391,11 @@ def _page(ctx: ServiceContext, conditions: list[ColumnElement[bool]], page: int)
                            .order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     events = _with_facts(session, [_event(row) for row in rows[:PAGE_SIZE]])
+    events, breaks = _marked(session, events)
+    owners = _owners(session, set(breaks))
     session.rollback()
-    return Page(events=events, page=page, per_page=PAGE_SIZE, has_next=len(rows) > PAGE_SIZE)
+    return Page(events=events, page=page, per_page=PAGE_SIZE, has_next=len(rows) > PAGE_SIZE,
+                owners=owners)
 
 
 def _ids(values: Any) -> set[int]:
