@@ -27,6 +27,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
         i18n,
         input_guard,
         int_params,
+        labels,
         outage,
         proxy,
         request_context,
@@ -41,6 +42,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     int_params.init_app(app)  # before the blueprints: their rules bind the converters
     input_guard.init_app(app)
     i18n.init_app(app)
+    labels.init_app(app)
     request_context.init_app(app)
     error_pages.init_app(app)
     headers.init_app(app)

@@ -22,6 +22,8 @@ class Role(StrEnum):
 
 
 ROLES = tuple(role.value for role in Role)
+ROLE_LABELS = {Role.COUNSELLOR: N_("counsellor"), Role.TEAM_LEAD: N_("team lead"),
+               Role.AUDITOR: N_("auditor"), Role.ADMIN: N_("admin")}
 # They work cases, so they belong to a team.
 TEAM_ROLES = (Role.COUNSELLOR.value, Role.TEAM_LEAD.value)
 # The command line and seeding act as this; no account has it.
@@ -63,11 +65,20 @@ class TaskState(StrEnum):
     CANCELLED = "cancelled"  # withdrawn by the process
 
 
+TASK_STATE_LABELS = {TaskState.READY: N_("waiting for a person"),
+                     TaskState.COMPLETED: N_("completed"),
+                     TaskState.CANCELLED: N_("withdrawn by the process")}
+
+
 class ReferralKind(StrEnum):
     """A course referral (seat or waiting place) or one to another offer (a status only)."""
 
     COURSE = "course"  # a seat or a waiting place in a course
     OFFER = "offer"  # another offer (Kita, school, recognition, MBE/JMD, ...)
+
+
+REFERRAL_KIND_LABELS = {ReferralKind.COURSE: N_("course referral"),
+                        ReferralKind.OFFER: N_("referral to another offer")}
 
 
 class SeatStatus(StrEnum):
@@ -128,10 +139,78 @@ class AdmissionApplication(StrEnum):
     ADMITTED = "admitted"  # BAMF admitted the person
 
 
-
 class CourseResult(StrEnum):
     """The level a finished integration course reached in its final test (DTZ)."""
 
     BELOW_A2 = "below_a2"
     A2 = "A2"
     B1 = "B1"
+
+
+class ChainProblem(StrEnum):
+    """What the audit chain check found wrong. The check returns the code with its
+    parameters; pages show ``CHAIN_PROBLEM_TEXTS`` translated, the command line in English."""
+
+    CHECKPOINT_MISSING = "checkpoint_missing"
+    CHECKPOINT_CHANGED = "checkpoint_changed"
+    CHECKPOINT_SEALS_LEGACY = "checkpoint_seals_legacy"
+    KEPT_CHECKPOINT_DIFFERS = "kept_checkpoint_differs"
+    CHECKPOINT_FILE_UNREADABLE = "checkpoint_file_unreadable"
+    NO_CHECKPOINT = "no_checkpoint"
+    SEAL_DIFFERS = "seal_differs"
+    NO_HEAD = "no_head"
+    TAIL_MISSING = "tail_missing"
+    HEAD_DIFFERS = "head_differs"
+    SEALED_EVENTS_DELETED = "sealed_events_deleted"
+    LEGACY_WRITTEN_TO = "legacy_written_to"
+    CHAIN_DELETED = "chain_deleted"
+    EVENT_MISSING = "event_missing"
+    POSITION_REPEATED = "position_repeated"
+    LINK_BROKEN = "link_broken"
+    CONTENT_CHANGED = "content_changed"
+    CHANGE_DELETED = "change_deleted"
+    CHANGE_BLANKED = "change_blanked"
+    CHANGE_EDITED = "change_edited"
+    DIFFERS_FROM_SEAL = "differs_from_seal"
+    FALSE_ERASURE = "false_erasure"
+
+
+# Parameters: checkpoint, chain, position, expected, last, sealed, erasure (numbers, and
+# chains by their name, which a page shows as the case or user they belong to).
+CHAIN_PROBLEM_TEXTS = {
+    ChainProblem.CHECKPOINT_MISSING: N_("checkpoint %(checkpoint)s is missing"),
+    ChainProblem.CHECKPOINT_CHANGED: N_("checkpoint %(checkpoint)s was changed or forged (or "
+                                        "the audit key is not the one it was sealed with)"),
+    ChainProblem.CHECKPOINT_SEALS_LEGACY: N_("checkpoint %(checkpoint)s seals the legacy "
+                                             "chain, which only checkpoint 1 may"),
+    ChainProblem.KEPT_CHECKPOINT_DIFFERS: N_("checkpoint %(checkpoint)s kept outside the "
+                                             "database is missing or different in it"),
+    ChainProblem.CHECKPOINT_FILE_UNREADABLE: N_("the file of checkpoints kept outside the "
+                                                "database is not a checkpoint file"),
+    ChainProblem.NO_CHECKPOINT: N_("there is no checkpoint, though init-db writes the first "
+                                   "one: the checkpoints were deleted (or init-db never ran)"),
+    ChainProblem.SEAL_DIFFERS: N_("the seal of chain %(chain)s is not what the checkpoints "
+                                  "sealed"),
+    ChainProblem.NO_HEAD: N_("chain %(chain)s has no head"),
+    ChainProblem.TAIL_MISSING: N_("chain %(chain)s should end at its event %(expected)s, but "
+                                  "ends at %(last)s: later events are missing"),
+    ChainProblem.HEAD_DIFFERS: N_("the head of chain %(chain)s does not match its events"),
+    ChainProblem.SEALED_EVENTS_DELETED: N_("chain %(chain)s was sealed by checkpoint "
+                                           "%(checkpoint)s at its event %(sealed)s, but ends "
+                                           "at %(last)s: events were deleted"),
+    ChainProblem.LEGACY_WRITTEN_TO: N_("the legacy chain was written to after schema 0005 "
+                                       "(only checkpoint 1 seals it, as it was then)"),
+    ChainProblem.CHAIN_DELETED: N_("every event of chain %(chain)s is missing"),
+    ChainProblem.EVENT_MISSING: N_("event %(position)s of chain %(chain)s is missing"),
+    ChainProblem.POSITION_REPEATED: N_("it repeats position %(position)s of chain %(chain)s"),
+    ChainProblem.LINK_BROKEN: N_("its link to the previous event does not match"),
+    ChainProblem.CONTENT_CHANGED: N_("its content was changed after it was written (or its "
+                                     "hash was recomputed without the audit key)"),
+    ChainProblem.CHANGE_DELETED: N_("its change record was deleted without an erasure"),
+    ChainProblem.CHANGE_BLANKED: N_("its change record was blanked without an erasure"),
+    ChainProblem.CHANGE_EDITED: N_("its change record was edited"),
+    ChainProblem.DIFFERS_FROM_SEAL: N_("it differs from what checkpoint %(checkpoint)s "
+                                       "sealed"),
+    ChainProblem.FALSE_ERASURE: N_("its change record claims erasure by event %(erasure)s, "
+                                   "which is no later erasure of this case"),
+}

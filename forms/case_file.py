@@ -1,50 +1,27 @@
 """The read-only case file: a completed step's answers under their labels.
 
-Built from the stored answers and each form's fields, read once per form key, so a case
-page with many completed steps does not build a whole form per step to show them.
+Built from the stored answers and each form's fields (forms/labels.py reads each form once),
+so a case page with many completed steps does not build a whole form per step to show them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from wtforms import SelectField
-
 from . import TASK_FORMS
-
-
-@dataclass(frozen=True)
-class CaseFileField:
-    """What the case file needs of a form field: its name, label and choice labels."""
-
-    name: str
-    label: Any  # a lazy string: translated when shown
-    choices: Mapping[str, Any] | None  # value -> label, for fields with choices
-
-
-@cache
-def file_fields(form_key: str) -> tuple[CaseFileField, ...]:
-    """A form's fields as the case file shows them, read once per form key."""
-    return tuple(
-        CaseFileField(field.name, field.label.text,
-                  {str(value): label for value, label, *_ in field.iter_choices()}
-                  if isinstance(field, SelectField) else None)
-        for field in TASK_FORMS[form_key]())
+from .labels import field_value, form_fields
 
 
 def file_entries(form_key: str, answers: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    """(label, shown value) of every answered field, in the form's order."""
+    """(label, value as a page shows it) of every answered field, in the form's order:
+    a choice by its label, a date as a date."""
     entries = []
-    for field in file_fields(form_key):
+    for field in form_fields(form_key).values():
         value = answers.get(field.name)
         if value in (None, "", []):
             continue
-        if field.choices is not None:
-            value = field.choices.get(str(value), value)
-        entries.append((field.label, value))
+        entries.append((field.label, field_value(field.name, value, form_key)))
     return entries
 
 

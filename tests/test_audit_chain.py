@@ -12,6 +12,7 @@ from caseapp import create_app
 from caseapp.migrate import upgrade
 from caseapp.models import AuditChain, AuditEvent
 from caseapp.services import audit, audit_review, cases, checkpoints
+from domain.vocabulary import ChainProblem
 from tests.conftest import TestConfig
 from tests.factories import answers, identifying, person
 from tests.helpers import complete, complete_until, open_case
@@ -238,7 +239,8 @@ def test_exported_checkpoints_catch_a_deleted_newest_one(app, ctx, people, histo
 def test_another_key_cannot_verify_the_trail(app, ctx, history):
     ctx.session.info["audit_key"] = b"another key"
     report = audit.verify_trail(ctx.session)
-    assert not report.ok and "not the one it was sealed with" in report.problem
+    assert not report.ok and report.problem.code == ChainProblem.CHECKPOINT_CHANGED
+    assert "not the one it was sealed with" in str(report.problem)  # the command line's text
 
 
 def test_edited_change_record_is_named(app, ctx, history):
@@ -343,6 +345,25 @@ def test_the_auditor_sees_chains_and_seals_in_german(app, login, history):
     assert "Versiegelt durch Prüfpunkt 2" in page and "seitdem 1 Ereignisse" in page  # login
 
 
+def test_the_auditor_reads_what_is_broken_in_german_with_the_chain_named_by_its_case(
+        app, ctx, login, history):
+    """The check gives a code with parameters; the page words it in the reader's language."""
+    sql(ctx, "DELETE FROM audit_events WHERE seq = :s", s=history[1].seq)
+    report = audit.verify_trail(ctx.session)
+    chain = f"case:{history[0].case_id}"
+    assert report.problem == audit.Problem(ChainProblem.EVENT_MISSING,
+                                           {"position": 2, "chain": chain})
+    assert report.broken_chain == chain and report.first_broken_seq == history[2].seq
+    number = history[0].details["number"]
+    german = login("ida", language="de").get("/audit/verify").text
+    assert f"Unterbrochen bei Ereignis {history[2].seq}: Ereignis 2 der Kette Fall {number} " \
+           "fehlt" in german
+    assert "is missing" not in german and chain not in german
+    assert f'href="/audit/cases/{history[0].case_id}"' in german  # to the case's history
+    english = login("ida", language="en").get("/audit/verify").text
+    assert f"event 2 of chain case {number} is missing" in english
+
+
 def test_events_forged_into_the_legacy_chain_are_caught(app, ctx, history):
     """The legacy chain is hashed without the key, so it is frozen: nothing may join it
     after the upgrade, and a fresh installation has none."""
@@ -417,13 +438,14 @@ def test_the_worker_keeps_checkpoints_outside_and_the_auditor_checks_against_the
     complete(ctx, people["anna"], history[0].case_id, "practical")
     checkpoints.seal_and_keep(worker)
     assert [json.loads(line)["id"] for line in kept.read_text().splitlines()] == [1, 2, 3]
-    assert audit_review.verify(worker, people["ida"]).ok
+    assert audit_review.verify(worker, people["ida"]).report.ok
     sql(ctx, "DELETE FROM audit_seals WHERE checkpoint_id = 3")
     sql(ctx, "DELETE FROM audit_checkpoints WHERE id = 3")
-    report = audit_review.verify(worker, people["ida"])
-    assert not report.ok and "checkpoint 3 kept outside the database" in report.problem
+    report = audit_review.verify(worker, people["ida"]).report
+    assert not report.ok and report.problem == audit.Problem(
+        ChainProblem.KEPT_CHECKPOINT_DIFFERS, {"checkpoint": 3})
     kept.write_text("not json\n")
-    report = audit_review.verify(worker, people["ida"])
-    assert not report.ok and "is not a checkpoint file" in report.problem
+    report = audit_review.verify(worker, people["ida"]).report
+    assert not report.ok and report.problem.code == ChainProblem.CHECKPOINT_FILE_UNREADABLE
     worker.session.close()
     runtime.db.dispose()

@@ -14,6 +14,7 @@ from caseapp.models import AuditEvent
 from caseapp.services import audit, audit_review, cases
 from caseapp.services.audit_review import EventFilter
 from caseapp.services.errors import Forbidden, NotFound
+from domain.vocabulary import ChainProblem
 from tests.factories import answers, identifying, person
 from tests.helpers import complete, open_case
 
@@ -62,8 +63,7 @@ def test_history_shows_each_event_with_its_changed_values(login, story):
     assert "Step completed" in completed and "Anna" in completed
     place = re.search(r'<tr data-field="place_of_birth">(.*?)</tr>', completed, re.S).group(1)
     cells = re.findall(r"<td>(.*?)</td>", place, re.S)
-    assert "place_of_birth" in cells[0]
-    assert cells[1:] == ["—", BIRTHPLACE]  # old -> new
+    assert cells == ["Place of birth", "—", BIRTHPLACE]  # by its label, old -> new
     assert "Viewed" in viewed and "Ben" in viewed and "Page view" in viewed
     assert "Ida" in own_view and "History view" in own_view
 
@@ -133,6 +133,109 @@ def test_reassignment_names_the_users_and_shows_the_reason(login, ctx, people, s
     assert "Reassigned" in row and "Lea" in row
     assert re.search(r"From</dt><dd>Anna</dd>", row) and re.search(r"To</dt><dd>Ben</dd>", row)
     assert "Urlaub" in row
+
+
+# --- events after a broken link ----------------------------------------------------------
+
+@pytest.fixture
+def worked_on(ctx, people, clock):
+    """A case opened and four steps completed (a day apart), then viewed by Ben."""
+    case = open_case(ctx, people["anna"])
+    for step in ("person", "residence", "family", "education_work"):
+        clock.advance(days=1)
+        complete(ctx, people["anna"], case.id, step)
+    clock.advance(days=1)
+    cases.view_case(ctx, people["ben"], case.id)
+    ctx.session.rollback()
+    return case
+
+
+def case_chain(ctx, case_id) -> list[AuditEvent]:
+    ctx.session.rollback()
+    return list(ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"case:{case_id}").order_by(AuditEvent.chain_seq)))
+
+
+def tamper(ctx, statement, **params):
+    ctx.session.rollback()
+    ctx.session.execute(text(statement), params)
+    ctx.session.commit()
+
+
+def integrity_by_seq(html: str) -> dict[int, str]:
+    return {int(seq): state for seq, state in re.findall(
+        r'<tr data-type="\w+" data-seq="(\d+)" data-integrity="(\w+)"', html)}
+
+
+@pytest.mark.parametrize("language, broken_here, after", [
+    ("de", "Kette hier unterbrochen:", "Nach einer unterbrochenen Stelle:"),
+    ("en", "Chain broken here:", "After a broken link:")])
+def test_every_event_after_an_edited_one_is_marked_in_the_history(login, ctx, worked_on,
+                                                                   language, broken_here,
+                                                                   after):
+    chain = case_chain(ctx, worked_on.id)
+    edited = chain[2]  # the second step's completion
+    tamper(ctx, "UPDATE audit_events SET details = :d WHERE seq = :s",
+           d=json.dumps({**edited.details, "fields": []}), s=edited.seq)
+    html = login("ida", language=language).get(f"/audit/cases/{worked_on.id}").text
+    marks = integrity_by_seq(html)
+    assert [marks[e.seq] for e in chain] == ["verified", "verified", "broken", "after_break",
+                                             "after_break"]
+    later = [seq for seq in marks if seq > edited.seq]  # Ben's and Ida's views too
+    assert len(later) >= 4 and all(marks[seq] == "after_break" for seq in later)
+    assert all(marks[seq] == "verified" for seq in marks if seq < edited.seq)
+    # in words, in the reader's language, for each marked row; not by colour alone
+    table = rows(html)
+    assert table[2].count(broken_here) == 1 and all(after in row for row in table[3:])
+    assert not any(broken_here in row or after in row for row in table[:2])
+    reason = {"de": "sein Inhalt wurde nach dem Schreiben verändert",
+              "en": "its content was changed after it was written"}[language]
+    assert reason in table[2]
+    assert 'role="alert"' in html.split("<table")[0]  # and said once above the table
+
+
+def test_a_deleted_event_marks_what_follows_it_and_a_cut_off_end_is_reported(
+        login, ctx, people, worked_on):
+    chain = case_chain(ctx, worked_on.id)
+    tamper(ctx, "DELETE FROM audit_events WHERE seq = :s", s=chain[1].seq)
+    history = audit_review.case_history(ctx, people["ida"], worked_on.id)
+    marks = {e.seq: (e.integrity, e.problem) for e in history.events}
+    assert marks[chain[0].seq] == ("verified", None)
+    assert marks[chain[2].seq] == ("broken", audit.Problem(
+        ChainProblem.EVENT_MISSING, {"position": 2, "chain": f"case:{worked_on.id}"}))
+    assert all(state == "after_break" for seq, (state, _p) in marks.items()
+               if seq > chain[2].seq)
+    assert history.end_problem is None
+
+    fresh = open_case(ctx, people["anna"], family_name="Rahimi")
+    complete(ctx, people["anna"], fresh.id, "person")
+    last = case_chain(ctx, fresh.id)[-1]
+    tamper(ctx, "DELETE FROM audit_events WHERE seq = :s", s=last.seq)
+    history = audit_review.case_history(ctx, people["ida"], fresh.id)
+    assert all(e.integrity == "verified" for e in history.events)
+    assert history.end_problem.code == ChainProblem.TAIL_MISSING
+    html = login("ida", language="de").get(f"/audit/cases/{fresh.id}").text
+    # the chain named by its case, not by its code
+    assert f"die Kette Fall {fresh.number} sollte mit ihrem Ereignis 2 enden, endet aber " \
+           "mit 1" in html
+
+
+def test_an_edited_view_in_a_readers_chain_is_marked_where_the_history_shows_it(
+        login, ctx, people, worked_on):
+    viewed = events_of(ctx, "case_viewed")[-1]
+    assert viewed.actor_id == people["ben"].id
+    tamper(ctx, "UPDATE audit_events SET actor_id = :a WHERE seq = :s",
+           a=people["anna"].id, s=viewed.seq)
+    client = login("ida")
+    marks = integrity_by_seq(client.get(f"/audit/cases/{worked_on.id}").text)
+    assert marks[viewed.seq] == "broken"
+    assert all(state == "verified" for seq, state in marks.items() if seq < viewed.seq)
+    # the access log and the event search mark it too
+    assert integrity_by_seq(client.get("/audit/access").text)[viewed.seq] == "broken"
+    assert integrity_by_seq(client.get("/audit/events").text)[viewed.seq] == "broken"
+    untouched = integrity_by_seq(client.get("/audit/events").text)
+    assert all(state == "verified" for seq, state in untouched.items()
+               if seq != viewed.seq and seq < viewed.seq)
 
 
 # --- access log ------------------------------------------------------------------------

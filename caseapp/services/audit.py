@@ -24,7 +24,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from caseapp.models import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
+from domain.vocabulary import CHAIN_PROBLEM_TEXTS, ChainProblem
 
 GENESIS = "0" * 64
 ERASURE_EVENT = "data_erased"
@@ -245,6 +246,18 @@ def checkpoints_after(session: Session, after_id: int) -> list[AuditCheckpoint]:
 # --- verification ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
+class Problem:
+    """What is wrong, as a code with its parameters: pages translate it, the command line
+    prints it in English (``str``). No prose is stored or passed on."""
+
+    code: ChainProblem
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return CHAIN_PROBLEM_TEXTS[self.code] % self.params
+
+
+@dataclass(frozen=True)
 class ChainReport:
     """What ``verify_trail`` found: counts if intact, else the first broken event and why."""
 
@@ -256,7 +269,8 @@ class ChainReport:
     checkpoint_at: datetime | None = None
     unsealed_events: int = 0  # appended after the newest checkpoint
     first_broken_seq: int | None = None
-    problem: str | None = None
+    problem: Problem | None = None
+    broken_chain: str | None = None  # the chain the problem is in, if it is in one
 
     def summary(self) -> str:
         if not self.ok:
@@ -272,10 +286,26 @@ class ChainReport:
                 f"verified{erased}{sealed}.")
 
 
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where one chain breaks first: at an event (its ``seq`` and ``chain_seq``), or at its
+    end (``seq`` None, ``chain_seq`` after its last event): events from there on are not
+    vouched for by the chain."""
+
+    chain: str
+    chain_seq: int
+    seq: int | None
+    problem: Problem
+
+
 class _Broken(Exception):
-    def __init__(self, seq: int | None, problem: str):
-        super().__init__(problem)
-        self.seq, self.problem = seq, problem
+    def __init__(self, seq: int | None, problem: Problem, chain: str | None = None):
+        super().__init__(str(problem))
+        self.seq, self.problem, self.chain = seq, problem, chain
+
+
+def _problem(code: ChainProblem, **params: Any) -> Problem:
+    return Problem(code, params)
 
 
 def verify_trail(session: Session, kept_checkpoints: Iterable[dict] = (),
@@ -294,7 +324,8 @@ def verify_trail(session: Session, kept_checkpoints: Iterable[dict] = (),
         sealed, newest = _verify_checkpoints(session, key, list(kept_checkpoints))
         counts = _verify_chains(session, key, sealed, batch)
     except _Broken as broken:
-        return ChainReport(False, 0, 0, first_broken_seq=broken.seq, problem=broken.problem)
+        return ChainReport(False, 0, 0, first_broken_seq=broken.seq, problem=broken.problem,
+                           broken_chain=broken.chain)
     events, erased, chains, unsealed = counts
     return ChainReport(True, events, erased, chains=chains,
                        checkpoint_id=newest.id if newest else None,
@@ -309,107 +340,196 @@ def _verify_checkpoints(session: Session, key: bytes, kept: list[dict]
     for checkpoint in session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.id)):
         expected_id = newest.id + 1 if newest else 1
         if checkpoint.id != expected_id:
-            raise _Broken(None, f"checkpoint {expected_id} is missing")
+            raise _Broken(None, _problem(ChainProblem.CHECKPOINT_MISSING,
+                                         checkpoint=expected_id))
         if checkpoint.prev_mac != prev_mac or checkpoint.mac != checkpoint_mac(
                 key, checkpoint.id, checkpoint.at, checkpoint.heads, checkpoint.prev_mac):
-            raise _Broken(None, f"checkpoint {checkpoint.id} was changed or forged "
-                                "(or the audit key is not the one it was sealed with)")
+            raise _Broken(None, _problem(ChainProblem.CHECKPOINT_CHANGED,
+                                         checkpoint=checkpoint.id))
         if LEGACY_CHAIN in checkpoint.heads and checkpoint.id > 1:
-            raise _Broken(None, f"checkpoint {checkpoint.id} seals the legacy chain, which "
-                                "only checkpoint 1 may")
+            raise _Broken(None, _problem(ChainProblem.CHECKPOINT_SEALS_LEGACY,
+                                         checkpoint=checkpoint.id))
         for chain, (seq, hash_) in checkpoint.heads.items():
             sealed[chain] = (seq, hash_, checkpoint.id)
         prev_mac, newest, macs[checkpoint.id] = checkpoint.mac, checkpoint, checkpoint.mac
     for record in kept:
         if macs.get(record.get("id")) != record.get("mac"):
-            raise _Broken(None, f"checkpoint {record.get('id')} kept outside the database "
-                                "is missing or different in it")
+            raise _Broken(None, _problem(ChainProblem.KEPT_CHECKPOINT_DIFFERS,
+                                         checkpoint=record.get("id")))
     if newest is None and session.scalar(select(AuditEvent.seq).limit(1)) is not None:
-        raise _Broken(None, "there is no checkpoint, though init-db writes the first one: "
-                            "the checkpoints were deleted (or init-db never ran)")
+        raise _Broken(None, _problem(ChainProblem.NO_CHECKPOINT))
     seals = {seal.chain: (seal.chain_seq, seal.hash, seal.checkpoint_id)
              for seal in session.scalars(select(AuditSeal))}
     if seals != sealed:
         wrong = sorted(set(seals.items()) ^ set(sealed.items()))[0][0]
-        raise _Broken(None, f"the seal of chain {wrong} is not what the checkpoints sealed")
+        raise _Broken(None, _problem(ChainProblem.SEAL_DIFFERS, chain=wrong), wrong)
     return sealed, newest
+
+
+class _ChainCheck:
+    """One chain walked in order: the first problem of each event, and of its end."""
+
+    def __init__(self, key: bytes, chain: str, head: tuple[int, str] | None,
+                 seal: tuple[int, str, int] | None):
+        self.key, self.chain, self.head, self.seal = key, chain, head, seal
+        self.prev_hash, self.expected, self.last_event = GENESIS, 1, None
+        self.erasures: dict[int, tuple[int, int | None]] = {}  # seq -> (chain_seq, case)
+        self.claims: list[tuple[AuditEvent, int | None]] = []  # blanked record, erasure seq
+        self.unsealed = 0
+
+    def event(self, event: AuditEvent, change: AuditChange | None) -> Problem | None:
+        problem = _event_problem(self.key, event, change, self.expected, self.prev_hash)
+        seal = self.seal
+        if problem is None and seal and seal[0] == event.chain_seq and seal[1] != event.hash:
+            problem = _problem(ChainProblem.DIFFERS_FROM_SEAL, checkpoint=seal[2])
+        if not seal or event.chain_seq > seal[0]:
+            self.unsealed += 1
+        if change is not None and change.data_json is None:
+            self.claims.append((event, change.erased_by_seq))
+        if event.type == ERASURE_EVENT:
+            self.erasures[event.seq] = (event.chain_seq, event.case_id)
+        self.prev_hash, self.expected = event.hash, event.chain_seq + 1
+        self.last_event = event.seq
+        return problem
+
+    def end(self) -> Problem | None:
+        """What is wrong with the chain's end: its head, its seal, events cut off."""
+        chain, last, head, seal = self.chain, self.expected - 1, self.head, self.seal
+        if head is None:
+            return _problem(ChainProblem.NO_HEAD, chain=chain)
+        if head[0] > last:
+            return _problem(ChainProblem.TAIL_MISSING, chain=chain, expected=head[0],
+                            last=last)
+        if head != (last, self.prev_hash):
+            return _problem(ChainProblem.HEAD_DIFFERS, chain=chain)
+        if seal and seal[0] > last:
+            return _problem(ChainProblem.SEALED_EVENTS_DELETED, chain=chain,
+                            checkpoint=seal[2], sealed=seal[0], last=last)
+        if chain == LEGACY_CHAIN and (seal is None or seal[2] != 1 or seal[0] != last):
+            return _problem(ChainProblem.LEGACY_WRITTEN_TO)
+        return None
+
+    def false_erasures(self) -> list[tuple[AuditEvent, Problem]]:
+        """Blanked change records that name no later erasure of their own case."""
+        found = []
+        for event, erasure_seq in sorted(self.claims, key=lambda claim: claim[0].seq):
+            erasure = self.erasures.get(erasure_seq)
+            if erasure is None or erasure[1] != event.case_id \
+                    or erasure[0] <= event.chain_seq:
+                found.append((event, _problem(ChainProblem.FALSE_ERASURE,
+                                              erasure=erasure_seq)))
+        return found
+
+
+def _heads(session: Session, chains: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
+    query = select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash)
+    if chains is not None:
+        query = query.where(AuditChain.chain.in_(list(chains)))
+    return {chain: (seq, hash_) for chain, seq, hash_ in session.execute(query)}
+
+
+def _chain_rows(session: Session, batch: int, chains: Iterable[str] | None = None):
+    query = (select(AuditEvent, AuditChange)
+             .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
+             .order_by(AuditEvent.chain, AuditEvent.chain_seq)
+             .execution_options(yield_per=batch))
+    if chains is not None:
+        query = query.where(AuditEvent.chain.in_(list(chains)))
+    return session.execute(query)
 
 
 def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, str, int]],
                    batch: int) -> tuple[int, int, int, int]:
-    heads = {chain: (seq, hash_) for chain, seq, hash_ in session.execute(
-        select(AuditChain.chain, AuditChain.last_seq, AuditChain.last_hash))}
-    erasures: dict[int, tuple[str, int, int | None]] = {}  # seq -> (chain, chain_seq, case)
-    claims: list[tuple[AuditEvent, int | None]] = []  # blanked record's event, erasure seq
-    count = unsealed = 0
+    heads = _heads(session)
+    count = unsealed = erased = 0
     seen: set[str] = set()
-    chain, prev_hash, expected, last_seq = None, GENESIS, 1, None
+    check: _ChainCheck | None = None
 
-    def close(chain: str, last: int, last_hash: str, last_event: int | None) -> None:
-        head = heads.get(chain)
-        if head is None:
-            raise _Broken(last_event, f"chain {chain} has no head")
-        if head[0] > last:
-            raise _Broken(last_event, f"chain {chain} should end at its event {head[0]}, "
-                                      f"but ends at {last}: later events are missing")
-        if head != (last, last_hash):
-            raise _Broken(last_event, f"the head of chain {chain} does not match its events")
-        seal = sealed.get(chain)
-        if seal and seal[0] > last:
-            raise _Broken(last_event, f"chain {chain} was sealed by checkpoint {seal[2]} at "
-                                      f"its event {seal[0]}, but ends at {last}: events "
-                                      "were deleted")
-        if chain == LEGACY_CHAIN and (seal is None or seal[2] != 1 or seal[0] != last):
-            raise _Broken(last_event, "the legacy chain was written to after schema 0005 "
-                                      "(only checkpoint 1 seals it, as it was then)")
-
-    rows = session.execute(
-        select(AuditEvent, AuditChange)
-        .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
-        .order_by(AuditEvent.chain, AuditEvent.chain_seq)
-        .execution_options(yield_per=batch))
-    for event, change in rows:
-        if event.chain != chain:
-            if chain is not None:
-                close(chain, expected - 1, prev_hash, last_seq)
-            chain, prev_hash, expected = event.chain, GENESIS, 1
-            seen.add(chain)
-        count += 1
-        problem = _event_problem(key, event, change, expected, prev_hash)
+    def close(check: _ChainCheck) -> None:
+        problem = check.end()
         if problem:
-            raise _Broken(event.seq, problem)
-        seal = sealed.get(chain)
-        if seal and seal[0] == event.chain_seq and seal[1] != event.hash:
-            raise _Broken(event.seq, f"it differs from what checkpoint {seal[2]} sealed")
-        if not seal or event.chain_seq > seal[0]:
-            unsealed += 1
-        if change is not None and change.data_json is None:
-            claims.append((event, change.erased_by_seq))
-        if event.type == ERASURE_EVENT:
-            erasures[event.seq] = (event.chain, event.chain_seq, event.case_id)
-        prev_hash, expected, last_seq = event.hash, event.chain_seq + 1, event.seq
-    if chain is not None:
-        close(chain, expected - 1, prev_hash, last_seq)
+            raise _Broken(check.last_event, problem, check.chain)
+        for event, problem in check.false_erasures():
+            raise _Broken(event.seq, problem, check.chain)
+
+    for event, change in _chain_rows(session, batch):
+        if check is None or event.chain != check.chain:
+            if check is not None:
+                close(check)
+                unsealed, erased = unsealed + check.unsealed, erased + len(check.claims)
+            check = _ChainCheck(key, event.chain, heads.get(event.chain),
+                                sealed.get(event.chain))
+            seen.add(event.chain)
+        count += 1
+        problem = check.event(event, change)
+        if problem:
+            raise _Broken(event.seq, problem, event.chain)
+    if check is not None:
+        close(check)
+        unsealed, erased = unsealed + check.unsealed, erased + len(check.claims)
     for missing in sorted((set(heads) | set(sealed)) - seen):
         if heads.get(missing, (0,))[0] or missing in sealed:
-            raise _Broken(None, f"every event of chain {missing} is missing")
-    for event, erasure_seq in sorted(claims, key=lambda claim: claim[0].seq):
-        erasure = erasures.get(erasure_seq)
-        # the erasure of this event's case, later in that case's own chain
-        if erasure is None or erasure[2] != event.case_id or erasure[0] != event.chain \
-                or erasure[1] <= event.chain_seq:
-            raise _Broken(event.seq, f"its change record claims erasure by event "
-                                     f"{erasure_seq}, which is no later erasure of this case")
-    return count, len(claims), len(seen), unsealed
+            raise _Broken(None, _problem(ChainProblem.CHAIN_DELETED, chain=missing), missing)
+    return count, erased, len(seen), unsealed
+
+
+def chain_breaks(session: Session, chains: Iterable[str], batch: int = 2000
+                 ) -> dict[str, ChainBreak]:
+    """Where each of ``chains`` first breaks (intact chains are left out), for pages that
+    show events: every event from a break on is not vouched for by its chain.
+
+    Seals count only if their keyed MAC holds; the whole check (``verify_trail``) also
+    checks the checkpoints behind them.
+    """
+    key = _key(session)
+    chains = sorted(set(chains))
+    if not chains:
+        return {}
+    heads = _heads(session, chains)
+    sealed = {seal.chain: (seal.chain_seq, seal.hash, seal.checkpoint_id)
+              for seal in session.scalars(select(AuditSeal).where(AuditSeal.chain.in_(chains)))
+              if hmac.compare_digest(seal.mac, seal_mac(key, seal.chain, seal.chain_seq,
+                                                        seal.hash, seal.checkpoint_id))}
+    breaks: dict[str, ChainBreak] = {}
+    checks: dict[str, _ChainCheck] = {}
+    for event, change in _chain_rows(session, batch, chains):
+        check = checks.get(event.chain)
+        if check is None:
+            check = checks[event.chain] = _ChainCheck(key, event.chain,
+                                                      heads.get(event.chain),
+                                                      sealed.get(event.chain))
+        if event.chain in breaks:
+            continue
+        problem = check.event(event, change)
+        if problem:
+            breaks[event.chain] = ChainBreak(event.chain, event.chain_seq, event.seq, problem)
+    for chain in chains:
+        check = checks.get(chain)
+        if check is None:
+            if heads.get(chain, (0,))[0] or chain in sealed:
+                breaks[chain] = ChainBreak(chain, 1, None,
+                                           _problem(ChainProblem.CHAIN_DELETED, chain=chain))
+            continue
+        for event, problem in check.false_erasures():
+            if chain not in breaks or breaks[chain].chain_seq > event.chain_seq:
+                breaks[chain] = ChainBreak(chain, event.chain_seq, event.seq, problem)
+            break
+        if chain not in breaks:
+            problem = check.end()
+            if problem:
+                breaks[chain] = ChainBreak(chain, check.expected, None, problem)
+    return breaks
 
 
 def _event_problem(key: bytes, event: AuditEvent, change: AuditChange | None,
-                   expected: int, prev_hash: str) -> str | None:
+                   expected: int, prev_hash: str) -> Problem | None:
     if event.chain_seq != expected:
-        return (f"event {expected} of chain {event.chain} is missing" if event.chain_seq
-                > expected else f"it repeats position {event.chain_seq} of chain {event.chain}")
+        if event.chain_seq > expected:
+            return _problem(ChainProblem.EVENT_MISSING, position=expected, chain=event.chain)
+        return _problem(ChainProblem.POSITION_REPEATED, position=event.chain_seq,
+                        chain=event.chain)
     if event.prev_hash != prev_hash:
-        return "its link to the previous event does not match"
+        return _problem(ChainProblem.LINK_BROKEN)
     if event.chain == LEGACY_CHAIN:
         expected_hash = _legacy_hash(event.chain_seq, event.at, event.type, event.actor_id,
                                      event.case_id, event.details, event.change_digest,
@@ -419,16 +539,15 @@ def _event_problem(key: bytes, event: AuditEvent, change: AuditChange | None,
                                    event.actor_id, event.case_id, event.details,
                                    event.change_digest, event.prev_hash)
     if not hmac.compare_digest(event.hash, expected_hash):
-        return ("its content was changed after it was written (or its hash was recomputed "
-                "without the audit key)")
+        return _problem(ChainProblem.CONTENT_CHANGED)
     if event.change_digest:
         if change is None:
-            return "its change record was deleted without an erasure"
+            return _problem(ChainProblem.CHANGE_DELETED)
         if change.data_json is None:
             if change.erased_by_seq is None:
-                return "its change record was blanked without an erasure"
+                return _problem(ChainProblem.CHANGE_BLANKED)
         elif change_digest(change.salt or "", change.data_json) != event.change_digest:
-            return "its change record was edited"
+            return _problem(ChainProblem.CHANGE_EDITED)
     return None
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
-from caseapp.models import AuditChange, AuditEvent, Case, HumanTask, Team, User
+from caseapp.models import AuditChange, AuditEvent, Case, Course, HumanTask, Provider, Team, User
 from domain.vocabulary import Role
 
 from . import audit, checkpoints
@@ -40,9 +40,14 @@ EXPORT_COLUMNS = ("seq", "at", "type", "actor", "case", "details", "change_diges
 # these types (elsewhere, e.g. referral_status_changed, they are statuses).
 USER_KEYS_BY_TYPE = {"case_reassigned": ("from", "to"), "task_claimed": ("to",)}
 USER_KEYS = ("user",)
-TEAM_KEYS = ("team_id", "team", "from_team", "to_team")
+TEAM_KEYS = ("team_id", "team", "from_team", "to_team", "team_from", "team_to")
 STEP_KEYS = ("task", "to_step")
 STEP_LIST_KEYS = ("new_tasks",)
+# Detail keys holding ids of the course catalogue, shown by name.
+COURSE_KEYS = ("course",)
+PROVIDER_KEYS = ("provider",)
+# Integrity of an event as the chain check sees it (pages mark the last two).
+VERIFIED, BROKEN, AFTER_BREAK = "verified", "broken", "after_break"
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,23 @@ class Event:
     details: dict
     change_digest: str | None
     hash: str
+    chain: str = ""
+    chain_seq: int = 0
     facts: tuple[tuple[str, Any], ...] = ()  # details with ids shown as names
     change: Change | None = None
+    form_key: str | None = None  # of the step the event is about: labels its fields
+    integrity: str = VERIFIED  # VERIFIED, BROKEN (its chain breaks here) or AFTER_BREAK
+    problem: audit.Problem | None = None  # what is wrong, where it is BROKEN
+
+
+@dataclass(frozen=True)
+class ChainOwner:
+    """Whose chain a chain name is, for a page to name it: a case (by number), a user
+    (by name), the system, or the legacy chain."""
+
+    kind: str  # "case", "user", "system" or "legacy"
+    name: str | None = None  # the case number or the user's name
+    case_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +164,10 @@ class CaseHistory:
     types: list[str]  # the event types present in this case's history
     actors: list[UserChoice]  # who acted on this case
     system_acted: bool
+    # The case's chain breaks after its last event (events cut off, a head that does not
+    # match): nothing shown is marked for it, the page says so.
+    end_problem: audit.Problem | None = None
+    owners: dict[str, ChainOwner] = field(default_factory=dict)  # the chains problems name
 
 
 @dataclass(frozen=True)
@@ -154,6 +178,7 @@ class Page:
     page: int
     per_page: int
     has_next: bool
+    owners: dict[str, ChainOwner] = field(default_factory=dict)  # the chains problems name
 
     @property
     def has_previous(self) -> bool:
@@ -169,11 +194,41 @@ class Export:
     rows: Iterator[Event] = field(repr=False)
 
 
-def verify(ctx: ServiceContext, actor: Actor) -> audit.ChainReport:
+@dataclass(frozen=True)
+class TrailCheck:
+    """The chain check with the owners of the chains it names."""
+
+    report: audit.ChainReport
+    owners: dict[str, ChainOwner]
+
+
+def verify(ctx: ServiceContext, actor: Actor) -> TrailCheck:
     """The chain check, also against the checkpoints the worker keeps outside the
     database (when configured)."""
     require_role(actor, Role.AUDITOR)
-    return checkpoints.verify(ctx)
+    report = checkpoints.verify(ctx)
+    named = {report.broken_chain} if report.broken_chain else set()
+    if report.problem and isinstance(report.problem.params.get("chain"), str):
+        named.add(report.problem.params["chain"])
+    owners = _owners(ctx.session, named)
+    ctx.session.rollback()
+    return TrailCheck(report, owners)
+
+
+def _owners(session: Session, chains: set[str]) -> dict[str, ChainOwner]:
+    owners: dict[str, ChainOwner] = {}
+    for chain in chains:
+        kind, _, number = chain.partition(":")
+        ident = int(number) if number.isdigit() else None
+        if kind == "case" and ident is not None:
+            owners[chain] = ChainOwner("case", session.scalar(
+                select(Case.number).where(Case.id == ident)), ident)
+        elif kind == "user" and ident is not None:
+            owners[chain] = ChainOwner("user", session.scalar(
+                select(User.display_name).where(User.id == ident)))
+        elif chain in (audit.SYSTEM_CHAIN, audit.LEGACY_CHAIN):
+            owners[chain] = ChainOwner(chain)
+    return owners
 
 
 def filter_choices(ctx: ServiceContext, actor: Actor) -> tuple[list[UserChoice], list[str]]:
@@ -215,9 +270,33 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
         .where(User.id.in_(actor_ids - {None})).order_by(User.display_name, User.id))]
     events = _with_facts(session, [_event(row) for row in rows])
     events = [_with_change(event, row) for event, row in zip(events, rows, strict=True)]
+    case_chain = audit.chain_of("case_opened", None, case_id)
+    events, breaks = _marked(session, events, also=case_chain, in_order=True)
+    end = breaks.get(case_chain)
+    owners = _owners(session, set(breaks))
     session.rollback()
     return CaseHistory(case_id=case_id, case_number=number, events=events, types=types,
-                       actors=actors, system_acted=None in actor_ids)
+                       actors=actors, system_acted=None in actor_ids,
+                       end_problem=end.problem if end and end.seq is None else None,
+                       owners=owners)
+
+
+def _marked(session: Session, events: list[Event], *, also: str | None = None,
+            in_order: bool = False) -> tuple[list[Event], dict[str, audit.ChainBreak]]:
+    """Events marked where their chain breaks and after it. ``in_order``: a list in the
+    order it is read (a case's history), where everything below a mark is marked too."""
+    chains = {event.chain for event in events} | ({also} if also else set())
+    breaks = audit.chain_breaks(session, chains)
+    marked, below = [], False
+    for event in events:
+        found = breaks.get(event.chain)
+        if found and found.seq == event.seq:
+            event = replace(event, integrity=BROKEN, problem=found.problem)
+        elif (found and event.chain_seq > found.chain_seq) or below:
+            event = replace(event, integrity=AFTER_BREAK)
+        below = below or (in_order and event.integrity != VERIFIED)
+        marked.append(event)
+    return marked, breaks
 
 
 def access_log(ctx: ServiceContext, actor: Actor, filters: EventFilter | None = None,
@@ -291,7 +370,8 @@ def export_record(event: Event) -> dict[str, Any]:
 def _event_query():
     return (select(AuditEvent.seq, AuditEvent.at, AuditEvent.type, AuditEvent.actor_id,
                    User.display_name, User.username, AuditEvent.case_id, Case.number,
-                   AuditEvent.details, AuditEvent.change_digest, AuditEvent.hash)
+                   AuditEvent.details, AuditEvent.change_digest, AuditEvent.hash,
+                   AuditEvent.chain, AuditEvent.chain_seq)
             .outerjoin(User, User.id == AuditEvent.actor_id)
             .outerjoin(Case, Case.id == AuditEvent.case_id))
 
@@ -300,7 +380,8 @@ def _event(row) -> Event:
     return Event(seq=row.seq, at=row.at, type=row.type, actor_id=row.actor_id,
                  actor_name=row.display_name, actor_username=row.username,
                  case_id=row.case_id, case_number=row.number, details=row.details or {},
-                 change_digest=row.change_digest, hash=row.hash)
+                 change_digest=row.change_digest, hash=row.hash, chain=row.chain,
+                 chain_seq=row.chain_seq)
 
 
 def _page(ctx: ServiceContext, conditions: list[ColumnElement[bool]], page: int) -> Page:
@@ -310,8 +391,11 @@ def _page(ctx: ServiceContext, conditions: list[ColumnElement[bool]], page: int)
                            .order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
     events = _with_facts(session, [_event(row) for row in rows[:PAGE_SIZE]])
+    events, breaks = _marked(session, events)
+    owners = _owners(session, set(breaks))
     session.rollback()
-    return Page(events=events, page=page, per_page=PAGE_SIZE, has_next=len(rows) > PAGE_SIZE)
+    return Page(events=events, page=page, per_page=PAGE_SIZE, has_next=len(rows) > PAGE_SIZE,
+                owners=owners)
 
 
 def _ids(values: Any) -> set[int]:
@@ -324,6 +408,8 @@ def _with_facts(session: Session, events: list[Event]) -> list[Event]:
     user_ids: set[int] = set()
     team_ids: set[int] = set()
     case_ids: set[int] = set()
+    course_ids: set[int] = set()
+    provider_ids: set[int] = set()
     for event in events:
         for key, value in event.details.items():
             if key in USER_KEYS or key in USER_KEYS_BY_TYPE.get(event.type, ()):
@@ -332,15 +418,23 @@ def _with_facts(session: Session, events: list[Event]) -> list[Event]:
                 team_ids |= _ids(value)
             elif key == "cases" and event.type == "cases_searched":
                 case_ids |= _ids(value)
+            elif key in COURSE_KEYS:
+                course_ids |= _ids(value)
+            elif key in PROVIDER_KEYS:
+                provider_ids |= _ids(value)
+            elif key == "filters" and isinstance(value, dict):
+                user_ids |= _ids(value.get("actor"))
     users = _lookup(session, User.id, User.display_name, user_ids)
     teams = _lookup(session, Team.id, Team.name, team_ids)
     numbers = _lookup(session, Case.id, Case.number, case_ids)
+    courses = _lookup(session, Course.id, Course.title, course_ids)
+    providers = _lookup(session, Provider.id, Provider.name, provider_ids)
     step_cases = {e.case_id for e in events if e.case_id is not None
                   and any(k in e.details for k in (*STEP_KEYS, *STEP_LIST_KEYS))}
-    titles: dict[tuple[int, str], str] = {}
+    steps: dict[tuple[int, str], tuple[str, str]] = {}  # (case, bpmn id) -> title, form
     if step_cases:
-        titles = {(c, b): t for c, b, t in session.execute(
-            select(HumanTask.case_id, HumanTask.bpmn_id, HumanTask.title)
+        steps = {(c, b): (t, f) for c, b, t, f in session.execute(
+            select(HumanTask.case_id, HumanTask.bpmn_id, HumanTask.title, HumanTask.form_key)
             .where(HumanTask.case_id.in_(step_cases)))}
 
     def shown(event: Event, key: str, value: Any) -> Any:
@@ -350,15 +444,28 @@ def _with_facts(session: Session, events: list[Event]) -> list[Event]:
             return _mapped(value, teams)
         if key == "cases" and event.type == "cases_searched":
             return _mapped(value, numbers)
+        if key in COURSE_KEYS:
+            return _mapped(value, courses)
+        if key in PROVIDER_KEYS:
+            return _mapped(value, providers)
+        if key == "filters" and isinstance(value, dict) and "actor" in value:
+            return {**value, "actor": _mapped(value["actor"], users)}
         if key in STEP_KEYS or key in STEP_LIST_KEYS:
-            return _mapped(value, {b: t for (c, b), t in titles.items() if c == event.case_id})
+            return _mapped(value, {b: t for (c, b), (t, _f) in steps.items()
+                                   if c == event.case_id})
         return value
 
     def first(key: str) -> int:
         return 0 if key in STEP_KEYS else 1
 
-    return [replace(event, facts=tuple((k, shown(event, k, v)) for k, v in
-                                       sorted(event.details.items(), key=lambda kv: first(kv[0]))))
+    def form_key(event: Event) -> str | None:
+        task = event.details.get("task")
+        found = steps.get((event.case_id, task)) if isinstance(task, str) else None
+        return event.details.get("form") or (found[1] if found else None)
+
+    return [replace(event, form_key=form_key(event),
+                    facts=tuple((k, shown(event, k, v)) for k, v in
+                                sorted(event.details.items(), key=lambda kv: first(kv[0]))))
             for event in events]
 
 

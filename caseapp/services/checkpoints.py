@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from caseapp.models import AuditCheckpoint
+from domain.vocabulary import ChainProblem
 
 from . import audit
 from .context import ServiceContext
@@ -68,8 +69,9 @@ def verify(ctx: ServiceContext, kept: list[dict] | None = None) -> audit.ChainRe
     if kept is None and ctx.settings.audit_checkpoint_file:
         try:
             kept = read_kept(Path(ctx.settings.audit_checkpoint_file))
-        except CheckpointFileError as exc:
-            return audit.ChainReport(False, 0, 0, problem=str(exc))
+        except CheckpointFileError:
+            return audit.ChainReport(False, 0, 0, problem=audit.Problem(
+                ChainProblem.CHECKPOINT_FILE_UNREADABLE))
     report = audit.verify_trail(ctx.session, kept or ())
     ctx.session.rollback()
     return report

@@ -19,10 +19,11 @@ from caseapp.services.audit_review import EXPORT_COLUMNS, EventFilter, export_re
 from caseapp.web.i18n import format_day
 from caseapp.web.input_guard import refuse
 from caseapp.web.int_params import bounded_int
+from caseapp.web.labels import answer, label_of, moment, shown
 from caseapp.web.request_context import svc
-from domain.vocabulary import Role
-from forms import TASK_FORMS
+from domain.vocabulary import CHAIN_PROBLEM_TEXTS, N_, Role
 from forms.i18n import lazy_gettext as _l
+from forms.labels import form_field, key_label
 from forms.validators import EARLIEST, latest, within_reach
 
 from .access import roles_required
@@ -105,59 +106,120 @@ DETAIL_LABELS = {
 
 VIEW_LABELS = {"history": _l("History view")}
 
+# Keys of details and change records that the page shows without a row of their own:
+# "form" names the step's form, whose labels the changed fields are shown with.
+HIDDEN_DETAILS = ("form",)
+# Which vocabulary (forms/labels.py) a detail's value is a code of, by key, and for keys
+# whose meaning depends on the event's type ("from"/"to" are users, seats or statuses).
+DETAIL_VOCABULARIES = {"outcome": "outcome", "course_type": "offer", "offer": "offer",
+                       "role": "role", "role_from": "role", "role_to": "role"}
+DETAIL_VOCABULARIES_BY_TYPE = {
+    "referral_status_changed": {"from": "referral_status", "to": "referral_status"}}
+MOMENT_KEYS = ("retry_at",)
+FILTER_LABELS = {"actor": _l("By"), "type": _l("Event"), "case": _l("Case number"),
+                 "from": _l("From (day)"), "to": _l("To (day, inclusive)"),
+                 "zone": _l("Time zone")}
+# How a page names a chain in a problem of the chain check.
+CHAIN_KINDS = {"case": N_("case %(name)s"), "user": N_("user %(name)s"),
+               "system": N_("the system's chain"), "legacy": N_("the legacy chain")}
+
 
 def event_label(type_: str) -> str:
     """An event type's name in the reader's language (an unknown type by its code)."""
     return str(EVENT_LABELS.get(type_, type_))
 
 
-def detail_label(key: str) -> str:
-    """A detail's name in the reader's language (an unknown key as it is)."""
-    return str(DETAIL_LABELS.get(key, key))
+def detail_label(key: str, form_key: str | None = None) -> str:
+    """A detail's or a change record's key in the reader's language: a field of the
+    event's form by its label, else the audit's own word, else the label any form gives
+    it ("person.birth_date" as "Person › Date of birth"); an unknown key as it is."""
+    if form_key and form_field(key, form_key):
+        return str(key_label(key, form_key))
+    label = DETAIL_LABELS.get(key)
+    return str(label) if label else str(key_label(key, form_key))
 
 
-def show_value(value: Any, key: str | None = None) -> str:
+def show_value(value: Any, key: str | None = None, event=None) -> str:
     """A detail or change-record value as text (no markup: templates escape it)."""
+    type_ = getattr(event, "type", None)
+    form_key = getattr(event, "form_key", None)
+    vocabulary = DETAIL_VOCABULARIES_BY_TYPE.get(type_, {}).get(key) \
+        or DETAIL_VOCABULARIES.get(key)
     if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return shown(value)
+    if vocabulary:
+        return ", ".join(label_of(vocabulary, v) for v in value) if isinstance(value, list) \
+            else label_of(vocabulary, value)
     if key == "process_version" and isinstance(value, str) and len(value) > 12:
         return value[:12] + "…"  # the full hash is in the exports
     if key == "view" and value in VIEW_LABELS:
         return str(VIEW_LABELS[value])
-    if key in audit_review.STEP_KEYS:
-        return _(value) if isinstance(value, str) else str(value)
+    if key == "format" and isinstance(value, str):
+        return value.upper()
+    if key == "fields" and isinstance(value, list):
+        return ", ".join(detail_label(name, form_key) for name in value) if value \
+            else shown(None)
+    if key == "filters" and isinstance(value, dict):
+        return "; ".join(f"{FILTER_LABELS.get(k, k)}: {_filter_value(k, v)}"
+                         for k, v in value.items()) or shown(None)
+    if key in MOMENT_KEYS:
+        return shown(moment(value))
+    if key in audit_review.STEP_KEYS or key == "timers":
+        return ", ".join(_(v) if isinstance(v, str) else str(v) for v in value) \
+            if isinstance(value, list) else _(value) if isinstance(value, str) else str(value)
     if key in audit_review.STEP_LIST_KEYS and isinstance(value, list):
         return ", ".join(_(v) if isinstance(v, str) else str(v) for v in value)
-    if isinstance(value, list):
-        return ", ".join(show_value(v) for v in value)
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+        return "; ".join(f"{detail_label(k, form_key)}: {show_value(v, k, event)}"
+                         for k, v in value.items())
+    return shown(value)
+
+
+def change_value(name: str, value: Any, event) -> str:
+    """A value of a change record (old or new) as text: an answer by its form's labels."""
+    return answer(name, value, getattr(event, "form_key", None))
+
+
+def _filter_value(key: str, value: Any) -> str:
+    if key == "type" and isinstance(value, str):
+        return event_label(value)
+    if key in ("from", "to") and isinstance(value, str):
+        try:
+            return format_day(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return shown(value)
+
+
+def facts_of(event) -> list[tuple[str, str]]:
+    """An event's details as (label, text), without those shown otherwise."""
+    return [(detail_label(key), show_value(value, key, event)) for key, value in event.facts
+            if key not in HIDDEN_DETAILS]
+
+
+def chain_name(chain: str, owners: dict) -> str:
+    """A chain as the page names it: the case or user it belongs to."""
+    owner = owners.get(chain)
+    return _(CHAIN_KINDS[owner.kind], name=owner.name or "?") if owner else chain
+
+
+def problem_text(problem, owners: dict | None = None) -> str:
+    """What the chain check found, in the reader's language (chains named by owner)."""
+    if problem is None:
+        return ""
+    params = {k: chain_name(v, owners or {}) if k == "chain" else v
+              for k, v in problem.params.items()}
+    return _(CHAIN_PROBLEM_TEXTS[problem.code], **params)
 
 
 def access_what(event) -> str:
     """What an access-log entry was: a search (with the cases it showed) or a page view."""
     if event.type == "cases_searched":
-        shown = event.details.get("cases") or []
+        shown_ = event.details.get("cases") or []
         return ngettext("Search (%(num)s case shown)", "Search (%(num)s cases shown)",
-                        len(shown))
+                        len(shown_))
     view = event.details.get("view")
     return str(VIEW_LABELS[view]) if view in VIEW_LABELS else _("Page view")
-
-
-_field_labels: dict[str, dict[str, Any]] = {}  # form key -> field name -> (lazy) label
-
-
-def field_label(form_key: str | None, name: str) -> str:
-    """The form's label of a changed field, in the reader's language (else its name)."""
-    key = form_key or ""
-    if key not in _field_labels:
-        form_class = TASK_FORMS.get(key)
-        _field_labels[key] = {f.name: f.label.text for f in form_class()} if form_class else {}
-    label = _field_labels[key].get(name)
-    return str(label) if label else name
 
 
 def shown_cases(event) -> list[tuple[int, str]]:
@@ -170,7 +232,8 @@ def shown_cases(event) -> list[tuple[int, str]]:
 @bp.context_processor
 def _helpers():
     return {"event_label": event_label, "detail_label": detail_label,
-            "show_value": show_value, "access_what": access_what, "field_label": field_label,
+            "show_value": show_value, "change_value": change_value, "facts_of": facts_of,
+            "access_what": access_what, "problem_text": problem_text,
             "shown_cases": shown_cases}
 
 
@@ -223,8 +286,8 @@ def _page_url(page: int) -> str:
 @roles_required(Role.AUDITOR)
 def verify():
     """Check the audit trail's chains, also against the checkpoints kept outside the database."""
-    return render_template("audit/verify.html",
-                           report=audit_review.verify(svc(), current_user))
+    check = audit_review.verify(svc(), current_user)
+    return render_template("audit/verify.html", report=check.report, owners=check.owners)
 
 
 @bp.get("/cases/<int:case_id>")
