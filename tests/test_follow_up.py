@@ -118,6 +118,26 @@ def test_the_waiting_follow_up_moves_with_the_seats(ctx, people, places, clock):
     assert ready_task(ctx, case_id).form_key == "follow_up"
 
 
+def test_the_history_shows_a_moved_follow_up_by_its_days(ctx, people, places, clock, login):
+    """The auditor reads when the follow-up was due and is due now, day first, in German."""
+    anna = people["anna"]
+    course = add_course(ctx, places["vhs"], seats=1, days=70)
+    holder = at_referral(ctx, anna, family_name="Eins")
+    booked = referrals.book_seat(ctx, anna, holder, course)
+    case_id = at_referral(ctx, anna)
+    referrals.join_waiting_list(ctx, anna, case_id, course_id=course)
+    complete(ctx, anna, case_id, "referral")
+    before = due(ctx, case_id).astimezone(ZoneInfo("Europe/Berlin"))
+    referrals.cancel_seat(ctx, anna, booked.id, "verzogen")  # offered to who waits
+    after = due(ctx, case_id).astimezone(ZoneInfo("Europe/Berlin"))
+
+    html = login("ida", "de").get(f"/audit/cases/{case_id}").text
+    row = html.split('<tr data-type="follow_up_moved"')[1].split("</tr>")[0]
+    assert "Nachverfolgung verschoben" in row
+    assert before.strftime("%d.%m.%Y") in row and after.strftime("%d.%m.%Y") in row
+    assert before.isoformat()[:10] not in row and "T00:00" not in row
+
+
 def test_an_open_follow_up_stays_open_when_a_seat_is_booked(ctx, people, places, clock):
     anna = people["anna"]
     case_id = at_referral(ctx, anna)

@@ -116,6 +116,7 @@ DETAIL_VOCABULARIES = {"outcome": "outcome", "course_type": "offer", "offer": "o
 DETAIL_VOCABULARIES_BY_TYPE = {
     "referral_status_changed": {"from": "referral_status", "to": "referral_status"}}
 MOMENT_KEYS = ("retry_at",)
+MOMENT_KEYS_BY_TYPE = {"follow_up_moved": ("from", "to")}
 FILTER_LABELS = {"actor": _l("By"), "type": _l("Event"), "case": _l("Case number"),
                  "from": _l("From (day)"), "to": _l("To (day, inclusive)"),
                  "zone": _l("Time zone")}
@@ -162,7 +163,7 @@ def show_value(value: Any, key: str | None = None, event=None) -> str:
     if key == "filters" and isinstance(value, dict):
         return "; ".join(f"{FILTER_LABELS.get(k, k)}: {_filter_value(k, v)}"
                          for k, v in value.items()) or shown(None)
-    if key in MOMENT_KEYS:
+    if key in MOMENT_KEYS or key in MOMENT_KEYS_BY_TYPE.get(type_, ()):
         return shown(moment(value))
     if key in audit_review.STEP_KEYS or key == "timers":
         return ", ".join(_(v) if isinstance(v, str) else str(v) for v in value) \
