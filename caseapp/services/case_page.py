@@ -10,7 +10,7 @@ from typing import Any
 from caseapp.models import Team, User
 from domain.vocabulary import ReferralKind, Role, SeatStatus
 
-from . import cases, referrals, team
+from . import cases, course_ranking, referrals, team
 from .actor import Actor
 from .context import ServiceContext
 
@@ -22,7 +22,7 @@ class CasePage:
     view: cases.CaseView
     known_answers: dict[int, dict[str, Any]]  # open task id -> values for a fresh form
     recommendations: list[tuple[str, str]] = field(default_factory=list)  # (offer, rule)
-    matches: list[referrals.CourseMatch] = field(default_factory=list)
+    matches: list[course_ranking.CourseMatch] = field(default_factory=list)
     members: list[User] = field(default_factory=list)  # a team lead may hand the case to
     teams: list[Team] = field(default_factory=list)  # ... or transfer it to
 
@@ -38,7 +38,7 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
         known_answers={task.id: _known_answers(view, task.form_key) for task in view.tasks},
         recommendations=list(zip(context.get("recommended_offers") or [],
                                  context.get("recommendation_rules") or [], strict=False)),
-        matches=referrals.rank_courses(ctx, actor, case_id) if referring else [],
+        matches=course_ranking.rank_courses(ctx, actor, case_id) if referring else [],
         members=members, teams=teams)
 
 
