@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from caseapp.models import AuditEvent, Case, Course, Referral
-from caseapp.services import cases, catalogue, course_ranking, referrals, timers
+from caseapp.services import cases, catalogue, course_ranking, referral_slip, referrals, timers
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.helpers import (
     add_course,
@@ -181,7 +181,7 @@ def test_writes_are_refused_to_auditors_and_other_teams(ctx, people, places):
         referrals.book_seat(ctx, people["ben"], case_id, course)  # a colleague's case
     assert seats(ctx, course) == (0, 10)
     with pytest.raises(NotFound):
-        referrals.referral_slip(ctx, people["anna"], 999)
+        referral_slip.referral_slip(ctx, people["anna"], 999)
 
 
 def test_follow_up_closes_the_case_and_a_team_lead_reopens_it(ctx, people, clock):

@@ -269,14 +269,3 @@ def case_referrals(ctx: ServiceContext, actor: Actor, case_id: int) -> list[Refe
     require_case_readable(actor, ctx.session.get(Case, case_id))
     return list(ctx.session.scalars(select(Referral).where(Referral.case_id == case_id)
                                     .order_by(Referral.created_at, Referral.id)))
-
-
-def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int
-                  ) -> tuple[Referral, Case]:
-    """The booked seat and its case, for the slip the newcomer takes along."""
-    referral = ctx.session.get(Referral, referral_id)
-    if referral is None or referral.kind != ReferralKind.COURSE \
-            or referral.status != SeatStatus.BOOKED:
-        raise NotFound("No booked seat with this number.")
-    case = require_case_readable(actor, ctx.session.get(Case, referral.case_id))
-    return referral, case
