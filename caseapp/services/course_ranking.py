@@ -54,14 +54,14 @@ class Needs:
     """What the person needs from a course, as the interview recorded it."""
 
     recommended_type: str | None
-    other_types: frozenset[str] = frozenset()  # further recommended course types
-    municipality: str | None = None
-    max_travel_km: int | None = None
-    availability: str | None = None  # full_time / part_time
-    time_of_day: str | None = None  # mornings / afternoons / evenings / flexible
-    childcare_needed: bool = False
-    today: date = date.min
-    start_target: timedelta = timedelta(weeks=6)  # ANKOMMEN_COURSE_START_TARGET
+    other_types: frozenset[str]  # further recommended course types
+    municipality: str | None
+    max_travel_km: int | None  # None: not asked
+    availability: str | None  # full_time / part_time; None: not asked
+    time_of_day: str | None  # mornings / afternoons / evenings / flexible; None: not asked
+    childcare_needed: bool
+    today: date
+    start_target: timedelta  # the course-start target (ProcessSettings)
 
 
 @dataclass(frozen=True)
