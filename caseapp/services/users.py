@@ -77,10 +77,13 @@ def record_logout(ctx: ServiceContext, actor: Actor) -> None:
 
 
 def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_name: str,
-                password: str, role: str, team_name: str | None) -> User:
+                password: str, role: str, team_name: str | None,
+                work_phone: str | None = None, work_email: str | None = None) -> User:
     """Create a user, as an admin or as the system actor (the command line, seeding)."""
     require_operator(actor)
     _check_role(role)
+    work_phone = _work_contact("work_phone", work_phone, 60) or None
+    work_email = _work_contact("work_email", work_email, 200) or None
     if role in TEAM_ROLES and not team_name:
         raise _at_field("team_id", "Counsellors and team leads belong to a team.")
     _check_password(password)
@@ -96,7 +99,8 @@ def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_nam
                 team = ensure_team(ctx, team_name)
             user = User(username=username, display_name=display_name,
                         password_hash=password_hash, role=role,
-                        team_id=team.id if team else None, active=True, created_at=now)
+                        team_id=team.id if team else None, active=True, created_at=now,
+                        work_phone=work_phone, work_email=work_email)
             session.add(user)
             session.flush()
             audit.append(session, type_="user_created", at=now,
