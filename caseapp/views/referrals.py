@@ -99,5 +99,5 @@ def confirm(referral_id: int):
 @login_required
 def slip(referral_id: int):
     """The printable referral slip the person takes along to the course provider."""
-    slip = referral_slip.referral_slip(svc(), current_user, referral_id)
-    return render_template("referrals/slip.html", slip=slip)
+    return render_template("referrals/slip.html",
+                           slip=referral_slip.referral_slip(svc(), current_user, referral_id))
