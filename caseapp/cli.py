@@ -187,7 +187,8 @@ def load_demo(ctx) -> dict[str, int]:
             continue
         users.create_user(ctx, SYSTEM, username=spec["username"], display_name=spec["name"],
                           password=data["password"], role=spec["role"],
-                          team_name=spec.get("team"))
+                          team_name=spec.get("team"), work_phone=spec.get("work_phone"),
+                          work_email=spec.get("work_email"))
         made_users += 1
     load_catalogue(ctx)
     made_cases = 0

@@ -24,7 +24,7 @@ from .config import ConfigurationError
 from .db import make_engine, make_sessionmaker
 from .models import ProcessVersion
 from .services import audit
-from .services.context import ProcessSettings, ServiceContext, system_clock
+from .services.context import Office, ProcessSettings, ServiceContext, system_clock
 
 
 @dataclass
@@ -66,6 +66,8 @@ def build_runtime(config) -> Runtime:
         login_lock_minutes=config["LOGIN_LOCK_MINUTES"],
         password_hash_method=config["PASSWORD_HASH_METHOD"],
         audit_checkpoint_file=config["AUDIT_CHECKPOINT_FILE"],
+        office=Office(name=config["OFFICE_NAME"], address=config["OFFICE_ADDRESS"],
+                      phone=config["OFFICE_PHONE"], email=config["OFFICE_EMAIL"]),
     )
     return Runtime(db=db, sessions=sessions, engine=ProcessEngine(library, stored_spec=stored_spec),
                    settings=settings)

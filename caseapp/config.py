@@ -73,6 +73,11 @@ class Config:
     FOLLOW_UP_AFTER_START = os.environ.get("ANKOMMEN_FOLLOW_UP_AFTER_START", "P7D")
     FOLLOW_UP_GRACE_PERIOD = os.environ.get("ANKOMMEN_FOLLOW_UP_GRACE_PERIOD", "P7D")
     COURSE_START_TARGET = os.environ.get("ANKOMMEN_COURSE_START_TARGET", "P42D")
+    # The issuing office printed on every referral slip; a line left empty is not printed.
+    OFFICE_NAME = os.environ.get("ANKOMMEN_OFFICE_NAME", "").strip() or "Migrationszentrum"
+    OFFICE_ADDRESS = os.environ.get("ANKOMMEN_OFFICE_ADDRESS", "").strip()
+    OFFICE_PHONE = os.environ.get("ANKOMMEN_OFFICE_PHONE", "").strip()
+    OFFICE_EMAIL = os.environ.get("ANKOMMEN_OFFICE_EMAIL", "").strip()
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
     PASSWORD_HASH_METHOD = "scrypt"

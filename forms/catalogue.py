@@ -13,17 +13,12 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from .base import LocalizedForm
 from .choices import CEFR_A1_TO_C2, COURSE_TYPES, options
-from .i18n import N_
 from .i18n import lazy_gettext as _l
 from .validators import RecentOrPlanned
 
 SCHEDULES = options(("full_time", _l("Full-time")), ("part_time", _l("Part-time")))
 TIMES_OF_DAY = options(("mornings", _l("Mornings")), ("afternoons", _l("Afternoons")),
                        ("evenings", _l("Evenings")))
-# Beyond this form, pages name them in running text by the code with spaces, translated
-# ("full time, mornings").
-SCHEDULE_NAMES = (N_("full time"), N_("part time"))
-TIME_OF_DAY_NAMES = (N_("mornings"), N_("afternoons"), N_("evenings"))
 
 
 class ProviderForm(LocalizedForm):

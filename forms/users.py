@@ -1,8 +1,16 @@
 """Forms of the user administration (admins). The team choices are filled by the view."""
 
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from .base import LocalizedForm
 from .choices import options
@@ -74,11 +82,19 @@ class NewUserForm(_TeamRule, LocalizedForm):
 
 
 class EditUserForm(_TeamRule, LocalizedForm):
-    """An account's name, role and team; the user name never changes."""
+    """An account's name, role, team and work contact; the user name never changes."""
 
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = _role_field()
     team_id = _team_field()
+    work_phone = StringField(_l("Work phone"),
+                             description=_l("Printed on the referral slips of the user's "
+                                            "cases: a work number, never a private one."),
+                             validators=[Optional(), Length(max=60)])
+    work_email = EmailField(_l("Work e-mail"),
+                            description=_l("Printed on the referral slips of the user's "
+                                           "cases: a work address, never a private one."),
+                            validators=[Optional(), Email(), Length(max=200)])
 
 
 class PasswordForm(LocalizedForm):

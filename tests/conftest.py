@@ -95,6 +95,10 @@ class TestConfig(Config):
     AUDIT_KEY = "test-audit-key"
     WTF_CSRF_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast; production keeps scrypt
+    OFFICE_NAME = "Migrationszentrum Landkreis Hildesheim"
+    OFFICE_ADDRESS = "Bischof-Janssen-Straße 31, 31134 Hildesheim"
+    OFFICE_PHONE = "05121 309-0"
+    OFFICE_EMAIL = "migration@landkreis.example"
 
 
 @pytest.fixture

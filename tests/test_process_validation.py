@@ -199,7 +199,8 @@ def test_an_upgraded_database_names_lanes_by_id(db_url, ctx, people):
             .replace('"Lane_team_lead"', '"Team lead"')
         conn.execute(text("UPDATE process_versions SET spec_json = :s"), {"s": old})
     command.stamp(alembic_config(engine), "0006")
-    upgrade(engine)
+    upgrade(engine, "0007")  # only the data migration: later revisions change the schema
+    command.stamp(alembic_config(engine), "head")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT DISTINCT lane FROM human_tasks")).scalars().all() \
             == ["Lane_counsellor"]

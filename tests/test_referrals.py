@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from caseapp.models import AuditEvent, Case, Course, Referral
-from caseapp.services import cases, catalogue, referrals, timers
+from caseapp.services import cases, catalogue, course_ranking, referral_slip, referrals, timers
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.helpers import (
     add_course,
@@ -41,13 +41,13 @@ def test_courses_are_ranked_by_fit_with_reasons(ctx, people, places):
     referrals.book_seat(ctx, people["anna"], at_referral(ctx, people["anna"], family_name="X"),
                         full)
     case_id = at_referral(ctx, people["anna"])
-    ranked = referrals.rank_courses(ctx, people["anna"], case_id)
+    ranked = course_ranking.rank_courses(ctx, people["anna"], case_id)
     order = [m.course.id for m in ranked]
-    assert order[:3] == [near, full, far] and other_type not in order
-    assert "free seats" in ranked[0].reasons
-    assert "full: waiting list only" in ranked[1].reasons
-    assert "farther than the person can travel" in ranked[2].reasons
-    assert ranked[2].distance_km > 10
+    assert order[:3] == [near, far, full] and other_type not in order  # full courses last
+    assert "free seats" in ranked[0].fits and ranked[0].mismatches == ()
+    assert "farther than the person can travel" in ranked[1].mismatches
+    assert ranked[1].distance_km > 10
+    assert "full: waiting list only" in ranked[2].mismatches
 
 
 def test_booking_counts_the_seat_and_is_audited(ctx, people, places):
@@ -181,7 +181,7 @@ def test_writes_are_refused_to_auditors_and_other_teams(ctx, people, places):
         referrals.book_seat(ctx, people["ben"], case_id, course)  # a colleague's case
     assert seats(ctx, course) == (0, 10)
     with pytest.raises(NotFound):
-        referrals.referral_slip(ctx, people["anna"], 999)
+        referral_slip.referral_slip(ctx, people["anna"], 999)
 
 
 def test_follow_up_closes_the_case_and_a_team_lead_reopens_it(ctx, people, clock):

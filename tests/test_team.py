@@ -13,8 +13,8 @@ from caseapp.config import ConfigurationError
 from caseapp.models import AuditChange, AuditEvent, Case
 from caseapp.services import team, timers, users
 from caseapp.services.actor import SYSTEM, Actor
+from caseapp.services.course_ranking import rank_courses
 from caseapp.services.errors import Forbidden, InvalidInput, NotFound
-from caseapp.services.referrals import rank_courses
 from tests.conftest import PASSWORD, TestConfig, csrf_token
 from tests.factories import posted
 from tests.helpers import (
@@ -222,10 +222,10 @@ def test_periods_from_the_settings_move_timers_board_and_ranking_together(
     ben, lea = people["ben"], people["lea"]
     add_course(ctx, places["vhs"], days=20)
     case_id = at_referral(short, ben)
-    reasons = {r for m in rank_courses(short, ben, case_id) for r in m.reasons}
+    reasons = {r for m in rank_courses(short, ben, case_id) for r in m.fits}
     assert "starts within the target time" not in reasons
     assert "starts within the target time" in {
-        r for m in rank_courses(ctx, ben, case_id) for r in m.reasons}  # six weeks
+        r for m in rank_courses(ctx, ben, case_id) for r in m.fits}  # six weeks
     complete(short, ben, case_id, "referral")
     clock.advance(days=11)
     timers.fire_due_timers(short)

@@ -38,6 +38,9 @@ class User(Base):
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # A work contact (never a private one), printed on the referral slips of the user's cases.
+    work_phone: Mapped[str | None] = mapped_column(String(60))
+    work_email: Mapped[str | None] = mapped_column(String(200))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]

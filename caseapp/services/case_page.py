@@ -10,7 +10,7 @@ from typing import Any
 from caseapp.models import HumanTask, Team, User
 from domain.vocabulary import AdmissionRoute, ReferralKind, Role, SeatStatus, lane_role
 
-from . import cases, referrals, team
+from . import cases, course_ranking, referrals, team
 from .actor import Actor
 from .authz import task_refusal
 from .context import ServiceContext
@@ -47,7 +47,7 @@ class CasePage:
     known_answers: dict[int, dict[str, Any]]  # open task id -> values for a fresh form
     recommendations: list[Recommendation] = field(default_factory=list)
     admission: Admission | None = None  # None for a recommendation made before routes
-    matches: list[referrals.CourseMatch] = field(default_factory=list)
+    matches: list[course_ranking.CourseMatch] = field(default_factory=list)
     members: list[User] = field(default_factory=list)  # a team lead may hand the case to
     teams: list[Team] = field(default_factory=list)  # ... or transfer it to
     access: dict[int, StepAccess] = field(default_factory=dict)  # open task id -> access
@@ -77,7 +77,7 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
         view=view,
         known_answers={task.id: _known_answers(view, task.form_key) for task in view.tasks},
         recommendations=_recommendations(context), admission=_admission(context),
-        matches=referrals.rank_courses(ctx, actor, case_id) if referring else [],
+        matches=course_ranking.rank_courses(ctx, actor, case_id) if referring else [],
         members=members, teams=teams, access=access,
         team_leads=team.lead_names(ctx, actor) if held else [])
 

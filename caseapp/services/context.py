@@ -22,6 +22,16 @@ _AFTER_COMMIT = "after_commit"
 
 
 @dataclass(frozen=True)
+class Office:
+    """The issuing office, as a referral slip names it (an empty part is left out)."""
+
+    name: str
+    address: str
+    phone: str
+    email: str
+
+
+@dataclass(frozen=True)
 class ProcessSettings:
     """The settings rules and timers use, read from the configuration (its defaults are the
     only ones: caseapp.config). Periods are ISO 8601 durations for the process timers, with
@@ -43,6 +53,8 @@ class ProcessSettings:
     password_hash_method: str
     # where the worker keeps a copy of every checkpoint, outside the database (optional)
     audit_checkpoint_file: str | None
+    # the office that issues referral slips
+    office: Office
 
 
 def system_clock() -> datetime:

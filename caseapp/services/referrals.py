@@ -1,4 +1,4 @@
-"""Referral: matching courses, seats, waiting lists, other offers.
+"""Referral: seats, waiting lists, other offers (which courses fit: course_ranking.py).
 
 Seats are counted with one conditional UPDATE (``seats_taken < seats_total``), so
 two counsellors booking the last seat at once cannot both get it, on SQLite or
@@ -10,14 +10,11 @@ or decline it.
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral
+from caseapp.models import Case, Course, HumanTask, Provider, Referral
 from domain.vocabulary import (
     ACTIVE_SEAT_STATUSES,
     CaseStatus,
@@ -26,7 +23,6 @@ from domain.vocabulary import (
     SeatStatus,
 )
 from forms.choices import COURSE_LABELS, OTHER_OFFER_CODES
-from forms.i18n import N_
 
 from . import audit, follow_up
 from .actor import Actor
@@ -34,16 +30,6 @@ from .authz import require_case_readable, require_case_workable
 from .context import ServiceContext, after_commit
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_referral
-
-
-@dataclass(frozen=True)
-class CourseMatch:
-    """A course ranked for a case, with the reasons for its score, shown to the counsellor."""
-
-    course: Course
-    score: int
-    distance_km: float | None
-    reasons: list[str] = field(default_factory=list)
 
 
 def _workable_case(actor: Actor, case: Case | None) -> Case:
@@ -59,82 +45,6 @@ def referral_context(ctx: ServiceContext, case_id: int) -> dict:
         HumanTask.case_id == case_id, HumanTask.form_key == "referral")
         .order_by(HumanTask.id.desc())).first()
     return json.loads(row) if row else {}
-
-
-def rank_courses(ctx: ServiceContext, actor: Actor, case_id: int, limit: int = 20
-                 ) -> list[CourseMatch]:
-    """Courses that could fit, best first: type, level, distance, start, schedule, childcare,
-    free seats. Every point of the score comes with its reason, shown to the counsellor."""
-    case = require_case_readable(actor, ctx.session.get(Case, case_id))
-    context = referral_context(ctx, case_id)
-    offers = context.get("recommended_offers") or []
-    recommended = context.get("recommended_course_type") or case.recommended_course_type
-    today = ctx.now().date()
-    home = ctx.session.scalars(select(Municipality).where(
-        Municipality.name == case.municipality)).first()
-    courses = ctx.session.scalars(select(Course).join(Provider).where(
-        Provider.active.is_(True), Course.start_date >= today - timedelta(days=14))).all()
-    matches = []
-    for course in courses:
-        score, reasons = 0, []
-        if course.course_type == recommended:
-            score, reasons = 50, [N_("recommended course type")]
-        elif course.course_type in offers:
-            score, reasons = 30, [N_("fits a recommendation")]
-        else:
-            continue
-        distance = _distance(home, course.provider) if home else None
-        max_km = _int(context.get("max_travel_km"))
-        if course.provider.municipality == case.municipality:
-            score += 20
-            reasons.append(N_("in the person's municipality"))
-        if distance is not None and max_km is not None:
-            if distance <= max_km:
-                score += 10
-                reasons.append(N_("within the travel distance"))
-            else:
-                score -= 20
-                reasons.append(N_("farther than the person can travel"))
-        if course.start_date - today <= ctx.settings.course_start_target:
-            score += 10
-            reasons.append(N_("starts within the target time"))
-        if context.get("availability") == course.schedule:
-            score += 10
-            reasons.append(N_("schedule fits"))
-        if context.get("time_of_day") in (course.time_of_day, "flexible"):
-            score += 5
-            reasons.append(N_("time of day fits"))
-        if context.get("childcare_needed_during_course") == "yes":
-            if course.childcare:
-                score += 15
-                reasons.append(N_("childcare offered"))
-            else:
-                score -= 15
-                reasons.append(N_("no childcare"))
-        if course.seats_free > 0:
-            score += 10
-            reasons.append(N_("free seats"))
-        else:
-            reasons.append(N_("full: waiting list only"))
-        matches.append(CourseMatch(course, score, distance, reasons))
-    matches.sort(key=lambda m: (-m.score, m.course.start_date, m.course.id))
-    return matches[:limit]
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _distance(home: Municipality, provider: Provider) -> float:
-    """Great-circle distance in km, to one decimal."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (home.latitude, home.longitude,
-                                                provider.latitude, provider.longitude))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + \
-        math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return round(6371 * 2 * math.asin(math.sqrt(a)), 1)
 
 
 def _take_seat(session: Session, course_id: int) -> bool:
@@ -365,14 +275,3 @@ def case_referrals(ctx: ServiceContext, actor: Actor, case_id: int) -> list[Refe
     require_case_readable(actor, ctx.session.get(Case, case_id))
     return list(ctx.session.scalars(select(Referral).where(Referral.case_id == case_id)
                                     .order_by(Referral.created_at, Referral.id)))
-
-
-def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int
-                  ) -> tuple[Referral, Case]:
-    """The booked seat and its case, for the slip the newcomer takes along."""
-    referral = ctx.session.get(Referral, referral_id)
-    if referral is None or referral.kind != ReferralKind.COURSE \
-            or referral.status != SeatStatus.BOOKED:
-        raise NotFound("No booked seat with this number.")
-    case = require_case_readable(actor, ctx.session.get(Case, referral.case_id))
-    return referral, case

@@ -77,10 +77,13 @@ def record_logout(ctx: ServiceContext, actor: Actor) -> None:
 
 
 def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_name: str,
-                password: str, role: str, team_name: str | None) -> User:
+                password: str, role: str, team_name: str | None,
+                work_phone: str | None = None, work_email: str | None = None) -> User:
     """Create a user, as an admin or as the system actor (the command line, seeding)."""
     require_operator(actor)
     _check_role(role)
+    work_phone = _work_contact("work_phone", work_phone, 60) or None
+    work_email = _work_contact("work_email", work_email, 200) or None
     if role in TEAM_ROLES and not team_name:
         raise _at_field("team_id", "Counsellors and team leads belong to a team.")
     _check_password(password)
@@ -96,7 +99,8 @@ def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_nam
                 team = ensure_team(ctx, team_name)
             user = User(username=username, display_name=display_name,
                         password_hash=password_hash, role=role,
-                        team_id=team.id if team else None, active=True, created_at=now)
+                        team_id=team.id if team else None, active=True, created_at=now,
+                        work_phone=work_phone, work_email=work_email)
             session.add(user)
             session.flush()
             audit.append(session, type_="user_created", at=now,
@@ -157,6 +161,8 @@ class UserRow:
     team_name: str | None
     active: bool
     open_cases: int  # open cases assigned to this user: reassign before deactivating
+    work_phone: str | None = None  # printed on referral slips
+    work_email: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,8 @@ def _user_rows(ctx: ServiceContext, user_id: int | None = None) -> list[UserRow]
                   .where(Case.status == CaseStatus.OPEN, Case.assignee_id.is_not(None))
                   .group_by(Case.assignee_id).subquery())
     stmt = (select(User.id, User.username, User.display_name, User.role, User.team_id,
-                   Team.name, User.active, func.coalesce(open_cases.c.n, 0))
+                   Team.name, User.active, func.coalesce(open_cases.c.n, 0),
+                   User.work_phone, User.work_email)
             .outerjoin(Team, Team.id == User.team_id)
             .outerjoin(open_cases, open_cases.c.assignee_id == User.id)
             .order_by(User.active.desc(), User.role, User.username))
@@ -273,12 +280,18 @@ def _keep_an_admin(session, user: User) -> None:
 
 
 def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name: str,
-                role: str, team_id: int | None) -> User:
-    """Change name, role and team. Auditors and admins belong to no team."""
+                role: str, team_id: int | None, work_phone: str | None = None,
+                work_email: str | None = None) -> User:
+    """Change name, role, team and work contact (None keeps it, "" clears it). Auditors and
+    admins belong to no team."""
     require_role(actor, Role.ADMIN)
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
         raise _at_field("display_name", "A user needs a name of at most 200 characters.")
+    work_phone = _work_contact("work_phone", work_phone, 60)
+    work_email = _work_contact("work_email", work_email, 200)
+    if work_email and "@" not in work_email:
+        raise _at_field("work_email", "Please enter a work e-mail address.")
     _check_role(role)
     if role not in TEAM_ROLES:
         team_id = None
@@ -297,15 +310,34 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
             raise _at_field("team_id", "%(name)s still has %(count)s open case(s): ask the "
                             "team lead to reassign them first.", name=user.display_name,
                             count=open_cases)
+        if work_phone is None:
+            work_phone = user.work_phone
+        if work_email is None:
+            work_email = user.work_email
+        work_phone, work_email = work_phone or None, work_email or None
+        contact = (work_phone, work_email)
         details = {"user": user.id, "role_from": user.role, "role_to": role,
                    "team_from": user.team_id, "team_to": team_id,
-                   "name_changed": user.display_name != display_name}
-        if (user.role, user.team_id, user.display_name) == (role, team_id, display_name):
+                   "name_changed": user.display_name != display_name,
+                   "work_contact_changed": (user.work_phone, user.work_email) != contact}
+        if (user.role, user.team_id, user.display_name, user.work_phone, user.work_email) \
+                == (role, team_id, display_name, *contact):
             return user  # nothing changed: nothing to record
         user.display_name, user.role, user.team_id = display_name, role, team_id
+        user.work_phone, user.work_email = contact
         audit.append(session, type_="user_changed", at=now, actor_id=actor.id,
                      details=details)
     return user
+
+
+def _work_contact(field: str, value: str | None, limit: int) -> str | None:
+    """A work phone or e-mail as given, trimmed; too long is refused at its field."""
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise _at_field(field, "At most %(limit)s characters.", limit=limit)
+    return value
 
 
 def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> User:

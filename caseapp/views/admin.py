@@ -161,7 +161,8 @@ def _render_user(user_id: int, *, form=None, password_form=None, error=None, sta
     teams = users.list_teams(ctx, current_user)
     if form is None:
         form = EditUserForm(data={"display_name": user.display_name, "role": user.role,
-                                  "team_id": user.team_id})
+                                  "team_id": user.team_id, "work_phone": user.work_phone,
+                                  "work_email": user.work_email})
     return render_template("admin/user.html", user=user, form=_with_teams(form, teams),
                            password_form=password_form or PasswordForm(), error=error), status
 
@@ -179,7 +180,9 @@ def user(user_id: int):
         try:
             users.update_user(svc(), current_user, user_id,
                               display_name=form.display_name.data, role=form.role.data,
-                              team_id=form.team_id.data)
+                              team_id=form.team_id.data,
+                              work_phone=form.work_phone.data or "",
+                              work_email=form.work_email.data or "")
         except (InvalidInput, Conflict) as exc:
             error = _refusal(form, exc)
         else:

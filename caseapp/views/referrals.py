@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from caseapp.services import referrals
+from caseapp.services import referral_slip, referrals
 from caseapp.services.errors import ServiceError
 from caseapp.web.i18n import translate_error
 from caseapp.web.input_guard import refuse
@@ -99,5 +99,5 @@ def confirm(referral_id: int):
 @login_required
 def slip(referral_id: int):
     """The printable referral slip the person takes along to the course provider."""
-    referral, case = referrals.referral_slip(svc(), current_user, referral_id)
-    return render_template("referrals/slip.html", referral=referral, case=case)
+    return render_template("referrals/slip.html",
+                           slip=referral_slip.referral_slip(svc(), current_user, referral_id))

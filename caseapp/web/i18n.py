@@ -46,7 +46,7 @@ def format_when(value: datetime | None, format: str = "medium") -> str:
     return dates.format_datetime(to_user_timezone(value), format, locale=_formatting_locale())
 
 
-def format_day(value: date | None, format: str = "medium") -> str:
+def format_day(value: date | datetime | None, format: str = "medium") -> str:
     """A calendar day, day first; of a moment, its day in the office's time zone."""
     if value is None:
         return ""

@@ -1,0 +1,99 @@
+"""The referral slip: issuing office, day of issue and counsellor contact, and nothing more
+about the person than the provider needs; issued by the case's team only."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from caseapp.models import AuditEvent
+from caseapp.services import referral_slip, referrals, users
+from caseapp.services.errors import Forbidden, NotFound
+from tests.conftest import TestConfig, csrf_token
+from tests.factories import ANSWERS, PERSON
+from tests.helpers import add_course, at_referral
+
+WORK_PHONE, WORK_EMAIL = "05121 309-412", "a.berger@landkreis.example"
+
+
+def give_work_contact(ctx, people, username, phone=WORK_PHONE, email=WORK_EMAIL):
+    user = people[username]
+    users.update_user(ctx, people["adam"], user.id, display_name=user.display_name,
+                      role=user.role, team_id=user.team_id, work_phone=phone, work_email=email)
+
+
+@pytest.fixture
+def booked(ctx, people, places):
+    """Anna's case with a booked seat: the referral's id."""
+    course = add_course(ctx, places["vhs"], title="Integrationskurs vormittags")
+    case_id = at_referral(ctx, people["anna"])
+    return referrals.book_seat(ctx, people["anna"], case_id, course).id
+
+
+def test_the_slip_names_office_day_of_issue_and_counsellor_in_german(
+        ctx, login, people, booked, clock):
+    """Late in the evening (UTC), the slip carries the office's day, not the server's."""
+    give_work_contact(ctx, people, "anna")
+    clock.current = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # 3 March, 00:30 in Hildesheim
+    slip = login("lea", "de").get(f"/referrals/{booked}/slip").text  # the team lead prints
+    for expected in (TestConfig.OFFICE_NAME, TestConfig.OFFICE_ADDRESS,
+                     TestConfig.OFFICE_PHONE, TestConfig.OFFICE_EMAIL,
+                     "Ausgestellt am", "Ihre Ansprechperson", "Anna", WORK_PHONE, WORK_EMAIL):
+        assert expected in slip, expected
+    assert '<dd class="issued-on">3. März 2026</dd>' in slip
+
+
+def test_the_slip_shows_no_more_of_the_person_than_the_provider_needs(ctx, login, booked):
+    """Name and case number only: no birth date, birthplace, address or phone."""
+    slip = login("anna").get(f"/referrals/{booked}/slip").text
+    assert f"{PERSON['given_names']} {PERSON['family_name']}" in slip
+    for private in (PERSON["birth_date"].strftime("%d.%m.%Y"), "12 Apr 1991",
+                    ANSWERS["person"]["place_of_birth"], "Marktstraße"):
+        assert private not in slip, private
+
+
+def test_without_a_work_contact_the_counsellor_is_named_and_the_office_answers(
+        ctx, people, booked):
+    """A counsellor without a work phone or e-mail is named; the office's contact stands."""
+    slip = referral_slip.referral_slip(ctx, people["anna"], booked)
+    assert (slip.counsellor.name, slip.counsellor.phone, slip.counsellor.email) == \
+        ("Anna", None, None)
+    assert slip.office.phone == TestConfig.OFFICE_PHONE
+
+
+def test_a_deactivated_counsellor_is_nobody_to_ask(ctx, people, booked):
+    users.set_user_active(ctx, people["adam"], people["anna"].id, False)
+    assert referral_slip.referral_slip(ctx, people["lea"], booked).counsellor is None
+
+
+def test_only_the_case_team_issues_slips(ctx, login, people, booked):
+    """An auditor reviews cases but issues no slip; another team's counsellor sees nothing."""
+    with pytest.raises(Forbidden):
+        referral_slip.referral_slip(ctx, people["ida"], booked)
+    with pytest.raises(NotFound):
+        referral_slip.referral_slip(ctx, people["sami"], booked)
+    assert login("ida").get(f"/referrals/{booked}/slip").status_code == 403
+    assert login("sami").get(f"/referrals/{booked}/slip").status_code == 404
+
+
+def test_admin_sets_a_work_contact_and_the_audit_keeps_no_value(ctx, login, people):
+    """The work contact is edited on the user's page; the event says it changed, not to what."""
+    admin = login("adam")
+    anna = people["anna"]
+    page = admin.get(f"/admin/users/{anna.id}").text
+    form = {"csrf_token": csrf_token(page), "display_name": "Anna", "role": "counsellor",
+            "team_id": str(anna.team_id), "work_phone": WORK_PHONE}
+    refused = admin.post(f"/admin/users/{anna.id}", data={**form, "work_email": "nope"})
+    assert refused.status_code == 422 and 'value="nope"' in refused.text
+    saved = admin.post(f"/admin/users/{anna.id}", data={**form, "work_email": WORK_EMAIL})
+    assert saved.status_code == 302
+    page = admin.get(f"/admin/users/{anna.id}").text
+    assert f'value="{WORK_PHONE}"' in page and f'value="{WORK_EMAIL}"' in page
+    ctx.session.rollback()
+    event = ctx.session.scalars(select(AuditEvent).where(AuditEvent.type == "user_changed")
+                                .order_by(AuditEvent.seq.desc())).first()
+    assert event.details["work_contact_changed"] is True
+    assert not re.search(r"309-412|landkreis", str(event.details))
