@@ -372,3 +372,10 @@ def test_a_locked_account_says_until_when_in_the_offices_time(app, people):
                                              "csrf_token": token})
     assert "Dieses Konto ist bis 02.03.26, 10:15 gesperrt." in answer.text
     assert "UTC" not in answer.text
+
+
+def test_the_default_icon_address_leads_to_the_site_icon(app):
+    """A browser's own request for /favicon.ico finds the icon, logged in or not."""
+    icon = app.test_client().get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data
