@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, event
 
 from caseapp.migrate import alembic_config, upgrade
 from caseapp.services import cases
 from tests.helpers import open_case
+from tests.test_browser_interview import log_in
 
 BORN = date(1988, 4, 9)
 
@@ -99,3 +101,15 @@ def test_search_page_in_german_finds_the_spelled_out_name(login, ctx, people):
     assert f'href="/cases/{case.id}"' in page and "Öztürk, Aylin" in page
     page = login("ben", language="de").get("/cases/search?q=Oztark").text
     assert "Kein Fall gefunden." in page
+
+
+@pytest.mark.browser
+def test_searching_from_the_top_bar_in_german(page, live_server, ctx, people):
+    """A counsellor types the name as the keyboard allows and opens the case."""
+    case = open_case(ctx, people["anna"], family_name="Öztürk", given_names="Aylin")
+    log_in(page, live_server, "ben")
+    page.get_by_label("Fälle suchen").fill("Oeztuerk")
+    page.get_by_label("Fälle suchen").press("Enter")
+    assert page.locator("h1").inner_text() == "Fälle suchen"
+    page.get_by_role("link", name=case.number).click()
+    assert "Öztürk" in page.locator("main").inner_text()

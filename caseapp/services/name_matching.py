@@ -15,6 +15,8 @@ def fold_name(name: str) -> str:
     Any script to Latin letters (anyascii: ß -> ss, ı -> i, Cyrillic -> Latin), lower case,
     words apart by one space (hyphens and apostrophes part words), and an umlaut written out
     (ae, oe, ue) read as the plain vowel: whether ö was typed as ö, o or oe makes no difference.
+    Stored names are folded in person_name_words: a change of this rule needs a migration
+    that folds them again.
     """
     words = _NOT_LETTER_OR_DIGIT.sub(" ", anyascii(name).lower())
     return " ".join(_UMLAUT_SPELLED_OUT.sub(r"\1", words).split())
