@@ -12,6 +12,10 @@ from tests.test_browser_interview import log_in, log_out
 
 pytestmark = pytest.mark.browser
 
+# The icon a page names, or the address a browser asks for when it names none.
+ICON = ("(document.querySelector('link[rel~=icon]') || {}).href"
+        " || new URL('/favicon.ico', location.href).href")
+
 # What each role can open (paths with {names} from the test data), the address bar's view.
 PAGES = {
     None: ["/login"],
@@ -40,6 +44,9 @@ def test_every_page_has_a_title_a_heading_and_no_accessibility_violation(
         browser, live_server, data, locale, language):
     page = browser.new_page(viewport={"width": 1280, "height": 800}, locale=locale)
     page.set_default_timeout(10_000)
+    # What the browser fetches on its own (styles, scripts, the site icon) is there too.
+    missing = []
+    page.on("response", lambda r: r.status >= 400 and missing.append(f"{r.status} {r.url}"))
     visited = 0
     for role, paths in PAGES.items():
         if role:
@@ -50,10 +57,12 @@ def test_every_page_has_a_title_a_heading_and_no_accessibility_violation(
             assert page.title().strip(), path
             assert page.locator("h1").first.inner_text().strip(), path
             assert page.locator("html").get_attribute("lang") == language, path
+            assert page.request.get(page.evaluate(ICON)).status == 200, path
             visited += 1
         if role:
             log_out(page)
     assert visited == sum(map(len, PAGES.values()))
+    assert missing == []
 
 
 def test_the_not_found_page_and_a_form_with_errors_pass_the_check_too(page, live_server,

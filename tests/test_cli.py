@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from caseapp.models import Case, User
+from caseapp.models import Case, Team, User
 from tests.helpers import complete_until, open_case, ready_task
 
 
@@ -41,6 +42,40 @@ def test_seed_is_idempotent_and_verifiable(app, ctx):
     assert roles == {"counsellor", "team_lead", "auditor", "admin"}
     verify = invoke(app, "audit", "verify")
     assert verify.exit_code == 0 and "intact" in verify.output
+
+
+# The demo counsellors' given names, by the word their login starts with: "Berater" is a
+# man, "Beraterin" a woman.
+DEMO_GIVEN_NAMES = {"Jonas": "berater", "Mehmet": "berater",
+                    "Aylin": "beraterin", "Lena": "beraterin"}
+README_ROLES = {"counsellor": "counsellor", "team lead": "team_lead",
+                "auditor": "auditor", "admin": "admin"}
+
+
+def test_demo_counsellors_are_named_as_their_logins_say(app, ctx):
+    """Whoever logs in as 'beraterin.nord' sees a woman's name, as 'berater.nord' a man's."""
+    invoke(app, "seed", "--if-empty")
+    counsellors = ctx.session.execute(select(User.username, User.display_name)
+                                      .where(User.role == "counsellor")).all()
+    assert len(counsellors) == 4
+    for username, name in counsellors:
+        assert DEMO_GIVEN_NAMES[name.split()[0]] == username.split(".")[0], (username, name)
+
+
+def test_the_readme_names_the_demo_logins_as_seeded(app, ctx):
+    """Every login of the README's demo table exists with that role and team, and no other."""
+    invoke(app, "seed", "--if-empty")
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Demo logins", 1)[1].split("\n\n", 2)[1]
+    listed = {}
+    for row in table.splitlines()[2:]:
+        logins, role, team = (cell.strip() for cell in row.strip("|").split("|"))
+        role = next(v for k, v in README_ROLES.items() if role.startswith(k))
+        for username in re.findall(r"`([^`]+)`", logins):
+            listed[username] = (role, None if team == "–" else team)
+    seeded = {username: (role, team) for username, role, team in ctx.session.execute(
+        select(User.username, User.role, Team.name).outerjoin(Team, Team.id == User.team_id))}
+    assert listed == seeded
 
 
 def test_create_user_refuses_bad_input_clearly(app, ctx):

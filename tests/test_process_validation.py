@@ -191,6 +191,7 @@ def test_an_upgraded_database_names_lanes_by_id(db_url, ctx, people):
     open_case(ctx, people["anna"])
     ctx.session.commit()
     engine = create_engine(db_url)
+    command.downgrade(alembic_config(engine), "0007")  # the schemas after it undone first
     with engine.begin() as conn:
         conn.execute(text("UPDATE human_tasks SET lane = 'Counsellor'"))
         version, spec = conn.execute(text("SELECT version, spec_json FROM process_versions")
@@ -199,8 +200,7 @@ def test_an_upgraded_database_names_lanes_by_id(db_url, ctx, people):
             .replace('"Lane_team_lead"', '"Team lead"')
         conn.execute(text("UPDATE process_versions SET spec_json = :s"), {"s": old})
     command.stamp(alembic_config(engine), "0006")
-    upgrade(engine, "0007")  # only the data migration: later revisions change the schema
-    command.stamp(alembic_config(engine), "head")
+    upgrade(engine, "head")  # 0007 renames the lanes, the later revisions redo their schemas
     with engine.connect() as conn:
         assert conn.execute(text("SELECT DISTINCT lane FROM human_tasks")).scalars().all() \
             == ["Lane_counsellor"]

@@ -435,3 +435,10 @@ def test_the_team_leads_step_is_read_only_for_a_counsellor(login, ctx, people, c
     review = html[html.index(f'id="task-{ready_task(ctx, case_id, "overdue_review").id}"'):]
     review = review[:review.index("</article>")]
     assert "This step is the team lead's work." in review and "data-autosave" not in review
+
+
+def test_the_default_icon_address_leads_to_the_site_icon(app):
+    """A browser's own request for /favicon.ico finds the icon, logged in or not."""
+    icon = app.test_client().get("/favicon.ico", follow_redirects=True)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert b"<svg" in icon.data

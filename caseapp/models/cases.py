@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.vocabulary import CaseStatus
@@ -14,17 +14,30 @@ class Person(Base):
     """The newcomer's identifying data: kept apart from the case so it can be erased."""
 
     __tablename__ = "persons"
-    __table_args__ = (Index("ix_persons_birth_date_family_key", "birth_date", "family_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     given_names: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(200))
-    # Lower-cased, accent-folded family name for search and duplicate checks.
-    family_key: Mapped[str | None] = mapped_column(String(200), index=True)
-    birth_date: Mapped[date | None] = mapped_column(Date)
+    birth_date: Mapped[date | None] = mapped_column(Date, index=True)
     phone: Mapped[str | None] = mapped_column(String(60))
     email: Mapped[str | None] = mapped_column(String(200))
     erased_at: Mapped[datetime | None]
+    name_words: Mapped[list["NameWord"]] = relationship(cascade="all, delete-orphan")
+
+
+# Compared byte by byte, so that a word's start is a range of the index on every database.
+FOLDED_WORD = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class NameWord(Base):
+    """One folded word of a person's names (services.name_matching): search finds names by index."""
+
+    __tablename__ = "person_name_words"
+    __table_args__ = (Index("ix_person_name_words_word_person_id", "word", "person_id"),)
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    word: Mapped[str] = mapped_column(FOLDED_WORD, primary_key=True)
 
 
 class Case(Base):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 
-from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, User
+from caseapp.models import Case, HumanTask, NameWord, Person, ProcessInstance, Referral, User
 from domain.vocabulary import CaseStatus, Role, TaskState, lane_role
 from workflows import Step
 
@@ -18,7 +17,7 @@ from .authz import require_case_readable, require_role, require_writer
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput
 from .locking import lock_case
-from .name_matching import name_key, similar
+from .name_matching import fold_name, name_words, similar
 
 
 @dataclass(frozen=True)
@@ -69,8 +68,10 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
     with ctx.transaction() as session:
         process_state.ensure_version_stored(session, ctx.engine, now)
         person = Person(given_names=new.given_names.strip(), family_name=new.family_name.strip(),
-                        family_key=name_key(new.family_name), birth_date=new.birth_date,
-                        phone=new.phone or None, email=new.email or None)
+                        birth_date=new.birth_date, phone=new.phone or None,
+                        email=new.email or None,
+                        name_words=[NameWord(word=w) for w in
+                                    name_words(new.given_names, new.family_name)])
         session.add(person)
         session.flush()
         case = Case(number=f"pending-{person.id}", person_id=person.id, team_id=actor.team_id,
@@ -175,14 +176,12 @@ def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50)
     birth = _parse_date(query)
     if birth:
         conditions.append(Person.birth_date == birth)
-    words = [w for w in re.split(r"[\s,]+", query) if w]
+    words = fold_name(query).split()
     if words:
-        # Every word starts the family or a given name: "Amina Haddad", "Haddad, Amina".
-        conditions.append(and_(*(or_(
-            Person.family_key.startswith(name_key(w), autoescape=True),
-            Person.family_key.contains(" " + name_key(w), autoescape=True),
-            func.lower(Person.given_names).startswith(w.lower(), autoescape=True),
-            func.lower(Person.given_names).contains(" " + w.lower(), autoescape=True))
+        # Every word starts a word of the family or given names: "Amina Haddad", "Haddad,
+        # Amina", "Oeztuerk" for "Öztürk"; in the database, by the index of name words.
+        conditions.append(and_(*(Person.id.in_(
+            select(NameWord.person_id).where(NameWord.word >= w, NameWord.word < _after(w)))
             for w in words)))
     stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc()).limit(limit)
     with ctx.transaction() as session:
@@ -192,6 +191,11 @@ def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50)
         audit.append(session, type_="cases_searched", at=ctx.now(), actor_id=actor.id,
                      details={"cases": [c.id for c in found]})
     return found
+
+
+def _after(word: str) -> str:
+    """The first folded word that no longer starts with `word` (folded words are a-z and 0-9)."""
+    return word[:-1] + chr(ord(word[-1]) + 1)
 
 
 def _age(birth: date, on: date) -> int:

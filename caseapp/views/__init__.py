@@ -1,6 +1,6 @@
 """Blueprints. Views are thin: parse the request, call a service, render."""
 
-from . import admin, audit, auth, cases, diagram, health, home, referrals, team
+from . import admin, audit, auth, cases, diagram, health, home, referrals, site_files, team
 
 BLUEPRINTS = [module.bp for module in (auth, home, cases, audit, referrals, admin, team,
-                                       diagram, health)]
+                                       diagram, health, site_files)]

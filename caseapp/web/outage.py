@@ -24,7 +24,7 @@ DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 RETRY_AFTER_SECONDS = 30
 TEMPLATE = "unavailable.html"
 # Endpoints that answer without the user (and so without the database).
-WITHOUT_USER = frozenset({"static", "health.alive", "health.ready"})
+WITHOUT_USER = frozenset({"static", "site_files.favicon", "health.alive", "health.ready"})
 
 
 def init_app(app: Flask) -> None:
