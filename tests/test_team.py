@@ -303,7 +303,7 @@ def test_board_sorts_most_urgent_first_and_by_the_chosen_column(ctx, people, clo
     clock.advance(days=1)
     overdue = at_referral(ctx, ben, family_name="Abel")
     escalate(ctx, clock, ben, overdue)
-    soon = at_referral(ctx, anna, family_name="Mayer")
+    soon = at_referral(ctx, anna, family_name="Özdemir")  # among the O's, not after Z
     complete(ctx, anna, soon, "referral")  # follow-up due in six weeks
     newer = open_case(ctx, anna, family_name="Becker").id  # no deadline, opened later
 

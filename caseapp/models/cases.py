@@ -18,6 +18,9 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     given_names: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(200))
+    # The family name folded as search folds it (services.name_matching.fold_name): lists
+    # sort names by it, so "Öztürk" stands among the O's on every database.
+    family_key: Mapped[str | None] = mapped_column(String(200), index=True)
     birth_date: Mapped[date | None] = mapped_column(Date, index=True)
     phone: Mapped[str | None] = mapped_column(String(60))
     email: Mapped[str | None] = mapped_column(String(200))

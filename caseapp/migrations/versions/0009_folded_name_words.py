@@ -3,11 +3,11 @@
 A search folds names by the rule the duplicate check uses (services.name_matching: case,
 diacritics, any script to Latin letters, ae/oe/ue read as a/o/u), word by word, so that
 "Oeztuerk", "Ozturk" and "OZTÜRK" find "Öztürk" by an index. Every person's words are
-written here from their names; the old family key (folded by another rule, whole names
-only) goes.
+written here from their names; the family key, which lists sort by, is folded again by the
+same rule (it was folded by another).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01 19:00:00
 """
 from alembic import op
@@ -42,20 +42,15 @@ def upgrade() -> None:
     if words:
         conn.execute(sa.text("INSERT INTO person_name_words (person_id, word) VALUES (:p, :w)"),
                      words)
-    op.create_index(op.f('ix_persons_birth_date'), 'persons', ['birth_date'])
-    op.drop_index('ix_persons_birth_date_family_key', table_name='persons')
-    op.drop_index(op.f('ix_persons_family_key'), table_name='persons')
-    op.drop_column('persons', 'family_key')
-
-
-def downgrade() -> None:
-    op.add_column('persons', sa.Column('family_key', sa.String(length=200), nullable=True))
-    conn = op.get_bind()
     for person_id, family in conn.execute(sa.text(
             "SELECT id, family_name FROM persons WHERE family_name IS NOT NULL")).all():
         conn.execute(sa.text("UPDATE persons SET family_key = :k WHERE id = :p"),
                      {"k": fold_name(family)[:200], "p": person_id})
-    op.create_index(op.f('ix_persons_family_key'), 'persons', ['family_key'])
+    op.create_index(op.f('ix_persons_birth_date'), 'persons', ['birth_date'])
+    op.drop_index('ix_persons_birth_date_family_key', table_name='persons')
+
+
+def downgrade() -> None:
     op.create_index('ix_persons_birth_date_family_key', 'persons', ['birth_date', 'family_key'])
     op.drop_index(op.f('ix_persons_birth_date'), table_name='persons')
     op.drop_index('ix_person_name_words_word_person_id', table_name='person_name_words')
