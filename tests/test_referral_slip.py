@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from caseapp.models import AuditEvent
+from caseapp.models import AuditEvent, Referral
 from caseapp.services import referral_slip, referrals, users
 from caseapp.services.errors import Forbidden, NotFound
 from tests.conftest import TestConfig, csrf_token
@@ -23,6 +23,11 @@ def give_work_contact(ctx, people, username, phone=WORK_PHONE, email=WORK_EMAIL)
     user = people[username]
     users.update_user(ctx, people["adam"], user.id, display_name=user.display_name,
                       role=user.role, team_id=user.team_id, work_phone=phone, work_email=email)
+
+
+def case_of(ctx, referral_id) -> int:
+    ctx.session.rollback()
+    return ctx.session.get(Referral, referral_id).case_id
 
 
 @pytest.fixture
@@ -53,6 +58,14 @@ def test_the_slip_shows_no_more_of_the_person_than_the_provider_needs(ctx, login
     for private in (PERSON["birth_date"].strftime("%d.%m.%Y"), "12 Apr 1991",
                     ANSWERS["person"]["place_of_birth"], "Marktstraße"):
         assert private not in slip, private
+
+
+def test_issuing_a_slip_is_in_the_case_history(ctx, login, booked):
+    """The slip goes to a third party: who issued it and for which seat is on record."""
+    login("anna").get(f"/referrals/{booked}/slip")
+    history = login("ida", "de").get(f"/audit/cases/{case_of(ctx, booked)}").text
+    row = history.split('<tr data-type="slip_issued"')[1].split("</tr>")[0]
+    assert "Vermittlungsschein ausgestellt" in row and "Anna" in row
 
 
 def test_without_a_work_contact_the_counsellor_is_named_and_the_office_answers(

@@ -68,8 +68,8 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
     with ctx.transaction() as session:
         process_state.ensure_version_stored(session, ctx.engine, now)
         person = Person(given_names=new.given_names.strip(), family_name=new.family_name.strip(),
-                        family_key=fold_name(new.family_name)[:200], birth_date=new.birth_date, phone=new.phone or None,
-                        email=new.email or None,
+                        family_key=fold_name(new.family_name)[:200], birth_date=new.birth_date,
+                        phone=new.phone or None, email=new.email or None,
                         name_words=[NameWord(word=w) for w in
                                     name_words(new.given_names, new.family_name)])
         session.add(person)

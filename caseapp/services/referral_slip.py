@@ -6,9 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.orm import Session
+
 from caseapp.models import Case, Referral, User
 from domain.vocabulary import ReferralKind, Role, SeatStatus
 
+from . import audit
 from .actor import Actor
 from .authz import require_case_readable, require_role
 from .context import Office, ServiceContext
@@ -49,28 +52,35 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
     """The slip of a booked seat, issued by the case's team (auditors review cases, they
     issue no slips); the counsellor is the case's, else the one who booked the seat."""
     require_role(actor, Role.COUNSELLOR, Role.TEAM_LEAD)
-    referral = ctx.session.get(Referral, referral_id)
-    if referral is None or referral.kind != ReferralKind.COURSE \
-            or referral.status != SeatStatus.BOOKED or referral.course is None:
-        raise NotFound("No booked seat with this number.")
-    case = require_case_readable(actor, ctx.session.get(Case, referral.case_id))
-    course = referral.course
-    person = case.person
-    return ReferralSlip(
-        person_name=" ".join(part for part in (person.given_names, person.family_name)
-                             if part),
-        case_number=case.number, course_title=course.title, course_type=course.course_type,
-        start_date=course.start_date, schedule=course.schedule,
-        time_of_day=course.time_of_day, provider_name=course.provider.name,
-        location=course.location, provider_contact=course.provider.contact,
-        what_to_bring=course.what_to_bring, office=ctx.settings.office,
-        issued_at=ctx.now(), counsellor=_counsellor(ctx, case, referral))
+    now = ctx.now()
+    with ctx.transaction() as session:
+        referral = session.get(Referral, referral_id)
+        if referral is None or referral.kind != ReferralKind.COURSE \
+                or referral.status != SeatStatus.BOOKED or referral.course is None:
+            raise NotFound("No booked seat with this number.")
+        case = require_case_readable(actor, session.get(Case, referral.case_id))
+        course = referral.course
+        person = case.person
+        slip = ReferralSlip(
+            person_name=" ".join(part for part in (person.given_names, person.family_name)
+                                 if part),
+            case_number=case.number, course_title=course.title,
+            course_type=course.course_type, start_date=course.start_date,
+            schedule=course.schedule, time_of_day=course.time_of_day,
+            provider_name=course.provider.name, location=course.location,
+            provider_contact=course.provider.contact, what_to_bring=course.what_to_bring,
+            office=ctx.settings.office, issued_at=now,
+            counsellor=_counsellor(session, case, referral))
+        # the slip goes to a third party (the provider): who issued it, when, for which seat
+        audit.append(session, type_="slip_issued", at=now, actor_id=actor.id,
+                     case_id=case.id, details={"referral": referral.id, "course": course.id})
+    return slip
 
 
-def _counsellor(ctx: ServiceContext, case: Case, referral: Referral) -> Counsellor | None:
+def _counsellor(session: Session, case: Case, referral: Referral) -> Counsellor | None:
     """The case's counsellor, else who booked; a deactivated account is nobody to ask."""
     for user_id in (case.assignee_id, referral.created_by_id):
-        user = ctx.session.get(User, user_id) if user_id is not None else None
+        user = session.get(User, user_id) if user_id is not None else None
         if user is not None and user.active:
             return Counsellor(user.display_name, user.work_phone, user.work_email)
     return None

@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "waiting_listed": _l("Put on waiting list"),
     "seat_offered": _l("Seat offered"),
     "seat_cancelled": _l("Seat given back"),
+    "slip_issued": _l("Referral slip issued"),
     "offer_referred": _l("Referred to an offer"),
     "referral_status_changed": _l("Referral status changed"),
     "case_closed": _l("Case closed"),
