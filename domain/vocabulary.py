@@ -117,6 +117,17 @@ class Outcome(StrEnum):
 SEAT_GIVEN_UP = (Outcome.NOT_STARTED, Outcome.DROPPED_OUT)
 
 
+class SeatChangeReason(StrEnum):
+    """Why the system itself changed a seat (the audit detail ``because``)."""
+
+    CASE_CLOSED = "case_closed"
+    COURSE_STARTED = "course_started"
+
+
+SEAT_CHANGE_REASON_LABELS = {SeatChangeReason.CASE_CLOSED: N_("the case was closed"),
+                             SeatChangeReason.COURSE_STARTED: N_("the course started")}
+
+
 class AdmissionRoute(StrEnum):
     """How a person may get into an integration course (the interview's ``course_status``).
 

@@ -21,6 +21,7 @@ from wtforms import Form as WTForm
 from domain.vocabulary import (
     REFERRAL_KIND_LABELS,
     ROLE_LABELS,
+    SEAT_CHANGE_REASON_LABELS,
     TASK_STATE_LABELS,
     CaseStatus,
     OfferStatus,
@@ -144,6 +145,7 @@ VOCABULARIES: dict[str, Mapping[str, Any]] = {
     "task_state": _lazy(TASK_STATE_LABELS),
     "referral_kind": _lazy(REFERRAL_KIND_LABELS),
     "role": _lazy(ROLE_LABELS),
+    "seat_change_reason": _lazy(SEAT_CHANGE_REASON_LABELS),
     "lane": dict(LANE_LABELS),
     "offer": dict(OFFER_LABELS),  # course types and other offers
     "schedule": {choice.value: choice.label for choice in SCHEDULES},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -238,6 +239,40 @@ def test_a_course_that_did_not_start_gives_its_seat_to_who_waits(ctx, people, pl
     assert ctx.session.scalars(select(Referral.status).where(
         Referral.case_id == waiting)).all() == [waiting_after]
     assert ctx.session.get(Course, course).seats_taken == 1  # given on, or still held
+
+
+@pytest.mark.parametrize("outcome, seat_after, seats_taken", [
+    ("started", "booked", 1), ("not_started", "cancelled", 0)])
+def test_a_course_started_in_an_offered_seat_keeps_it(ctx, people, places, clock, login,
+                                                      outcome, seat_after, seats_taken):
+    """Offered from the waiting list and never confirmed on the page: "started" books the
+    seat the person sits in; "not started" gives it on."""
+    course = add_course(ctx, places["vhs"], seats=1, days=10)
+    holder = at_referral(ctx, people["anna"], family_name="Eins")
+    booked = referrals.book_seat(ctx, people["anna"], holder, course)
+    waiting = at_referral(ctx, people["anna"], family_name="Zwei")
+    referrals.join_waiting_list(ctx, people["anna"], waiting, course_id=course)
+    complete(ctx, people["anna"], waiting, "referral")
+    referrals.cancel_seat(ctx, people["anna"], booked.id, "verzogen")  # offered to Zwei
+    clock.advance(days=18)  # a week after the course's start
+    timers.fire_due_timers(ctx)
+    complete(ctx, people["anna"], waiting, "follow_up", follow_up_result=outcome,
+             reason="" if outcome == "started" else "Kinderbetreuung fehlt")
+    ctx.session.rollback()
+    case = ctx.session.get(Case, waiting)
+    assert case.status == "closed"
+    assert ctx.session.scalars(select(Referral.status).where(
+        Referral.case_id == waiting)).all() == [seat_after]
+    assert ctx.session.get(Course, course).seats_taken == seats_taken
+    details = [e.details for e in ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == waiting, AuditEvent.type.in_(["seat_booked", "seat_cancelled"])))]
+    assert details[-1]["because"] == ("course_started" if outcome == "started"
+                                      else "case_closed")
+    history = login("ida", "de").get(f"/audit/cases/{waiting}").text
+    why = "der Kurs hat begonnen" if outcome == "started" else "der Fall wurde abgeschlossen"
+    assert "Warum" in history and why in history
+    shown = re.sub(r"<[^>]*>", " ", history)  # the text, not the codes in attributes
+    assert "because" not in shown and details[-1]["because"] not in shown
 
 
 @pytest.mark.parametrize("years_ago, mbe", [(1, True), (5, False)])

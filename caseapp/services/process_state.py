@@ -17,7 +17,9 @@ from caseapp.models import Case, HumanTask, ProcessInstance, ProcessVersion, Ref
 from domain.vocabulary import (
     SEAT_GIVEN_UP,
     CaseStatus,
+    Outcome,
     Role,
+    SeatChangeReason,
     SeatStatus,
     TaskState,
     lane_role,
@@ -56,20 +58,42 @@ def ensure_version_stored(session: Session, engine: ProcessEngine, now: datetime
 
 def release_places(session: Session, case: Case, now: datetime) -> None:
     """A closed case waits for nothing: its waiting places end, offered seats go onwards,
-    and so does a booked seat when the course did not start or was dropped."""
+    and so does a booked seat when the course did not start or was dropped. A course that
+    started in a seat offered from the waiting list (and never confirmed) keeps it, booked."""
     released = [SeatStatus.WAITING, SeatStatus.OFFERED]
     if case.referral_outcome in SEAT_GIVEN_UP:
         released.append(SeatStatus.BOOKED)
-    places = session.scalars(select(Referral).where(
-        Referral.case_id == case.id, Referral.status.in_(released))
-        .order_by(Referral.course_id, Referral.id)).all()  # seats in course order
+    places = list(session.scalars(select(Referral).where(
+        Referral.case_id == case.id,
+        Referral.status.in_([*released, SeatStatus.BOOKED]))
+        .order_by(Referral.course_id, Referral.id)))  # seats in course order
+    started_in = _seat_started_in(case, places)
+    if started_in is not None:
+        started_in.status, started_in.updated_at = SeatStatus.BOOKED, now
+        case.referred_course_type = started_in.offer
+    places = [r for r in places if r.status in released and r is not started_in]
     for referral in places:
         if referral.status != SeatStatus.WAITING and referral.course_id:
             give_back_seat(session, referral.course_id)
         referral.status, referral.updated_at = SeatStatus.CANCELLED, now
-    for referral in places:  # the audit chain last
+    if started_in is not None:  # the audit chain last
+        audit.append(session, type_="seat_booked", at=now, actor_id=None, case_id=case.id,
+                     details={"referral": started_in.id, "course": started_in.course_id,
+                              "from_waiting_list": True,
+                              "because": SeatChangeReason.COURSE_STARTED})
+    for referral in places:
         audit.append(session, type_="seat_cancelled", at=now, actor_id=None, case_id=case.id,
-                     details={"referral": referral.id, "because": "case_closed"})
+                     details={"referral": referral.id, "because": SeatChangeReason.CASE_CLOSED})
+
+
+def _seat_started_in(case: Case, places: list[Referral]) -> Referral | None:
+    """The offered seat a course started in: when the answer is "started" and no seat was
+    booked, the earliest course among the seats offered (the follow-up was timed by it)."""
+    if case.referral_outcome != Outcome.STARTED \
+            or any(r.status == SeatStatus.BOOKED for r in places):
+        return None
+    offered = [r for r in places if r.status == SeatStatus.OFFERED and r.course is not None]
+    return min(offered, key=lambda r: (r.course.start_date, r.id), default=None)
 
 
 def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,

@@ -87,6 +87,7 @@ DETAIL_LABELS = {
     "note": _l("Note"),
     "outcome": _l("Outcome"),
     "referral": _l("Referral"),
+    "because": _l("Why"),
     "course": _l("Course"),
     "course_type": _l("Course type"),
     "provider": _l("Provider"),
@@ -113,7 +114,8 @@ HIDDEN_DETAILS = ("form",)
 # Which vocabulary (forms/labels.py) a detail's value is a code of, by key, and for keys
 # whose meaning depends on the event's type ("from"/"to" are users, seats or statuses).
 DETAIL_VOCABULARIES = {"outcome": "outcome", "course_type": "offer", "offer": "offer",
-                       "role": "role", "role_from": "role", "role_to": "role"}
+                       "role": "role", "role_from": "role", "role_to": "role",
+                       "because": "seat_change_reason"}
 DETAIL_VOCABULARIES_BY_TYPE = {
     "referral_status_changed": {"from": "referral_status", "to": "referral_status"}}
 MOMENT_KEYS = ("retry_at",)
