@@ -19,7 +19,7 @@ class ReferralForm(LocalizedForm):
                               validators=[DataRequired()])
     override_reason = TextAreaField(
         _l("Reason for deviating from the recommendation"),
-        description=_l("Required when the course type differs from the recommendation."),
+        description=_l("Required when the course type is none of the recommended ones."),
         validators=[Optional(), Length(max=2000)])
 
 

@@ -250,6 +250,20 @@ def test_deviating_from_the_recommendation_needs_a_reason(ctx, people):
     assert ready_task(ctx, case.id) is None
 
 
+def test_another_recommended_course_type_needs_no_reason(ctx, people):
+    """Waiting for BAMF's admission, the EOK bridges: it is recommended too, so choosing
+    it over the main recommendation is no deviation."""
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    complete_until(ctx, anna, case.id, "language_literacy", residence={
+        "residence_document": "aufenthaltsgestattung", "course_status": "admission_possible",
+        "admission_application": "applied"})
+    ctx.session.rollback()
+    assert ctx.session.get(Case, case.id).recommended_course_type == "integrationskurs"
+    complete(ctx, anna, case.id, "referral", course_type="erstorientierung", override_reason="")
+    assert ready_task(ctx, case.id) is None
+
+
 def test_timer_due_exactly_now_fires_on_the_next_round(ctx, people, clock):
     anna = people["anna"]
     case = open_case(ctx, anna)

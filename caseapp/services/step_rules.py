@@ -15,10 +15,13 @@ StepRule = Callable[[Mapping[str, Any], Mapping[str, Any]], None]  # (task data,
 
 
 def _deviation_needs_a_reason(before: Mapping[str, Any], data: Mapping[str, Any]) -> None:
-    """The system advises, the counsellor decides: deviating needs a written reason."""
+    """The system advises, the counsellor decides: a course type none of the rules
+    recommended needs a written reason (another recommended one, the EOK as a bridge say,
+    needs none)."""
     recommended = before.get("recommended_course_type")
     chosen = data.get("course_type")
-    if recommended and chosen and chosen != recommended \
+    fitting = {recommended, *(before.get("recommended_offers") or [])}
+    if recommended and chosen and chosen not in fitting \
             and not str(data.get("override_reason") or "").strip():
         # marked on its own: extraction does not look into a marked call's arguments
         reason = N_("The recommendation was %(course)s: please give a reason for deviating.")
