@@ -66,6 +66,14 @@ def test_distance_and_late_start_are_mismatches():
     assert "within the travel distance" not in fit.fits
 
 
+def test_a_course_that_has_already_started_says_so_and_ranks_lower():
+    """Listed for a late entry, a running course does not "start within the target time"."""
+    fit = score(NEEDS, replace(OFFER, start_date=TODAY - timedelta(days=11)))
+    assert "has already started: the person would join late" in fit.mismatches
+    assert "starts within the target time" not in fit.fits
+    assert fit.points < score(NEEDS, OFFER).points
+
+
 def test_unknown_wishes_give_no_reason_either_way():
     """A criterion the interview left open is neither a fit nor a mismatch."""
     fit = score(replace(NEEDS, availability=None, time_of_day=None, max_travel_km=None),

@@ -26,7 +26,8 @@ from .referrals import referral_context
 
 # Points a criterion adds when it fits, or takes away when it does not.
 POINTS = {"recommended_type": 50, "other_recommendation": 30, "municipality": 20,
-          "distance": 10, "too_far": -20, "start": 10, "late_start": -10, "schedule": 10,
+          "distance": 10, "too_far": -20, "start": 10, "late_start": -10, "started": -10,
+          "schedule": 10,
           "other_schedule": -15, "time_of_day": 10, "other_time_of_day": -15,
           "childcare": 15, "no_childcare": -25, "free_seats": 10}
 
@@ -116,7 +117,9 @@ def score(needs: Needs, offer: Offer) -> Fit | None:
             fit("distance", N_("within the travel distance"))
         else:
             mismatch("too_far", N_("farther than the person can travel"))
-    if offer.start_date - needs.today <= needs.start_target:
+    if offer.start_date < needs.today:  # courses are listed up to two weeks after they began
+        mismatch("started", N_("has already started: the person would join late"))
+    elif offer.start_date - needs.today <= needs.start_target:
         fit("start", N_("starts within the target time"))
     else:
         mismatch("late_start", N_("starts later than the target time"))
