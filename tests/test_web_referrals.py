@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from sqlalchemy import select
 
@@ -178,7 +179,7 @@ def test_the_recommendation_shows_the_admission_route_and_the_next_step(login, c
         'class="referral-panel"', 1)[1].split("</section>", 1)[0]
     admission = panel.split('class="admission"', 1)[1].split("</p>", 1)[0]
     assert "Zulassung auf Antrag" in admission and "(noch) nicht zugelassen" in admission
-    assert "Antrag auf Zulassung beim BAMF" in admission
+    assert "Antrag auf Zulassung beim BAMF" not in admission  # the course says it, once
     items = re.findall(r"<li>(.*?)</li>", panel.split('class="recommendations"', 1)[1], re.S)
     course, bridge = items[0], items[1]
     assert "Allgemeiner Integrationskurs" in course
@@ -191,4 +192,25 @@ def test_an_entitled_person_is_not_shown_as_waiting_for_admission(login, ctx, pe
     page = login("anna", language="de").get(f"/cases/{case_id}").text
     admission = page.split('class="admission"', 1)[1].split("</p>", 1)[0]
     assert "Teilnahmeberechtigt" in admission and "nicht zugelassen" not in admission
-    assert "Bestätigung der Teilnahmeberechtigung" in admission
+    course = page.split('class="recommendations"', 1)[1].split("</li>", 1)[0]
+    assert "Bestätigung der Teilnahmeberechtigung" in course
+
+
+def test_the_route_names_who_obliged_and_when(login, ctx, people):
+    """Obliged by the Jobcenter on a day: the panel says so, day first, in German."""
+    case_id = at_referral_with(ctx, people["anna"], residence={
+        "course_status": "obliged", "course_issuer": "jobcenter",
+        "course_decision_date": date(2022, 6, 1)})
+    page = login("anna", language="de").get(f"/cases/{case_id}").text
+    admission = page.split('class="admission"', 1)[1].split("</p>", 1)[0]
+    assert "Zur Teilnahme verpflichtet" in admission
+    assert "durch: Jobcenter, am 01.06.2022" in admission
+
+
+def test_a_route_to_clarify_is_the_next_step_when_no_course_can_be_recommended(
+        login, ctx, people):
+    case_id = at_referral_with(ctx, people["anna"], residence={"course_status": "unknown",
+                                                              "course_issuer": ""})
+    page = login("anna", language="de").get(f"/cases/{case_id}").text
+    admission = page.split('class="admission"', 1)[1].split("</p>", 1)[0]
+    assert "Nächster Schritt:" in admission

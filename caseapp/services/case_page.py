@@ -5,6 +5,7 @@ team lead may hand the case to."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from caseapp.models import HumanTask, Team, User
@@ -31,7 +32,11 @@ class Admission:
 
     route: str  # a code of domain.vocabulary.AdmissionRoute
     admitted: bool
-    next_step: str | None  # English, from admission.dmn: translated where shown
+    # English, from admission.dmn, translated where shown: only while the route itself is to
+    # be clarified; otherwise each integration course recommended carries its own next step
+    next_step: str | None
+    issuer: str | None = None  # who entitled or obliged (a code of the interview's choices)
+    decided_on: date | None = None  # the date on the certificate
 
     @property
     def awaiting_admission(self) -> bool:
@@ -101,11 +106,16 @@ def _recommendations(context: dict[str, Any]) -> list[Recommendation]:
 
 
 def _admission(context: dict[str, Any]) -> Admission | None:
-    if not context.get("admission_route"):
+    route = context.get("admission_route")
+    if not route:
         return None
-    return Admission(route=context["admission_route"],
+    decided_on = context.get("course_decision_date")
+    return Admission(route=route,
                      admitted=bool(context.get("admitted_to_integration_course")),
-                     next_step=context.get("admission_next_step") or None)
+                     next_step=(context.get("admission_next_step") or None)
+                     if route == AdmissionRoute.UNKNOWN else None,
+                     issuer=context.get("course_issuer") or None,
+                     decided_on=date.fromisoformat(str(decided_on)[:10]) if decided_on else None)
 
 
 def _known_answers(view: cases.CaseView, form_key: str) -> dict[str, Any]:

@@ -39,6 +39,7 @@ PROJECTED_FIELDS["follow_up_result"] = "referral_outcome"  # did the course star
 # Task data a step's page shows or ranks with, copied onto the task row when it appears.
 CONTEXT_KEYS = ("recommended_offers", "recommendation_rules", "next_steps",
                 "recommended_course_type", "recommendation_rule", "admission_route",
+                "course_issuer", "course_decision_date",
                 "admitted_to_integration_course", "admission_next_step", "german_level",
                 "availability", "time_of_day", "max_travel_km",
                 "childcare_needed_during_course")
