@@ -23,8 +23,13 @@ READ_ONLY = "Your role has read-only access: nothing was changed."
 REFUSALS = (READ_ONLY, "Your role may not do this.")
 
 
+DRAFT_COLUMNS = ("draft_json", "draft_saved_at", "draft_saved_by_id")
+BUT_DRAFTS = "human_tasks but drafts"
+
+
 def fingerprint(ctx) -> dict[str, str]:
-    """A digest of every row of every table but the audit trail (reads are audited)."""
+    """A digest of every row of every table but the audit trail (reads are audited), and
+    of the steps without their drafts (``BUT_DRAFTS``: refused input is kept as a draft)."""
     ctx.session.rollback()
     digests = {}
     for table in Base.metadata.sorted_tables:
@@ -33,6 +38,10 @@ def fingerprint(ctx) -> dict[str, str]:
         keys = [c.name for c in inspect(table).primary_key]
         rows = ctx.session.execute(table.select().order_by(*[table.c[k] for k in keys])).all()
         digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+        if table.name == "human_tasks":
+            kept = [i for i, c in enumerate(table.c) if c.name not in DRAFT_COLUMNS]
+            digests[BUT_DRAFTS] = hashlib.sha256(repr(
+                [tuple(row[i] for i in kept) for row in rows]).encode()).hexdigest()
     return digests
 
 

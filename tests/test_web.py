@@ -304,6 +304,20 @@ def test_explicit_draft_keeps_unvalidated_input_for_another_browser(login, ctx, 
     assert ready_task(ctx, case.id).form_key == "person"
 
 
+def test_input_refused_by_the_form_is_kept_as_a_draft(login, ctx, people):
+    """Typed in the last seconds before "Complete step", refused, and the page left: the
+    input is still there when the step is opened again."""
+    case = open_case(ctx, people["anna"])
+    anna = login("anna")
+    action, hidden = task_form(anna.get(f"/cases/{case.id}").text)
+    data = {**posted("person"), "place_of_birth": "Aleppo", "data_protection_notice_given": ""}
+    refused = anna.post(action, data={**hidden, **data})
+    assert refused.status_code == 422 and "kept as a draft" in refused.text
+    page = login("anna").get(f"/cases/{case.id}").text  # another browser, later
+    assert 'value="Aleppo"' in page and "Draft from" in page
+    assert ready_task(ctx, case.id).form_key == "person"
+
+
 def test_save_draft_conflict_keeps_the_input_visible(login, ctx, people):
     """A draft saved on a step someone else completed meanwhile shows what was typed."""
     case_id = open_case(ctx, people["anna"]).id

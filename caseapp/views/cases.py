@@ -134,8 +134,11 @@ def submit(case_id: int, task_id: int):
     form = form_class(MultiDict(request.form))
     row_version = request.form.get("row_version", type=bounded_int)
     if not form.validate():
+        error = _("Please correct the marked fields.")
+        if _kept_as_draft(case_id, task_id):
+            error += " " + _("Your input is kept as a draft meanwhile.")
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
-                            error=_("Please correct the marked fields."), status=422)
+                            error=error, status=422)
     try:
         result = tasks.complete_task(svc(), current_user, case_id, task_id,
                                      applicable_data(form),
@@ -151,6 +154,15 @@ def submit(case_id: int, task_id: int):
     if not result.already_done:
         flash(_("Step saved."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+def _kept_as_draft(case_id: int, task_id: int) -> bool:
+    """Refused input is kept as the step's draft, so leaving the page loses none of it."""
+    try:
+        tasks.save_draft(svc(), current_user, case_id, task_id, request.form.to_dict())
+    except ServiceError:
+        return False  # not this reader's step now, or over a draft's limits: shown only
+    return True
 
 
 @bp.post("/<int:case_id>/reopen")
