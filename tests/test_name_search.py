@@ -55,6 +55,15 @@ def test_any_word_of_a_name_in_any_script_is_found(ctx, people):
     assert found(ctx, people["ben"], "Коваленко") == [cyrillic.id]
 
 
+def test_a_name_of_several_words_is_found_written_as_one(ctx, people):
+    """"Al-Hassan" and "Abu Bakr" are also typed "alhassan" and "Abubakr"."""
+    hyphen = open_case(ctx, people["anna"], family_name="Al-Hassan", given_names="Omar").id
+    spaced = open_case(ctx, people["anna"], family_name="Abu Bakr", given_names="Amal").id
+    for query, case_id in (("alhassan", hyphen), ("Al Hassan", hyphen), ("Hassan", hyphen),
+                           ("Abubakr", spaced), ("abu bakr", spaced)):
+        assert found(ctx, people["ben"], query) == [case_id], query
+
+
 def test_the_search_runs_on_the_index_of_name_words(ctx, people, db_url):
     """The database finds the names by index (no table scan of persons), as 100,000 cases need."""
     open_case(ctx, people["anna"], family_name="Öztürk")

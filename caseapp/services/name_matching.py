@@ -23,8 +23,12 @@ def fold_name(name: str) -> str:
 
 
 def name_words(*names: str) -> set[str]:
-    """The folded words of a person's names, each of which a search may start."""
-    return set(fold_name(" ".join(names)).split())
+    """The folded words of a person's names, each of which a search may start, and each
+    name of several words written as one ("Al-Hassan" is found by "alhassan" too)."""
+    words = set(fold_name(" ".join(names)).split())
+    for name in names:
+        words.add(fold_name(name).replace(" ", ""))
+    return words - {""}
 
 
 def similar(a: str, b: str, threshold: float = 0.8) -> bool:
