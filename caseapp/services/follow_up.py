@@ -56,9 +56,10 @@ def keep_timed(run: ProcessRun, process_data: dict[str, str]) -> None:
 
 
 def move_with_seats(ctx: ServiceContext, session: Session, case: Case,
-                    actor_id: int | None) -> datetime | None:
-    """After a change to the case's seats (under its lock): a waiting follow-up moves to the
-    date they give now. Returns the new due time, or None when nothing moved."""
+                    actor_id: int | None, now: datetime) -> datetime | None:
+    """After a change to the case's seats (under its lock, at the action's ``now``, so the
+    history lists the move with the change): a waiting follow-up moves to the date they
+    give now. Returns the new due time, or None when nothing moved."""
     session.flush()  # the caller's seat changes first (autoflush is off)
     instance = session.scalars(select(ProcessInstance)
                                .where(ProcessInstance.case_id == case.id)).one_or_none()
@@ -76,6 +77,6 @@ def move_with_seats(ctx: ServiceContext, session: Session, case: Case,
     before = instance.next_timer_at
     instance.state_json = run.dumps()
     instance.next_timer_at = case.due_at = run.next_timer_due()
-    audit.append(session, type_="follow_up_moved", at=ctx.now(), actor_id=actor_id,
+    audit.append(session, type_="follow_up_moved", at=now, actor_id=actor_id,
                  case_id=case.id, details={"from": before, "to": instance.next_timer_at})
     return due

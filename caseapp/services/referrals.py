@@ -83,7 +83,7 @@ def book_seat(ctx: ServiceContext, actor: Actor, case_id: int, course_id: int) -
         session.flush()
         case.referred_course_type = course.course_type
         case.updated_at = now
-        follow_up.move_with_seats(ctx, session, case, actor.id)
+        follow_up.move_with_seats(ctx, session, case, actor.id, now)
         audit.append(session, type_="seat_booked", at=now, actor_id=actor.id, case_id=case.id,
                      details={"referral": referral.id, "course": course.id,
                               "course_type": course.course_type})
@@ -113,7 +113,7 @@ def join_waiting_list(ctx: ServiceContext, actor: Actor, case_id: int, *,
                             created_at=now, created_by_id=actor.id, updated_at=now)
         session.add(referral)
         session.flush()
-        follow_up.move_with_seats(ctx, session, case, actor.id)
+        follow_up.move_with_seats(ctx, session, case, actor.id, now)
         audit.append(session, type_="waiting_listed", at=now, actor_id=actor.id,
                      case_id=case.id, details={"referral": referral.id, "course": course_id,
                                                "provider": provider_id,
@@ -140,7 +140,7 @@ def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str
             give_back_seat(session, referral.course_id)
         referral.status, referral.note = SeatStatus.CANCELLED, reason.strip()
         referral.updated_at = now
-        follow_up.move_with_seats(ctx, session, session.get(Case, referral.case_id), actor.id)
+        follow_up.move_with_seats(ctx, session, session.get(Case, referral.case_id), actor.id, now)
         audit.append(session, type_="seat_cancelled", at=now, actor_id=actor.id,
                      case_id=referral.case_id, details={"referral": referral.id},
                      change={"reason": reason.strip()})
@@ -156,7 +156,7 @@ def confirm_offered_seat(ctx: ServiceContext, actor: Actor, referral_id: int) ->
         referral.status, referral.updated_at = SeatStatus.BOOKED, now
         case = session.get(Case, referral.case_id)
         case.referred_course_type = referral.offer
-        follow_up.move_with_seats(ctx, session, case, actor.id)
+        follow_up.move_with_seats(ctx, session, case, actor.id, now)
         audit.append(session, type_="seat_booked", at=now, actor_id=actor.id,
                      case_id=referral.case_id,
                      details={"referral": referral.id, "course": referral.course_id,
@@ -206,7 +206,7 @@ def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
                 return offered
             referral.status, referral.course_id = SeatStatus.OFFERED, course.id
             referral.updated_at = now
-            follow_up.move_with_seats(ctx, session, case, None)
+            follow_up.move_with_seats(ctx, session, case, None, now)
             audit.append(session, type_="seat_offered", at=now, actor_id=None,
                          case_id=referral.case_id,
                          details={"referral": referral.id, "course": course.id})
