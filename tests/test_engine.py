@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from forms import TASK_FORMS
+from tests.factories import answers
 from workflows import ProcessEngine, TaskNotReady, load_library
+from workflows.engine import spiff_serializer
 
 BPMN = Path(str(files("bpmn")))
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -218,3 +220,112 @@ def test_a_waiting_duration_timer_of_an_older_version_moves_too(tmp_path):
 def test_only_an_aware_time_moves_a_timer(library):
     with pytest.raises(ValueError, match="aware"):
         referred(library, due(days=42)).move_timer("Timer_follow_up_due", datetime(2026, 5, 4))
+
+
+# --- each value stored once, nothing lost ----------------------------------------------
+
+DATA = Path(__file__).resolve().parent / "data"
+INTERVIEW = ("person", "residence", "family", "education_work", "practical", "goals_plan",
+             "language_literacy")
+# Answers a person types in (not codes, which rules may copy into values of their own).
+FREE_TEXT = ("place_of_birth", "address", "languages_spoken", "residence_paragraph",
+             "work_experience", "goals_own_words", "agreed_plan")
+
+
+def snapshot(workflow) -> dict:
+    """Everything a workflow holds, per (sub)process and task in stored order, to compare."""
+    def one(wf):
+        return {"data": wf.data, "success": wf.success, "completed": wf.completed,
+                "correlations": wf.correlations, "root": wf.task_tree.id,
+                "last_task": wf.last_task.id if wf.last_task else None,
+                "tasks": [(task.id, task._parent, task._children, task.state,
+                           task.task_spec.name, task.triggered, task.internal_data, task.data,
+                           task.last_state_change) for task in wf.tasks.values()]}
+    return {"workflow": one(workflow), "bpmn_events": len(workflow.bpmn_events),
+            "subprocesses": {task_id: (sp.parent_task_id, sp.spec.name, one(sp))
+                             for task_id, sp in workflow.subprocesses.items()}}
+
+
+def spiffs_own_round_trip(workflow):
+    """The workflow through SpiffWorkflow's own serializer and layout, spec included."""
+    serializer = spiff_serializer()
+    return serializer.deserialize_json(serializer.serialize_json(workflow))
+
+
+def answer(run, form_key: str, data, now=START):
+    [task] = [t for t in run.ready_human_tasks() if t.form_key == form_key]
+    run.complete(task.id, data, now=now)
+
+
+def test_every_state_restores_what_spiffworkflows_own_serializer_restores(library):
+    """Storing each value once loses nothing: after every step of a case (subprocess,
+    rules, timers, escalation, end, reopening) the stored state restores every task's
+    state and data, and every (sub)process's data, as the live run and SpiffWorkflow's own
+    serializer have them; and a restored run goes on storing the same."""
+    engine = fresh_engine(library, {library.version: ProcessEngine(library).spec_json()})
+    run = engine.start(SETTINGS, now=START)
+
+    def check():
+        nonlocal run
+        state = run.dumps()
+        restored = engine.load(run.version, state)
+        assert snapshot(restored.workflow) == snapshot(run.workflow) \
+            == snapshot(spiffs_own_round_trip(run.workflow))
+        assert restored.dumps() == state
+        run = restored
+
+    check()
+    for form_key in INTERVIEW:
+        answer(run, form_key, answers(form_key))
+        check()
+    answer(run, "referral", {**answers("referral"), "follow_up_due": due(days=42)})
+    check()
+    run.fire_due_timers(START + timedelta(days=43))
+    check()
+    run.fire_due_timers(START + timedelta(days=51))  # overdue: the team lead's review too
+    check()
+    answer(run, "overdue_review", {}, now=START + timedelta(days=52))
+    answer(run, "follow_up", answers("follow_up"), now=START + timedelta(days=52))
+    assert run.is_finished
+    check()
+    run.reset_to("Task_referral")  # the case reopened
+    check()
+    assert [t.form_key for t in run.ready_human_tasks()] == ["referral"]
+    assert run.task_data(run.ready_human_tasks()[0].id)["goals_own_words"] == \
+        answers("goals_plan")["goals_own_words"]
+
+
+def test_each_answer_is_stored_once_and_a_case_fits_in_15_kib(library):
+    """At the end of the interview (waiting for the follow-up) the stored state holds each
+    answer once, where SpiffWorkflow's own layout repeats it in the subprocess's data and
+    in the task around it, and is at most 15 KiB."""
+    engine = ProcessEngine(library)
+    run = engine.start(SETTINGS, now=START)
+    for form_key in INTERVIEW:
+        answer(run, form_key, answers(form_key))
+    answer(run, "referral", {**answers("referral"), "follow_up_due": due(days=42)})
+    state = run.dumps()
+    spiffs_own = spiff_serializer().serialize_json(run.workflow)
+    for field in FREE_TEXT:
+        value = json.dumps(next(answers(k)[field] for k in INTERVIEW if field in answers(k)))
+        assert state.count(value) == 1, field
+        assert spiffs_own.count(value) == 3, field
+    assert len(state.encode()) <= 15 * 1024
+
+
+def test_an_instance_stored_in_spiffworkflows_layout_loads_as_it_was(library):
+    """A state stored before values were kept once (3.2's layout, every value repeated)
+    restores exactly what SpiffWorkflow itself restores from it, and stored again in the
+    compact layout, restores the same once more."""
+    spec_json = (DATA / "waiting_for_follow_up.spec.json").read_text()
+    old_state = (DATA / "waiting_for_follow_up.state.json").read_text()
+    engine = ProcessEngine(library, stored_spec={"older": spec_json}.__getitem__)
+    run = engine.load("older", old_state)
+
+    whole = json.loads(old_state)  # as SpiffWorkflow stores an instance: spec included
+    whole.update(json.loads(spec_json))
+    by_spiff = spiff_serializer().deserialize_json(json.dumps(whole))
+    assert snapshot(run.workflow) == snapshot(by_spiff)
+    compact = run.dumps()
+    assert len(compact) < len(old_state)
+    assert snapshot(engine.load("older", compact).workflow) == snapshot(by_spiff)

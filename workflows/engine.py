@@ -2,8 +2,9 @@
 
 Storage layout: the spec of a version is serialized once (:meth:`ProcessEngine.spec_json`)
 and stored beside the cases; an instance is serialized *without* its spec
-(about half the size). To load an instance we rebuild a ``BpmnWorkflow`` around
-spec objects cached per version and restore only its tasks. Spec objects are
+(about half the size) and with each task's data once (workflows/compat.py). To load
+an instance we rebuild a ``BpmnWorkflow`` around spec objects cached per version
+and restore only its tasks. Spec objects are
 never mutated by running workflows, so one cached set serves every load; the
 stored spec JSON is parsed afresh whenever the cache misses, because
 SpiffWorkflow's deserializer mutates the dict it is given.
@@ -28,10 +29,18 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from .compat import TIMER_DUE, SpeclessWorkflowConverter, reset_to_task
+from .compat import (
+    TIMER_DUE,
+    CompactSubWorkflowConverter,
+    CompactTaskConverter,
+    SpeclessWorkflowConverter,
+    reset_to_task,
+)
 from .library import FORM_KEY_PROPERTY, ProcessLibrary
 from .sandbox import SandboxEnvironment
 from .timers import engine_time, with_engine_timers
@@ -90,20 +99,24 @@ def _form_key(task_spec) -> str:
     return task_spec.extensions.get("properties", {}).get(FORM_KEY_PROPERTY, "")
 
 
-def _make_serializers() -> tuple[BpmnWorkflowSerializer, BpmnWorkflowSerializer]:
-    """A serializer for specs (SPIFF_CONFIG with the engine's timers) and one for spec-less
-    instances."""
-    spec_config = with_engine_timers(SPIFF_CONFIG)
-    spec_registry = BpmnWorkflowSerializer.configure(spec_config)
-    config = dict(spec_config)
+def spiff_serializer(config: Mapping | None = None) -> BpmnWorkflowSerializer:
+    """SpiffWorkflow's serializer for ``config`` (by default SPIFF_CONFIG with the engine's
+    timers: 3.2's own layout, which the specs are stored in) and the value types of form data."""
+    registry = BpmnWorkflowSerializer.configure(config or with_engine_timers(SPIFF_CONFIG))
+    # Form data carries dates and amounts; without these, serializing raises TypeError.
+    registry.register(date, lambda v: {"value": v.isoformat()},
+                      lambda v: date.fromisoformat(v["value"]))
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    return BpmnWorkflowSerializer(registry)
+
+
+def _instance_serializer() -> BpmnWorkflowSerializer:
+    """Instances without their specs, each task's data stored once (workflows/compat.py)."""
+    config = dict(with_engine_timers(SPIFF_CONFIG))
     config[BpmnWorkflow] = SpeclessWorkflowConverter
-    instance_registry = BpmnWorkflowSerializer.configure(config)
-    for registry in (spec_registry, instance_registry):
-        # Form data carries dates and amounts; without these, serializing raises TypeError.
-        registry.register(date, lambda v: {"value": v.isoformat()},
-                          lambda v: date.fromisoformat(v["value"]))
-        registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
-    return BpmnWorkflowSerializer(spec_registry), BpmnWorkflowSerializer(instance_registry)
+    config[BpmnSubWorkflow] = CompactSubWorkflowConverter
+    config[Task] = CompactTaskConverter
+    return spiff_serializer(config)
 
 
 class ProcessEngine:
@@ -118,7 +131,7 @@ class ProcessEngine:
                  stored_spec: Callable[[str], str] | None = None,
                  helpers: Mapping[str, Callable[..., Any]] | None = None):
         self.library = library
-        self._spec_serializer, self._serializer = _make_serializers()
+        self._spec_serializer, self._serializer = spiff_serializer(), _instance_serializer()
         self._json_encoder = create_encoder(self._serializer.registry)
         self._script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers))
         self._stored_spec = stored_spec
@@ -189,7 +202,7 @@ class ProcessEngine:
     def dumps(self, run: ProcessRun) -> str:
         dct = self._serializer.to_dict(run.workflow)
         dct[self._serializer.VERSION_KEY] = self._serializer.VERSION
-        return json.dumps(dct, cls=self._json_encoder)
+        return json.dumps(dct, cls=self._json_encoder, separators=(",", ":"))
 
 
 class ProcessRun:

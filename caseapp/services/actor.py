@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from caseapp.models import User
@@ -35,12 +35,15 @@ class Actor:
         return self.role in TEAM_ROLES
 
 
+_ACTOR = (select(User.id, User.username, User.display_name, User.role, User.team_id,
+                 User.locale)
+          .where(User.id == bindparam("user_id"), User.active.is_(True)))
+
+
 def load_actor(session: Session, user_id: int) -> Actor | None:
-    """One indexed query on a primary key, no ORM identity map (runs on every request)."""
-    row = session.execute(
-        select(User.id, User.username, User.display_name, User.role, User.team_id, User.locale)
-        .where(User.id == user_id, User.active.is_(True))
-    ).one_or_none()
+    """One indexed query on a primary key (runs on every request): a statement built once,
+    run on the session's connection without the ORM's result processing or identity map."""
+    row = session.connection().execute(_ACTOR, {"user_id": user_id}).one_or_none()
     return Actor(*row) if row else None
 
 

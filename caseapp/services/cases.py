@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -72,12 +73,11 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
                         phone=new.phone or None, email=new.email or None,
                         name_words=[NameWord(word=w) for w in
                                     name_words(new.given_names, new.family_name)])
-        session.add(person)
-        session.flush()
-        case = Case(number=f"pending-{person.id}", person_id=person.id, team_id=actor.team_id,
-                    assignee_id=actor.id, status=CaseStatus.OPEN,
-                    municipality=new.municipality.strip(),
-                    opened_at=now, updated_at=now)
+        # The number comes from the case's id: a unique stand-in until the one flush
+        # that gives person and case their ids; the commit writes everything else.
+        case = Case(number=f"pending-{secrets.token_hex(6)}", person=person,
+                    team_id=actor.team_id, assignee_id=actor.id, status=CaseStatus.OPEN,
+                    municipality=new.municipality.strip(), opened_at=now, updated_at=now)
         session.add(case)
         session.flush()
         case.number = f"{now.year}-{case.id:05d}"

@@ -47,7 +47,8 @@ CONTEXT_KEYS = ("recommended_offers", "recommendation_rules", "next_steps",
 
 def ensure_version_stored(session: Session, engine: ProcessEngine, now: datetime) -> None:
     """Store the current process version once, so cases started on it can always load."""
-    if session.get(ProcessVersion, engine.version) is None:
+    stored = select(ProcessVersion.version).where(ProcessVersion.version == engine.version)
+    if session.scalar(stored) is None:  # (not the spec itself: it is large)
         try:
             with session.begin_nested():  # another worker may store it at the same moment
                 session.add(ProcessVersion(
@@ -99,15 +100,20 @@ def _seat_started_in(case: Case, places: list[Referral]) -> Referral | None:
 
 def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRun,
          now: datetime, actor_id: int | None = None) -> list[HumanTask]:
-    """Save the run and bring task rows and case columns up to date; returns new tasks."""
+    """Save the run and bring task rows and case columns up to date; returns new tasks.
+
+    Nothing is flushed here: the action's commit writes it all in one flush.
+    """
     instance.state_json = run.dumps()
     instance.next_timer_at = run.next_timer_due()
     instance.finished = run.is_finished
 
-    session.flush()  # the caller's changes to task rows first (autoflush is off)
     ready = {t.id: t for t in run.ready_human_tasks()}
-    rows = session.scalars(select(HumanTask).where(HumanTask.case_id == case.id,
-                                                   HumanTask.state == TaskState.READY)).all()
+    # Rows the database still has as ready; a row the caller just completed keeps its
+    # unflushed state in the session (no populate_existing), so it is left out here.
+    rows = [row for row in session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.state == TaskState.READY))
+        if row.state == TaskState.READY]
     for row in rows:
         if row.engine_task_id not in ready:
             row.state = TaskState.CANCELLED  # withdrawn by the process (e.g. an interrupting event)
@@ -148,5 +154,4 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
     case.current_step_title = current.title if current else None
     case.due_at = instance.next_timer_at
     case.updated_at = now
-    session.flush()
     return created
