@@ -147,7 +147,20 @@ def test_other_offers_start_unchosen_with_the_recommended_ones_marked(login, ctx
                                education_work={"qualification_abroad": "yes"})
     page = login("anna", language="de").get(f"/cases/{case_id}").text
     assert selected(page, "offer") == []
-    assert "(empfohlen)" in page.split('name="offer"', 1)[1].split("</select>", 1)[0]
+    offers = page.split('name="offer"', 1)[1].split("</select>", 1)[0]
+    assert " – empfohlen</option>" in offers and "(empfohlen)" not in offers
+
+
+def test_schedule_and_time_of_day_are_joined_not_run_into_a_sentence(login, ctx, people,
+                                                                      places):
+    """ "Teilzeit · Vormittags": two labels side by side, not "Teilzeit, Vormittags"."""
+    course = add_course(ctx, places["vhs"], schedule="part_time")
+    case_id = at_referral(ctx, people["anna"])
+    client = login("anna", language="de")
+    assert "Teilzeit · Vormittags" in client.get(f"/cases/{case_id}").text
+    seat = referrals.book_seat(ctx, people["anna"], case_id, course).id
+    assert "Teilzeit · Vormittags" in client.get(f"/referrals/{seat}/slip").text
+    assert "Teilzeit · Vormittags" in login("adam", "de").get("/admin/catalogue").text
 
 
 def test_the_follow_up_answer_starts_unanswered_and_must_be_given(login, ctx, people, clock):
