@@ -205,3 +205,14 @@ def test_an_entitled_person_is_not_shown_as_waiting_for_admission(login, ctx, pe
     admission = page.split('class="admission"', 1)[1].split("</p>", 1)[0]
     assert "Teilnahmeberechtigt" in admission and "nicht zugelassen" not in admission
     assert "Bestätigung der Teilnahmeberechtigung" in admission
+
+
+def test_distances_are_written_as_the_reader_writes_numbers(login, ctx, people, places):
+    """ "19,1 km" on a German page, "19.1 km" on an English one."""
+    course = add_course(ctx, places["alfeld"])
+    case_id = at_referral(ctx, people["anna"])
+    row = rf'<tr data-course="{course}">.*?</tr>'
+    german = re.search(row, login("anna", "de").get(f"/cases/{case_id}").text, re.S).group(0)
+    english = re.search(row, login("anna").get(f"/cases/{case_id}").text, re.S).group(0)
+    km = re.search(r"· (\d+,\d)&nbsp;km", german).group(1)
+    assert f"· {km.replace(',', '.')}&nbsp;km" in english
