@@ -209,6 +209,23 @@ def test_board_filter_with_nonsense_is_ignored(login, people):
     assert login("lea").get("/team/?assignee=x&due_before=soon").status_code == 200
 
 
+def waiting_case(ctx, people) -> int:
+    """A case waiting for its follow-up, due 13 April 2026 (referral on 2 March + six weeks)."""
+    case_id = at_referral(ctx, people["anna"], family_name="Haddad")
+    complete(ctx, people["anna"], case_id, "referral")
+    return case_id
+
+
+def test_the_board_writes_deadlines_as_days_in_one_format(login, ctx, people):
+    """A case's deadline reads the same in its step and its deadline column: a day."""
+    case_id = waiting_case(ctx, people)
+    html = login("lea", "de").get("/team/").text
+    row = html[html.index(f'data-case="{case_id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "fällig am 13.04.2026" in row and '<td class="due">13.04.2026</td>' in row
+    assert "13.04.26" not in row
+
+
 def test_periods_from_the_settings_move_timers_board_and_ranking_together(
         db_url, clock, tmp_path, ctx, people, places):
     """A centre that follows up after ten days, escalates after two and aims at courses
