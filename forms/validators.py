@@ -16,6 +16,21 @@ def latest(today: date) -> date:
     return date(today.year + YEARS_AHEAD, 12, 31)
 
 
+def parse_day(text: str) -> date | None:
+    """A day as the office writes it (12.04.1991) or as a date field sends it (1991-04-12);
+    None if it is neither."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        day, month, year = text.split(".")
+        return date(int(year), int(month), int(day)) if len(year) == 4 else None
+    except ValueError:
+        return None
+
+
 def within_reach(day: date, today: date) -> bool:
     """Whether ``day`` is a plausible date of this application's records at all."""
     return EARLIEST <= day <= latest(today)
