@@ -3,7 +3,7 @@ no date lies so far off that it can only be a slip (year 1, year 9999)."""
 
 from datetime import date
 
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 from .i18n import lazy_gettext as _l
 
@@ -65,3 +65,13 @@ class RecentOrPlanned:
             raise ValidationError(_l("This date lies too far in the past."))
         if field.data and field.data > latest(today):
             raise ValidationError(_l("This date lies too far in the future."))
+
+
+class LengthSaid(Length):
+    """At most ``max`` characters, said by the server and not enforced by the browser: a
+    browser's ``maxlength`` counts an emoji as two and cuts a pasted name silently."""
+
+    def __init__(self, max: int):
+        super().__init__(max=max, message=_l(
+            "At most %(max)d characters, please: this has %(length)d."))
+        self.field_flags = {}
