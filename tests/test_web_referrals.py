@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from caseapp.models import Course
@@ -115,6 +116,26 @@ def test_team_lead_reopens_a_closed_case(login, ctx, people, clock):
                                                   "reason": "Kurs abgebrochen"})
     page = client.get(f"/cases/{case.id}").text
     assert "Reopen case" not in page and 'aria-current="step"' in page
+
+
+@pytest.mark.parametrize("outcome", ["not_started", "dropped_out"])
+def test_a_closed_case_tells_the_counsellor_how_to_go_on(login, ctx, people, clock, outcome):
+    """Not "No step is open": the outcome, and which team lead can reopen the case."""
+    case = open_case(ctx, people["anna"])
+    complete_until(ctx, people["anna"], case.id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    complete(ctx, people["anna"], case.id, "follow_up", follow_up_result=outcome,
+             reason="Kind krank")
+    page = login("anna", "de").get(f"/cases/{case.id}").text
+    said = re.search(r'<p class="closed-next">(.*?)</p>', page, re.S).group(1)
+    label = {"not_started": "Nicht begonnen", "dropped_out": "Abgebrochen"}[outcome]
+    assert f"Der Fall ist abgeschlossen (Ergebnis: {label})." in said
+    assert "Für eine neue Vermittlung kann eine Teamleitung den Fall wieder öffnen: Lea." \
+        in " ".join(said.split())
+    assert "Derzeit ist kein Schritt offen." not in page
+    lead = login("lea", "de").get(f"/cases/{case.id}").text
+    assert "mit „Fall wieder öffnen“" in lead and 'class="inline-form reopen"' in lead
 
 
 
