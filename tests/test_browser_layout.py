@@ -38,3 +38,37 @@ def test_a_very_long_name_wraps_and_case_numbers_stay_whole(page, live_server, c
     assert page.evaluate(OVERFLOWS, ".table-scroll") == 0  # no column pushed out of view
     assert page.evaluate(ONE_LINE, "table.cases a.case-number")
     assert LONG_NAME in page.locator(f"tr[data-case='{case.id}'] td.newcomer").inner_text()
+
+
+BOXES = """() => [...document.querySelectorAll('.process-picture g')].flatMap(g => {
+    const text = g.querySelector(':scope > text'), shape = g.querySelector(':scope > rect');
+    if (!text) return [];
+    const t = text.getBBox(), s = shape ? shape.getBBox() : null;
+    return [{kind: g.getAttribute('class'), text: text.textContent,
+             t: [t.x, t.y, t.width, t.height], s: s && [s.x, s.y, s.width, s.height]}];
+})"""
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def test_process_picture_labels_fit_their_boxes_and_miss_the_lane_names(
+        page, live_server, ctx, people):
+    """As Chromium draws it: every task's name fits inside its box, and no label touches
+    the pool's or a lane's name."""
+    case = open_case(ctx, people["anna"])
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server}/cases/{case.id}/process")
+    boxes = page.evaluate(BOXES)
+    names = [b for b in boxes if b["kind"] in ("pool", "lane")]
+    labels = [b for b in boxes if b["kind"].startswith("el ")]
+    assert any(b["text"] == "Beratung" for b in names)
+    assert any("Neuzugewanderte" in b["text"] for b in labels)
+    for label in labels:
+        for name in names:
+            # a lane's name is drawn turned by 90°: its box is the strip at the left
+            strip = [name["s"][0], name["s"][1], 30, name["s"][3]]
+            assert not overlap(label["t"], strip), (label["text"], name["text"])
+        if label["kind"].startswith("el task"):
+            assert label["t"][2] <= label["s"][2], label["text"]

@@ -52,6 +52,7 @@ TYPE_WORDS = {"startEvent": "Start", "endEvent": "End", "intermediateCatchEvent"
 MARGIN = 20
 LINE_HEIGHT = 14
 CHAR_WIDTH = 6.2  # an average glyph of the 12px sans-serif the stylesheet sets
+WIDE_CHAR_WIDTH = 7.6  # a wide one ("w", "m"): for keeping a label clear of a lane's name
 LABEL_WIDTH = 110  # outside labels without DI bounds (events, gateways)
 FONT_SIZE = 12  # of every label (diagram.css); a long word shrinks it down to
 SMALLEST_FONT = 9
@@ -459,10 +460,12 @@ def _text_outside(group, name: str, box: Box, label: Box | None, extent: _Extent
         cx, top = box.cx, box.y + box.h + 16
     half = max(len(line) for line in lines) * CHAR_WIDTH / 2
     bottom = top + (len(lines) - 1) * LINE_HEIGHT + 4
-    for band in _NAME_BANDS.get():  # never over the name of a pool or lane
+    # never over the name of a pool or lane, even with glyphs wider than the average
+    clear = max(len(line) for line in lines) * WIDE_CHAR_WIDTH / 2
+    for band in _NAME_BANDS.get():
         if band.y <= bottom and top - 11 <= band.y + band.h \
-                and cx - half < band.x + band.w and cx + half > band.x:
-            cx = band.x + band.w + 4 + half
+                and cx - clear < band.x + band.w and cx + clear > band.x:
+            cx = band.x + band.w + 4 + clear
     _text_lines(group, lines, cx, top)
     extent.add_point(cx - half, top - 11)
     extent.add_point(cx + half, bottom)
