@@ -253,11 +253,16 @@ def test_reassigning_keeps_the_boards_page_sort_and_filters(login, ctx, people):
     assert response.status_code == 302
     assert response.location.startswith("/team/?")
     assert set(response.location.split("?", 1)[1].split("&")) == {
-        "due_before=30.04.2026", "sort=name", f"assignee={people['anna'].id}"}
+        "due_before=30.04.2026", "sort=name", f"assignee={people['anna'].id}",
+        "after=reassign"}
     paged = lead.post("/team/reassign?sort=name&page=2&evil=1", data={
         "csrf_token": csrf_token(html), "case_id": case_id, "to_user": people["anna"].id,
         "reason": "zurück"})
-    assert paged.location == "/team/?sort=name&page=2"
+    assert paged.location == "/team/?sort=name&page=2&after=reassign"
+    # that page no longer exists (one case in all): the same filters, from their first page
+    gone = lead.get(paged.location)
+    assert gone.status_code == 302 and gone.location == "/team/?sort=name"
+    assert lead.get("/team/?sort=name&page=2").status_code == 404  # typed: no such page
 
 
 def test_the_board_writes_deadlines_as_days_in_one_format(login, ctx, people):

@@ -8,7 +8,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from caseapp.services import team
-from caseapp.services.errors import ServiceError
+from caseapp.services.errors import NotFound, ServiceError
 from caseapp.web.i18n import translate_error
 from caseapp.web.int_params import bounded_int
 from caseapp.web.request_context import svc
@@ -70,9 +70,16 @@ def board():
     # A due date that cannot be read is said at its field, never silently dropped.
     due_invalid = bool((request.args.get("due_before") or "").strip()) \
         and filters.due_before is None
-    return render_template("team/board.html", board=team.board(svc(), current_user, filters),
-                           filters=filters, due_invalid=due_invalid,
-                           state=board_state(request.args)), 400 if due_invalid else 200
+    state = board_state(request.args)
+    try:
+        board = team.board(svc(), current_user, filters)
+    except NotFound:
+        if request.args.get("after") != "reassign" or filters.page == 1:
+            raise
+        # the page's cases went elsewhere, so the page is gone: the first of the same filters
+        return redirect(url_for("team.board", **{k: v for k, v in state.items() if k != "page"}))
+    return render_template("team/board.html", board=board, filters=filters,
+                           due_invalid=due_invalid, state=state), 400 if due_invalid else 200
 
 
 def _user_id(field: str) -> int | None:
@@ -101,7 +108,7 @@ def reassign():
                               request.form.get("reason", ""))
         return ngettext("%(num)s case reassigned.", "%(num)s cases reassigned.", count)
     _flash_result(act)
-    return redirect(url_for("team.board", **board_state(request.args)))
+    return redirect(url_for("team.board", **board_state(request.args), after="reassign"))
 
 
 @bp.post("/reassign-all")
@@ -113,7 +120,7 @@ def reassign_all():
                                      _user_id("to_user"), request.form.get("reason", ""))
         return ngettext("%(num)s case reassigned.", "%(num)s cases reassigned.", count)
     _flash_result(act)
-    return redirect(url_for("team.board", **board_state(request.args)))
+    return redirect(url_for("team.board", **board_state(request.args), after="reassign"))
 
 
 @bp.post("/cases/<int:case_id>/transfer")
