@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 
 # From "?" to the protocol of a request line, or to the end: decoded query strings can hold
 # quotes and, from broken clients, spaces.
@@ -54,6 +55,20 @@ class DropRows(logging.Filter):
         return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
 
 
+class HideExceptionText(logging.Filter):
+    """An exception's text can quote what was typed (``KeyError('Müller')``): a logged
+    traceback keeps its frames and the exception's type, never its text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, _exc, tb = record.exc_info
+            record.exc_text = ("Traceback (most recent call last):\n"
+                               + "".join(traceback.format_tb(tb))
+                               + f"{kind.__module__}.{kind.__qualname__} (text not logged)")
+            record.exc_info = None
+        return True
+
+
 _FILTERS = (
     # werkzeug's development server logs each request line; gunicorn's error log names the
     # URI of a request that failed outside the app and quotes malformed requests.
@@ -62,6 +77,8 @@ _FILTERS = (
     ("gunicorn.error", HideMalformedRequests()),
     ("spiff.task", DropTaskData()),
     ("sqlalchemy.engine.Engine", DropRows()),
+    # Flask logs an unhandled exception to the app's logger before the 500 page.
+    ("caseapp", HideExceptionText()),
 )
 
 

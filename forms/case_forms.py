@@ -5,14 +5,15 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .base import LocalizedForm
 from .i18n import lazy_gettext as _l
-from .validators import NotInFuture
+from .validators import LengthSaid, NotInFuture
 
 
 class NewCaseForm(LocalizedForm):
     """Identity and contact basics: just enough to open a case and find duplicates."""
 
-    given_names = StringField(_l("Given names"), validators=[DataRequired(), Length(max=200)])
-    family_name = StringField(_l("Family name"), validators=[DataRequired(), Length(max=200)])
+    # as long as the database's columns (models.Person); a longer name is refused, never cut
+    given_names = StringField(_l("Given names"), validators=[DataRequired(), LengthSaid(200)])
+    family_name = StringField(_l("Family name"), validators=[DataRequired(), LengthSaid(200)])
     birth_date = DateField(_l("Date of birth"), validators=[DataRequired(), NotInFuture()])
     municipality = StringField(_l("Municipality"), validators=[DataRequired(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=60)])

@@ -3,7 +3,7 @@ no date lies so far off that it can only be a slip (year 1, year 9999)."""
 
 from datetime import date
 
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 from .i18n import lazy_gettext as _l
 
@@ -14,6 +14,21 @@ YEARS_AHEAD = 10  # how far ahead anything is planned: appointments, course star
 def latest(today: date) -> date:
     """The last plausible date of something planned from ``today``."""
     return date(today.year + YEARS_AHEAD, 12, 31)
+
+
+def parse_day(text: str) -> date | None:
+    """A day as the office writes it (12.04.1991) or as a date field sends it (1991-04-12);
+    None if it is neither."""
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        day, month, year = text.split(".")
+        return date(int(year), int(month), int(day)) if len(year) == 4 else None
+    except ValueError:
+        return None
 
 
 def within_reach(day: date, today: date) -> bool:
@@ -50,3 +65,13 @@ class RecentOrPlanned:
             raise ValidationError(_l("This date lies too far in the past."))
         if field.data and field.data > latest(today):
             raise ValidationError(_l("This date lies too far in the future."))
+
+
+class LengthSaid(Length):
+    """At most ``max`` characters, said by the server and not enforced by the browser: a
+    browser's ``maxlength`` counts an emoji as two and cuts a pasted name silently."""
+
+    def __init__(self, max: int):
+        super().__init__(max=max, message=_l(
+            "At most %(max)d characters, please: this has %(length)d."))
+        self.field_flags = {}

@@ -34,7 +34,7 @@ def test_counsellor_books_a_seat_and_prints_the_slip(page, live_server, ctx, peo
     assert task_form(page).locator("#course_type").input_value() == "integrationskurs"
     offers = page.locator("select[name=offer]")
     assert offers.input_value() == ""
-    assert "(empfohlen)" in offers.inner_text()
+    assert "– empfohlen" in offers.inner_text()
     rows = page.locator("table.courses tbody tr")
     assert rows.first.get_attribute("data-course") == str(course)
     assert rows.last.get_attribute("data-course") == str(full)  # full courses come last
@@ -92,7 +92,7 @@ def test_a_recommendation_other_than_the_general_course_is_preselected_and_needs
     assert chosen.input_value() == "alphabetisierung"
     assert chosen.locator("option:checked").inner_text() == "Alphabetisierungskurs"
     assert "empfohlene Kursart" in page.locator("table.courses tbody tr").first.inner_text()
-    assert "(empfohlen)" in page.locator("select[name=offer]").inner_text()
+    assert "– empfohlen" in page.locator("select[name=offer]").inner_text()
     complete_step(page)
     # asked for a reason, the step would stay open with the reason field marked
     assert page.locator(".error").count() == 0

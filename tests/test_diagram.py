@@ -19,7 +19,7 @@ from caseapp.views.diagram import bp as diagram_bp
 from forms import TASK_FORMS
 from tests.helpers import complete_until, open_case
 from workflows import ProcessEngine, load_library
-from workflows.diagram import main_source, render_svg
+from workflows.diagram import CHAR_WIDTH, NAME_BAND, main_source, render_svg
 
 BPMN = Path(str(files("bpmn")))
 SOURCE = (BPMN / "first_orientation.bpmn").read_text()
@@ -298,3 +298,58 @@ def test_case_keeps_the_picture_of_its_version(ctx, people, at_language_step):
     svg = diagram_service.case_picture(ctx, people["anna"], at_language_step.id)
     assert title_of(svg, "Task_language_assessment") == "Sprachstand (alte Fassung): current step"
     assert "Language and literacy" in ctx.engine.library.sources["first_orientation.bpmn"]
+
+
+def german_picture(login, ctx, people) -> ET.Element:
+    """The process picture of a fresh case as a German reader gets it."""
+    case_id = open_case(ctx, people["anna"]).id
+    html = login("anna", language="de").get(f"/cases/{case_id}/process").text
+    return ET.fromstring(html[html.index("<svg"):html.index("</svg>") + 6])
+
+
+def test_names_break_between_words_only(login, ctx, people):
+    """"Situationsanalyse", not "Situationsanaly-se": every line holds whole words of the
+    name, and a word wider than its box gets a smaller font instead of a hyphen."""
+    svg = german_picture(login, ctx, people)
+    labelled = 0
+    for group in svg.iter(f"{SVG}g"):
+        title, label = group.find(f"{SVG}title"), group.find(f"{SVG}text[@class]")
+        if not group.get("class", "").startswith("el ") or label is None \
+                or "label" not in label.get("class"):
+            continue
+        name = title.text.rsplit(": ", 1)[0]
+        lines = [span.text for span in label.findall(f"{SVG}tspan")]
+        words = " ".join(lines).removesuffix("…").split()
+        assert words == name.split()[:len(words)], lines
+        labelled += 1
+    assert labelled > 10
+    texts = {span.text: span for span in svg.iter(f"{SVG}tspan")}
+    assert "Situationsanalyse" in texts and "Nachverfolgung" in " ".join(texts)
+    assert not any(text.endswith("-") for text in texts)
+
+
+def test_labels_keep_clear_of_lane_names(login, ctx, people):
+    """"Neuzugewanderte Person kommt" starts right of the strip that says "Beratung"."""
+    svg = german_picture(login, ctx, people)
+    strips = []
+    for group in svg.iter(f"{SVG}g"):
+        if group.get("class") in ("pool", "lane") and group.find(f"{SVG}text") is not None:
+            rect = group.find(f"{SVG}rect")
+            strips.append((float(rect.get("x")), float(rect.get("y")), float(rect.get("height"))))
+    assert any(g.find(f"{SVG}text").text == "Beratung" for g in svg.iter(f"{SVG}g")
+               if g.get("class") == "lane" and g.find(f"{SVG}text") is not None)
+    starts = 0
+    for group in svg.iter(f"{SVG}g"):
+        if group.get("class", "").split()[1:2] not in (["event"], ["gateway"]):
+            continue
+        label = group.find(f"{SVG}text[@class]")
+        if label is None or "label" not in label.get("class"):
+            continue
+        lines = [span.text for span in label.findall(f"{SVG}tspan")]
+        left = float(label.get("x")) - max(map(len, lines)) * CHAR_WIDTH / 2
+        y = float(label.get("y"))
+        for x, top, height in strips:
+            if top <= y <= top + height:
+                assert left >= x + NAME_BAND, (lines, left, x)
+        starts += "Neuzugewanderte" in " ".join(lines)
+    assert starts == 1

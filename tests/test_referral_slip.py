@@ -110,3 +110,26 @@ def test_admin_sets_a_work_contact_and_the_audit_keeps_no_value(ctx, login, peop
                                 .order_by(AuditEvent.seq.desc())).first()
     assert event.details["work_contact_changed"] is True
     assert not re.search(r"309-412|landkreis", str(event.details))
+
+
+def test_the_course_type_is_named_only_where_the_title_does_not_say_it(ctx, login, people,
+                                                                        places):
+    """A course titled like its type reads "Erstorientierungskurs (EOK)" once, not twice."""
+    course = add_course(ctx, places["vhs"], course_type="erstorientierung",
+                        title="Erstorientierungskurs (EOK)")
+    case_id = at_referral(ctx, people["anna"])
+    seat = referrals.book_seat(ctx, people["anna"], case_id, course).id
+    german = login("anna", "de").get(f"/referrals/{seat}/slip").text
+    assert '<dd class="course">Erstorientierungskurs (EOK)</dd>' in german
+    english = login("anna").get(f"/referrals/{seat}/slip").text
+    assert ('<dd class="course">Erstorientierungskurs (EOK) (First orientation course (EOK))'
+            '</dd>') in english
+
+
+def test_issued_by_names_the_office_with_its_address(ctx, login, booked):
+    """Under "Ausgestellt von" stands who issued it: the office, then day and counsellor."""
+    slip = login("anna", "de").get(f"/referrals/{booked}/slip").text
+    issued = slip.split("<h2>Ausgestellt von</h2>", 1)[1]
+    assert (f'<dd class="issuing-office">{TestConfig.OFFICE_NAME}<br>'
+            f'{TestConfig.OFFICE_ADDRESS}</dd>') in issued
+    assert issued.index("issuing-office") < issued.index("issued-on")

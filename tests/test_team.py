@@ -205,8 +205,74 @@ def test_reassigning_nothing_on_the_board_says_so(login, people):
 
 
 def test_board_filter_with_nonsense_is_ignored(login, people):
-    """A board address with filters that mean nothing still shows the board."""
-    assert login("lea").get("/team/?assignee=x&due_before=soon").status_code == 200
+    """A board address with an assignee that means nothing still shows the board."""
+    assert login("lea").get("/team/?assignee=x").status_code == 200
+
+
+def waiting_case(ctx, people) -> int:
+    """A case waiting for its follow-up, due 13 April 2026 (referral on 2 March + six weeks)."""
+    case_id = at_referral(ctx, people["anna"], family_name="Haddad")
+    complete(ctx, people["anna"], case_id, "referral")
+    return case_id
+
+
+@pytest.mark.parametrize("written", ["30.04.2026", "2026-04-30", " 30.04.2026 "])
+def test_board_filters_by_a_due_date_written_day_first_or_iso(login, ctx, people, written):
+    """"31.12.2026" as typed in German is a filter like "2026-12-31" from the date field."""
+    case_id = waiting_case(ctx, people)
+    other = open_case(ctx, people["anna"], family_name="Ohne").id  # no deadline
+    lead = login("lea", "de")
+    html = lead.get("/team/", query_string={"due_before": written}).text
+    assert f'data-case="{case_id}"' in html and f'data-case="{other}"' not in html
+    assert 'value="2026-04-30"' in html
+    earlier = lead.get("/team/", query_string={"due_before": "01.04.2026"}).text
+    assert f'data-case="{case_id}"' not in earlier
+
+
+@pytest.mark.parametrize("written", ["soon", "31.13.2026", "2026-02-30", "1.1.26"])
+def test_an_unreadable_due_date_is_said_not_ignored(login, ctx, people, written):
+    """The board says the date could not be read, at its field, and how to write it."""
+    response = login("lea", "de").get("/team/", query_string={"due_before": written})
+    assert response.status_code == 400
+    assert 'aria-invalid="true" aria-describedby="f-due-error"' in response.text
+    assert "Das Fälligkeitsdatum ist nicht lesbar" in response.text
+    assert "31.12.2026" in response.text
+
+
+def test_reassigning_keeps_the_boards_page_sort_and_filters(login, ctx, people):
+    """After reassigning from a filtered, sorted page the lead is back on that same page."""
+    case_id = waiting_case(ctx, people)
+    lead = login("lea")
+    html = lead.get("/team/?due_before=30.04.2026&sort=name&assignee="
+                    f"{people['anna'].id}").text
+    action = re.search(r'<form method="post" action="([^"]+)" id="reassign-form"',
+                       html).group(1).replace("&amp;", "&")
+    assert action.startswith("/team/reassign?")
+    response = lead.post(action, data={"csrf_token": csrf_token(html), "case_id": case_id,
+                                       "to_user": people["ben"].id, "reason": "Urlaub"})
+    assert response.status_code == 302
+    assert response.location.startswith("/team/?")
+    assert set(response.location.split("?", 1)[1].split("&")) == {
+        "due_before=30.04.2026", "sort=name", f"assignee={people['anna'].id}",
+        "after=reassign"}
+    paged = lead.post("/team/reassign?sort=name&page=2&evil=1", data={
+        "csrf_token": csrf_token(html), "case_id": case_id, "to_user": people["anna"].id,
+        "reason": "zurück"})
+    assert paged.location == "/team/?sort=name&page=2&after=reassign"
+    # that page no longer exists (one case in all): the same filters, from their first page
+    gone = lead.get(paged.location)
+    assert gone.status_code == 302 and gone.location == "/team/?sort=name"
+    assert lead.get("/team/?sort=name&page=2").status_code == 404  # typed: no such page
+
+
+def test_the_board_writes_deadlines_as_days_in_one_format(login, ctx, people):
+    """A case's deadline reads the same in its step and its deadline column: a day."""
+    case_id = waiting_case(ctx, people)
+    html = login("lea", "de").get("/team/").text
+    row = html[html.index(f'data-case="{case_id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "fällig am 13.04.2026" in row and '<td class="due">13.04.2026</td>' in row
+    assert "13.04.26" not in row
 
 
 def test_periods_from_the_settings_move_timers_board_and_ranking_together(

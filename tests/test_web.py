@@ -456,3 +456,21 @@ def test_the_default_icon_address_leads_to_the_site_icon(app):
     icon = app.test_client().get("/favicon.ico", follow_redirects=True)
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.data
+
+
+def test_a_name_longer_than_its_column_is_refused_not_cut(login, ctx, people):
+    """A pasted 300-character name with emoji is refused with its length, the input kept;
+    the browser gets no maxlength to cut it silently (it counts an emoji as two)."""
+    client = login("anna", "de")
+    page = client.get("/cases/new").text
+    given = re.search(r'<input[^>]*name="given_names"[^>]*>', page).group(0)
+    assert "maxlength" not in given
+    name = "Müller-Lüdenscheidt-Sehrlang-😀" * 10  # 300 characters
+    response = client.post("/cases/new", data={
+        "csrf_token": csrf_token(page), "given_names": name, "family_name": "Sehrlang",
+        "birth_date": "12.04.1991", "municipality": "Hildesheim"})
+    assert response.status_code == 422
+    error = re.search(r'id="given_names-error"[^>]*>([^<]*)<', response.text).group(1)
+    assert error == "Höchstens 200 Zeichen, bitte: hier sind es 300."
+    assert f'value="{name}"' in response.text
+    assert ctx.session.scalar(select(func.count()).select_from(Case)) == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from caseapp.models import Course
@@ -118,6 +119,26 @@ def test_team_lead_reopens_a_closed_case(login, ctx, people, clock):
     assert "Reopen case" not in page and 'aria-current="step"' in page
 
 
+@pytest.mark.parametrize("outcome", ["not_started", "dropped_out"])
+def test_a_closed_case_tells_the_counsellor_how_to_go_on(login, ctx, people, clock, outcome):
+    """Not "No step is open": the outcome, and which team lead can reopen the case."""
+    case = open_case(ctx, people["anna"])
+    complete_until(ctx, people["anna"], case.id, "referral")
+    clock.advance(days=43)
+    timers.fire_due_timers(ctx)
+    complete(ctx, people["anna"], case.id, "follow_up", follow_up_result=outcome,
+             reason="Kind krank")
+    page = login("anna", "de").get(f"/cases/{case.id}").text
+    said = re.search(r'<p class="closed-next">(.*?)</p>', page, re.S).group(1)
+    label = {"not_started": "Nicht begonnen", "dropped_out": "Abgebrochen"}[outcome]
+    assert f"Der Fall ist abgeschlossen (Ergebnis: {label})." in said
+    assert "Für eine neue Vermittlung kann eine Teamleitung den Fall wieder öffnen: Lea." \
+        in " ".join(said.split())
+    assert "Derzeit ist kein Schritt offen." not in page
+    lead = login("lea", "de").get(f"/cases/{case.id}").text
+    assert "mit „Fall wieder öffnen“" in lead and 'class="inline-form reopen"' in lead
+
+
 
 def selected(page: str, select_name: str) -> list[str]:
     """The values a select of the page starts with (what one click would send)."""
@@ -148,7 +169,20 @@ def test_other_offers_start_unchosen_with_the_recommended_ones_marked(login, ctx
                                education_work={"qualification_abroad": "yes"})
     page = login("anna", language="de").get(f"/cases/{case_id}").text
     assert selected(page, "offer") == []
-    assert "(empfohlen)" in page.split('name="offer"', 1)[1].split("</select>", 1)[0]
+    offers = page.split('name="offer"', 1)[1].split("</select>", 1)[0]
+    assert " – empfohlen</option>" in offers and "(empfohlen)" not in offers
+
+
+def test_schedule_and_time_of_day_are_joined_not_run_into_a_sentence(login, ctx, people,
+                                                                      places):
+    """ "Teilzeit · Vormittags": two labels side by side, not "Teilzeit, Vormittags"."""
+    course = add_course(ctx, places["vhs"], schedule="part_time")
+    case_id = at_referral(ctx, people["anna"])
+    client = login("anna", language="de")
+    assert "Teilzeit · Vormittags" in client.get(f"/cases/{case_id}").text
+    seat = referrals.book_seat(ctx, people["anna"], case_id, course).id
+    assert "Teilzeit · Vormittags" in client.get(f"/referrals/{seat}/slip").text
+    assert "Teilzeit · Vormittags" in login("adam", "de").get("/admin/catalogue").text
 
 
 def test_the_follow_up_answer_starts_unanswered_and_must_be_given(login, ctx, people, clock):
@@ -214,3 +248,14 @@ def test_a_route_to_clarify_is_the_next_step_when_no_course_can_be_recommended(
     page = login("anna", language="de").get(f"/cases/{case_id}").text
     admission = page.split('class="admission"', 1)[1].split("</p>", 1)[0]
     assert "Nächster Schritt:" in admission
+
+
+def test_distances_are_written_as_the_reader_writes_numbers(login, ctx, people, places):
+    """ "19,1 km" on a German page, "19.1 km" on an English one."""
+    course = add_course(ctx, places["alfeld"])
+    case_id = at_referral(ctx, people["anna"])
+    row = rf'<tr data-course="{course}">.*?</tr>'
+    german = re.search(row, login("anna", "de").get(f"/cases/{case_id}").text, re.S).group(0)
+    english = re.search(row, login("anna").get(f"/cases/{case_id}").text, re.S).group(0)
+    km = re.search(r"· (\d+,\d)&nbsp;km", german).group(1)
+    assert f"· {km.replace(',', '.')}&nbsp;km" in english

@@ -34,6 +34,8 @@ STATE_WORDS = {"done": "done", "current": "current step", "waiting": "waiting (t
 REACHED = ("done", "current", "waiting")
 # The state words of the rendering in progress (translated), per thread and call.
 _STATE_WORDS: ContextVar[dict[str, str]] = ContextVar("diagram_state_words", default=STATE_WORDS)
+# The strips holding pool and lane names in the rendering in progress: labels keep clear.
+_NAME_BANDS: ContextVar[tuple] = ContextVar("diagram_name_bands", default=())
 
 TASKS = {"task": "", "userTask": "user", "scriptTask": "script",
          "businessRuleTask": "rule", "serviceTask": "service", "manualTask": "manual",
@@ -50,7 +52,11 @@ TYPE_WORDS = {"startEvent": "Start", "endEvent": "End", "intermediateCatchEvent"
 MARGIN = 20
 LINE_HEIGHT = 14
 CHAR_WIDTH = 6.2  # an average glyph of the 12px sans-serif the stylesheet sets
+WIDE_CHAR_WIDTH = 7.6  # a wide one ("w", "m"): for keeping a label clear of a lane's name
 LABEL_WIDTH = 110  # outside labels without DI bounds (events, gateways)
+FONT_SIZE = 12  # of every label (diagram.css); a long word shrinks it down to
+SMALLEST_FONT = 9
+NAME_BAND = 30  # the strip at the left of a pool or lane that holds its name
 ARROW_ID = "process-picture-arrow"
 TITLE_ID = "process-picture-title"
 
@@ -135,6 +141,10 @@ def render_svg(bpmn_xml: str, states: Mapping[str, str], *, title: str = "",
                and box.cy >= boxes[element.get("attachedToRef")].y
                + boxes[element.get("attachedToRef")].h - 2}
 
+    _NAME_BANDS.set(tuple(sorted(  # left to right: a lane's strip lies right of its pool's
+        (Box(box.x, box.y, NAME_BAND, box.h) for element, _di, box, _label in shapes
+         if _local(element.tag) in ("participant", "lane") and _name(element)),
+        key=lambda band: band.x)))
     containers = ET.SubElement(svg, "g", {"class": "containers"})
     flows = ET.SubElement(svg, "g", {"class": "flows"})
     nodes = ET.SubElement(svg, "g", {"class": "nodes"})
@@ -264,7 +274,7 @@ def _pool(parent, element, box: Box, kind: str) -> None:
     if name:
         ET.SubElement(group, "title").text = name
     ET.SubElement(group, "rect", _rect(box))
-    band = 30
+    band = NAME_BAND
     if kind == "pool":
         ET.SubElement(group, "line", {"class": "band", "x1": _fmt(box.x + band),
                                       "y1": _fmt(box.y), "x2": _fmt(box.x + band),
@@ -390,19 +400,14 @@ def _type_marker(group, marker: str, box: Box) -> None:
 # --- text ------------------------------------------------------------------------------
 
 def _wrap(text: str, width: float) -> list[str]:
-    """Words into lines of at most ``width`` pixels (estimated); long words are cut."""
+    """Words into lines of at most ``width`` pixels (estimated), broken between words only:
+    a word longer than a line stands on a line of its own (``_fitting_size`` shrinks it)."""
     limit = max(int(width // CHAR_WIDTH), 4)
     lines: list[str] = []
     line = ""
     for word in text.split():
-        while len(word) > limit:
-            if line:
-                lines.append(line)
-                line = ""
-            lines.append(word[:limit - 1] + "-")
-            word = word[limit - 1:]
         candidate = f"{line} {word}" if line else word
-        if len(candidate) <= limit:
+        if len(candidate) <= limit or not line:
             line = candidate
         else:
             lines.append(line)
@@ -412,13 +417,23 @@ def _wrap(text: str, width: float) -> list[str]:
     return lines
 
 
+def _fitting_size(lines: list[str], width: float) -> int:
+    """The font size (px) at which the widest line fits ``width``: the stylesheet's 12, or
+    down to SMALLEST_FONT for a long word (beyond that it runs over the box's edge)."""
+    widest = max((len(line) for line in lines), default=0) * CHAR_WIDTH
+    if widest <= width:
+        return FONT_SIZE
+    return max(SMALLEST_FONT, int(FONT_SIZE * width / widest))
+
+
 def _text_lines(group, lines: Iterable[str], x: float, y: float, *,
-                anchor: str = "middle") -> None:
+                anchor: str = "middle", size: int = 12) -> None:
     lines = list(lines)
     if not lines:
         return
-    text = ET.SubElement(group, "text", {"class": f"label anchor-{anchor}", "x": _fmt(x),
-                                         "y": _fmt(y)})
+    smaller = f" font-{size}" if size != FONT_SIZE else ""  # diagram.css sets each size
+    text = ET.SubElement(group, "text", {"class": f"label anchor-{anchor}{smaller}",
+                                         "x": _fmt(x), "y": _fmt(y)})
     for i, line in enumerate(lines):
         span = ET.SubElement(text, "tspan", {"x": _fmt(x), "y": _fmt(y + i * LINE_HEIGHT)})
         span.text = line
@@ -429,9 +444,9 @@ def _text_inside(group, name: str, box: Box) -> None:
     fits = max(int((box.h - 8) // LINE_HEIGHT), 1)
     if len(lines) > fits:
         lines = lines[:fits]
-        lines[-1] = lines[-1].rstrip("-")[:max(len(lines[-1]) - 1, 1)] + "…"
+        lines[-1] = lines[-1][:max(len(lines[-1]) - 1, 1)] + "…"
     top = box.cy - (len(lines) - 1) * LINE_HEIGHT / 2 + 4  # +4: baseline of a 12px line
-    _text_lines(group, lines, box.cx, top)
+    _text_lines(group, lines, box.cx, top, size=_fitting_size(lines, box.w - 8))
 
 
 def _text_outside(group, name: str, box: Box, label: Box | None, extent: _Extent) -> None:
@@ -443,10 +458,17 @@ def _text_outside(group, name: str, box: Box, label: Box | None, extent: _Extent
     else:
         lines = _wrap(name, max(box.w, LABEL_WIDTH))
         cx, top = box.cx, box.y + box.h + 16
-    _text_lines(group, lines, cx, top)
     half = max(len(line) for line in lines) * CHAR_WIDTH / 2
+    bottom = top + (len(lines) - 1) * LINE_HEIGHT + 4
+    # never over the name of a pool or lane, even with glyphs wider than the average
+    clear = max(len(line) for line in lines) * WIDE_CHAR_WIDTH / 2
+    for band in _NAME_BANDS.get():
+        if band.y <= bottom and top - 11 <= band.y + band.h \
+                and cx - clear < band.x + band.w and cx + clear > band.x:
+            cx = band.x + band.w + 4 + clear
+    _text_lines(group, lines, cx, top)
     extent.add_point(cx - half, top - 11)
-    extent.add_point(cx + half, top + (len(lines) - 1) * LINE_HEIGHT + 4)
+    extent.add_point(cx + half, bottom)
 
 
 def _pt(x: float, y: float) -> str:

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from caseapp.models import HumanTask, Team, User
-from domain.vocabulary import AdmissionRoute, ReferralKind, Role, SeatStatus, lane_role
+from domain.vocabulary import AdmissionRoute, CaseStatus, ReferralKind, Role, SeatStatus, lane_role
 
 from . import cases, course_ranking, referrals, team
 from .actor import Actor
@@ -56,7 +56,7 @@ class CasePage:
     members: list[User] = field(default_factory=list)  # a team lead may hand the case to
     teams: list[Team] = field(default_factory=list)  # ... or transfer it to
     access: dict[int, StepAccess] = field(default_factory=dict)  # open task id -> access
-    team_leads: list[str] = field(default_factory=list)  # who can hand a held step on
+    team_leads: list[str] = field(default_factory=list)  # who can hand on or reopen it
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,16 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
     members, teams = team.lead_options(ctx, actor) if actor.role == Role.TEAM_LEAD else ([], [])
     access = {task.id: _access(actor, view, task) for task in view.tasks}
     held = actor.is_writer and any(not a.workable for a in access.values())
+    # a counsellor on a closed case goes on through a team lead, who can reopen it
+    closed_for_counsellor = (actor.role == Role.COUNSELLOR
+                             and view.case.status == CaseStatus.CLOSED)
     return CasePage(
         view=view,
         known_answers={task.id: _known_answers(view, task.form_key) for task in view.tasks},
         recommendations=_recommendations(context), admission=_admission(context),
         matches=course_ranking.rank_courses(ctx, actor, case_id) if referring else [],
         members=members, teams=teams, access=access,
-        team_leads=team.lead_names(ctx, actor) if held else [])
+        team_leads=team.lead_names(ctx, actor) if held or closed_for_counsellor else [])
 
 
 def _access(actor: Actor, view: cases.CaseView, task: HumanTask) -> StepAccess:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select
 
 from caseapp.models import Case, HumanTask, NameWord, Person, ProcessInstance, Referral, User
 from domain.vocabulary import CaseStatus, Role, TaskState, lane_role
+from forms.validators import parse_day
 from workflows import Step
 
 from . import audit, follow_up, process_state
@@ -173,7 +174,7 @@ def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50)
     conditions = [Case.number == query]
     if query.isdecimal():  # "4" or "00004" finds 2026-00004 (isdigit would take "²")
         conditions.append(Case.number.endswith(f"-{int(query):05d}"))
-    birth = _parse_date(query)
+    birth = parse_day(query)
     if birth:
         conditions.append(Person.birth_date == birth)
     words = fold_name(query).split()
@@ -200,20 +201,6 @@ def _after(word: str) -> str:
 
 def _age(birth: date, on: date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-
-
-def _parse_date(text: str) -> date | None:
-    for parse in (date.fromisoformat, _german_date):
-        try:
-            return parse(text)
-        except ValueError:
-            continue
-    return None
-
-
-def _german_date(text: str) -> date:
-    day, month, year = text.split(".")
-    return date(int(year), int(month), int(day))
 
 
 REOPEN_STEP = follow_up.REFERRAL_STEP  # a reopened case goes back to the referral step

@@ -21,7 +21,7 @@ def index():
     if role == Role.COUNSELLOR:
         return render_template("home/counsellor.html", home=home_page.home(svc(), current_user))
     if role == Role.TEAM_LEAD:  # the unfiltered team board
-        return render_template("team/board.html", filters=team.BoardFilters(),
+        return render_template("team/board.html", filters=team.BoardFilters(), state={},
                                board=team.board(svc(), current_user, team.BoardFilters()))
     if role == Role.AUDITOR:
         return render_template("home/auditor.html", cases=home_page.all_cases(svc(), current_user))

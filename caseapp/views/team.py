@@ -2,30 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
 from caseapp.services import team
-from caseapp.services.errors import ServiceError
+from caseapp.services.errors import NotFound, ServiceError
 from caseapp.web.i18n import translate_error
 from caseapp.web.int_params import bounded_int
 from caseapp.web.request_context import svc
 from domain.vocabulary import Role
+from forms.validators import parse_day
 
 from .access import roles_required
 
 bp = Blueprint("team", __name__, url_prefix="/team")
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+# What of the query string makes the board's state: its filters, sort and page.
+BOARD_STATE = ("step", "municipality", "due_before", "assignee", "sort", "page")
+
+
+def board_state(args) -> dict[str, str]:
+    """The board's filters, sort and page as given, to come back to after an action."""
+    return {key: args[key] for key in BOARD_STATE if args.get(key)}
 
 
 def _page(value: str | None) -> int:
@@ -45,7 +46,7 @@ def filters_from(args) -> team.BoardFilters:
     """The board's filters, sort and page from the query string (the home page's too)."""
     return team.BoardFilters(step=args.get("step") or None,
                              municipality=args.get("municipality") or None,
-                             due_before=_date(args.get("due_before")),
+                             due_before=parse_day(args.get("due_before") or ""),
                              assignee=_assignee(args.get("assignee")),
                              sort=args.get("sort") or "due", page=_page(args.get("page")))
 
@@ -66,8 +67,19 @@ def board():
     """The team board: the team's open cases, filtered by step, municipality, due date,
     assignee; sorted (most urgent first unless chosen otherwise) and paged."""
     filters = filters_from(request.args)
-    return render_template("team/board.html", board=team.board(svc(), current_user, filters),
-                           filters=filters)
+    # A due date that cannot be read is said at its field, never silently dropped.
+    due_invalid = bool((request.args.get("due_before") or "").strip()) \
+        and filters.due_before is None
+    state = board_state(request.args)
+    try:
+        board = team.board(svc(), current_user, filters)
+    except NotFound:
+        if request.args.get("after") != "reassign" or filters.page == 1:
+            raise
+        # the page's cases went elsewhere, so the page is gone: the first of the same filters
+        return redirect(url_for("team.board", **{k: v for k, v in state.items() if k != "page"}))
+    return render_template("team/board.html", board=board, filters=filters,
+                           due_invalid=due_invalid, state=state), 400 if due_invalid else 200
 
 
 def _user_id(field: str) -> int | None:
@@ -96,7 +108,7 @@ def reassign():
                               request.form.get("reason", ""))
         return ngettext("%(num)s case reassigned.", "%(num)s cases reassigned.", count)
     _flash_result(act)
-    return redirect(url_for("team.board"))
+    return redirect(url_for("team.board", **board_state(request.args), after="reassign"))
 
 
 @bp.post("/reassign-all")
@@ -108,7 +120,7 @@ def reassign_all():
                                      _user_id("to_user"), request.form.get("reason", ""))
         return ngettext("%(num)s case reassigned.", "%(num)s cases reassigned.", count)
     _flash_result(act)
-    return redirect(url_for("team.board"))
+    return redirect(url_for("team.board", **board_state(request.args), after="reassign"))
 
 
 @bp.post("/cases/<int:case_id>/transfer")

@@ -1,8 +1,8 @@
-"""Error pages: a service's refusal, a role's limits, a missing page."""
+"""Error pages: a service's refusal, a role's limits, a missing page, a failure."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext
 
 from caseapp.services.errors import ServiceError
@@ -28,3 +28,15 @@ def init_app(app: Flask) -> None:
     def _not_allowed(_exc):
         return render_template("error.html",
                                message=gettext("This action is not possible here.")), 405
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        # Flask has logged the traceback (without the exception's text, caseapp/logs.py);
+        # this line names the route, never the query, the user or the exception's text.
+        original = getattr(exc, "original_exception", None)
+        current_app.logger.error("Server error (%s): 500 for %s %s",
+                                 type(original or exc).__name__, request.method,
+                                 request.url_rule or "-")
+        return render_template("error.html", message=gettext(
+            "Something went wrong on our side. Please try again; if it happens again, tell "
+            "the administration.")), 500

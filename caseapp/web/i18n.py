@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from babel import dates
+from babel import dates, numbers
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, get_locale, gettext, to_user_timezone
 from flask_login import current_user
@@ -55,6 +55,13 @@ def format_day(value: date | datetime | None, format: str = "medium") -> str:
     return dates.format_date(value, format, locale=_formatting_locale())
 
 
+def format_number(value: float | int | None) -> str:
+    """A number as the reader writes it: "11,5" on a German page, "11.5" on an English one."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=_formatting_locale())
+
+
 def translate_error(exc: ServiceError) -> str:
     """The service's message in the reader's language (step titles included, moments in
     the office's time zone)."""
@@ -87,7 +94,8 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
-    app.jinja_env.filters.update(datetimeformat=format_when, dateformat=format_day)
+    app.jinja_env.filters.update(datetimeformat=format_when, dateformat=format_day,
+                                  number=format_number)
 
     @app.context_processor
     def _globals():
