@@ -46,12 +46,13 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(f"status IN {tuple(s.value for s in CaseStatus)!r}", name="status_known"),
-        Index("ix_cases_team_id_status", "team_id", "status"),
+        # The board counts and pages a team's open cases by who holds them.
+        Index("ix_cases_team_id_status_assignee_id", "team_id", "status", "assignee_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=CaseStatus.OPEN)

@@ -1,0 +1,44 @@
+"""lists at a region's scale: indexes on what the board, queues, search and the audit
+pages filter and sort by
+
+The board and the queues read a team's open tasks in the order shown and probe each
+case's follow-up review by index; a person's cases are found by index (the duplicate
+check on start and the search by name or birth date no longer scan all cases).
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-01 20:00:00
+"""
+from alembic import op
+
+
+revision = '0010'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_human_tasks_team_id_state_assignee_id_lane_created_at', 'human_tasks',
+                    ['team_id', 'state', 'assignee_id', 'lane', 'created_at'])
+    op.create_index('ix_human_tasks_team_id_state_lane_created_at', 'human_tasks',
+                    ['team_id', 'state', 'lane', 'created_at'])
+    op.create_index('ix_human_tasks_case_id_state_form_key', 'human_tasks',
+                    ['case_id', 'state', 'form_key'])
+    op.drop_index('ix_human_tasks_team_id_state_assignee_id', table_name='human_tasks')
+    op.create_index('ix_cases_team_id_status_assignee_id', 'cases',
+                    ['team_id', 'status', 'assignee_id'])
+    op.drop_index('ix_cases_team_id_status', table_name='cases')
+    op.create_index(op.f('ix_cases_person_id'), 'cases', ['person_id'])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f('ix_cases_person_id'), table_name='cases')
+    op.create_index('ix_cases_team_id_status', 'cases', ['team_id', 'status'])
+    op.drop_index('ix_cases_team_id_status_assignee_id', table_name='cases')
+    op.create_index('ix_human_tasks_team_id_state_assignee_id', 'human_tasks',
+                    ['team_id', 'state', 'assignee_id'])
+    op.drop_index('ix_human_tasks_case_id_state_form_key', table_name='human_tasks')
+    op.drop_index('ix_human_tasks_team_id_state_lane_created_at', table_name='human_tasks')
+    op.drop_index('ix_human_tasks_team_id_state_assignee_id_lane_created_at',
+                  table_name='human_tasks')
