@@ -3,7 +3,9 @@ pages filter and sort by
 
 The board and the queues read a team's open tasks in the order shown and probe each
 case's follow-up review by index; a person's cases are found by index (the duplicate
-check on start and the search by name or birth date no longer scan all cases).
+check on start and the search by name or birth date no longer scan all cases). The audit
+pages read events newest first along (type, seq) and (case, seq), so a page of the
+access log or the event search never sorts the trail.
 
 Revision ID: 0010
 Revises: 0009
@@ -30,9 +32,17 @@ def upgrade() -> None:
                     ['team_id', 'status', 'assignee_id'])
     op.drop_index('ix_cases_team_id_status', table_name='cases')
     op.create_index(op.f('ix_cases_person_id'), 'cases', ['person_id'])
+    op.create_index('ix_audit_events_type_seq', 'audit_events', ['type', 'seq'])
+    op.drop_index(op.f('ix_audit_events_type'), table_name='audit_events')
+    op.create_index('ix_audit_events_case_id_seq', 'audit_events', ['case_id', 'seq'])
+    op.drop_index(op.f('ix_audit_events_case_id'), table_name='audit_events')
 
 
 def downgrade() -> None:
+    op.create_index(op.f('ix_audit_events_case_id'), 'audit_events', ['case_id'])
+    op.drop_index('ix_audit_events_case_id_seq', table_name='audit_events')
+    op.create_index(op.f('ix_audit_events_type'), 'audit_events', ['type'])
+    op.drop_index('ix_audit_events_type_seq', table_name='audit_events')
     op.drop_index(op.f('ix_cases_person_id'), table_name='cases')
     op.create_index('ix_cases_team_id_status', 'cases', ['team_id', 'status'])
     op.drop_index('ix_cases_team_id_status_assignee_id', table_name='cases')
