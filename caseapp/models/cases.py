@@ -48,11 +48,13 @@ class Case(Base):
         CheckConstraint(f"status IN {tuple(s.value for s in CaseStatus)!r}", name="status_known"),
         # The board counts and pages a team's open cases by who holds them.
         Index("ix_cases_team_id_status_assignee_id", "team_id", "status", "assignee_id"),
+        # A person's cases (duplicate check, search), with what the search filters and sorts by.
+        Index("ix_cases_person_id_team_id_updated_at", "person_id", "team_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default=CaseStatus.OPEN)

@@ -31,7 +31,8 @@ def upgrade() -> None:
     op.create_index('ix_cases_team_id_status_assignee_id', 'cases',
                     ['team_id', 'status', 'assignee_id'])
     op.drop_index('ix_cases_team_id_status', table_name='cases')
-    op.create_index(op.f('ix_cases_person_id'), 'cases', ['person_id'])
+    op.create_index('ix_cases_person_id_team_id_updated_at', 'cases',
+                    ['person_id', 'team_id', 'updated_at'])
     op.create_index('ix_audit_events_type_seq', 'audit_events', ['type', 'seq'])
     op.drop_index(op.f('ix_audit_events_type'), table_name='audit_events')
     op.create_index('ix_audit_events_case_id_seq', 'audit_events', ['case_id', 'seq'])
@@ -43,7 +44,7 @@ def downgrade() -> None:
     op.drop_index('ix_audit_events_case_id_seq', table_name='audit_events')
     op.create_index(op.f('ix_audit_events_type'), 'audit_events', ['type'])
     op.drop_index('ix_audit_events_type_seq', table_name='audit_events')
-    op.drop_index(op.f('ix_cases_person_id'), table_name='cases')
+    op.drop_index('ix_cases_person_id_team_id_updated_at', table_name='cases')
     op.create_index('ix_cases_team_id_status', 'cases', ['team_id', 'status'])
     op.drop_index('ix_cases_team_id_status_assignee_id', table_name='cases')
     op.create_index('ix_human_tasks_team_id_state_assignee_id', 'human_tasks',
