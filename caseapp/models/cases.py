@@ -79,3 +79,17 @@ class Case(Base):
     transfer_requested_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+
+class RecentCase(Base):
+    """A case a user worked on or looked at lately (services.recent_cases keeps the newest
+    few per user): the home page reads these, not the user's audit trail."""
+
+    __tablename__ = "recent_cases"
+    __table_args__ = (Index("ix_recent_cases_user_id_touch", "user_id", "touch"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    # Counts up per user with every touch: the order, also when the clock stands still.
+    touch: Mapped[int]
+    touched_at: Mapped[datetime]

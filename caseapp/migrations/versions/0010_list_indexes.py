@@ -1,5 +1,9 @@
-"""lists at a region's scale: indexes on what the board, queues, search and the audit
-pages filter and sort by
+"""lists at a region's scale: recent cases per user; indexes on what the board, queues,
+search and the audit pages filter and sort by
+
+The home page's recent cases come from recent_cases (a few rows per user, written with
+each action's audit event), filled here from the audit trail: each user's newest
+RECENT_KEPT cases they acted on or looked at.
 
 The board and the queues read a team's open tasks in the order shown and probe each
 case's follow-up review by index; a person's cases are found by index (the duplicate
@@ -12,6 +16,9 @@ Revises: 0009
 Create Date: 2026-12-01 20:00:00
 """
 from alembic import op
+import sqlalchemy as sa
+
+RECENT_KEPT = 20  # services.recent_cases.RECENT_KEPT when this was written
 
 
 revision = '0010'
@@ -21,6 +28,27 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        'recent_cases',
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('case_id', sa.Integer(), nullable=False),
+        sa.Column('touch', sa.Integer(), nullable=False),
+        sa.Column('touched_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['case_id'], ['cases.id'],
+                                name=op.f('fk_recent_cases_case_id_cases')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name=op.f('fk_recent_cases_user_id_users')),
+        sa.PrimaryKeyConstraint('user_id', 'case_id', name=op.f('pk_recent_cases')))
+    op.create_index('ix_recent_cases_user_id_touch', 'recent_cases', ['user_id', 'touch'])
+    # A backfilled touch is the number of the user's newest event on the case.
+    op.execute(sa.text(
+        "INSERT INTO recent_cases (user_id, case_id, touch, touched_at) "
+        "SELECT actor_id, case_id, touch, touched_at FROM ("
+        " SELECT actor_id, case_id, MAX(seq) AS touch, MAX(at) AS touched_at, ROW_NUMBER() OVER ("
+        "  PARTITION BY actor_id ORDER BY MAX(seq) DESC) AS newest"
+        " FROM audit_events WHERE actor_id IS NOT NULL AND case_id IS NOT NULL"
+        " GROUP BY actor_id, case_id) AS touched "
+        f"WHERE newest <= {RECENT_KEPT}"))
     op.create_index('ix_human_tasks_team_id_state_assignee_id_lane_created_at', 'human_tasks',
                     ['team_id', 'state', 'assignee_id', 'lane', 'created_at'])
     op.create_index('ix_human_tasks_team_id_state_lane_created_at', 'human_tasks',
@@ -40,6 +68,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_recent_cases_user_id_touch', table_name='recent_cases')
+    op.drop_table('recent_cases')
     op.create_index(op.f('ix_audit_events_case_id'), 'audit_events', ['case_id'])
     op.drop_index('ix_audit_events_case_id_seq', table_name='audit_events')
     op.create_index(op.f('ix_audit_events_type'), 'audit_events', ['type'])
