@@ -48,6 +48,10 @@ class Case(Base):
         CheckConstraint(f"status IN {tuple(s.value for s in CaseStatus)!r}", name="status_known"),
         # The board counts and pages a team's open cases by who holds them.
         Index("ix_cases_team_id_status_assignee_id", "team_id", "status", "assignee_id"),
+        # ... and offers its open cases' steps and municipalities as filters (index only).
+        Index("ix_cases_team_id_status_current_step", "team_id", "status", "current_step",
+              "current_step_title"),
+        Index("ix_cases_team_id_status_municipality", "team_id", "status", "municipality"),
         # A person's cases (duplicate check, search), with what the search filters and sorts by.
         Index("ix_cases_person_id_team_id_updated_at", "person_id", "team_id", "updated_at"),
     )

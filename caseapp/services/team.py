@@ -192,8 +192,9 @@ def _case_page(ctx: ServiceContext, team: int, filters: BoardFilters, now: datet
     """
     if filters.page < 1:
         raise NotFound("No such page.")
-    overdue = exists().where(HumanTask.case_id == Case.id, _overdue_follow_up())
-    ids = (select(Case.id, overdue.label("overdue"), func.count().over().label("total"))
+    # Named once, so the sort reads the flag the row already has (one probe per case).
+    overdue = exists().where(HumanTask.case_id == Case.id, _overdue_follow_up()).label("overdue")
+    ids = (select(Case.id, overdue, func.count().over().label("total"))
            .where(Case.team_id == team, Case.status == CaseStatus.OPEN))
     if filters.sort == "name":
         ids = ids.join(Person, Person.id == Case.person_id)

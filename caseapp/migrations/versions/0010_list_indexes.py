@@ -59,6 +59,10 @@ def upgrade() -> None:
     op.create_index('ix_cases_team_id_status_assignee_id', 'cases',
                     ['team_id', 'status', 'assignee_id'])
     op.drop_index('ix_cases_team_id_status', table_name='cases')
+    op.create_index('ix_cases_team_id_status_current_step', 'cases',
+                    ['team_id', 'status', 'current_step', 'current_step_title'])
+    op.create_index('ix_cases_team_id_status_municipality', 'cases',
+                    ['team_id', 'status', 'municipality'])
     op.create_index('ix_cases_person_id_team_id_updated_at', 'cases',
                     ['person_id', 'team_id', 'updated_at'])
     op.create_index('ix_audit_events_type_seq', 'audit_events', ['type', 'seq'])
@@ -75,6 +79,8 @@ def downgrade() -> None:
     op.create_index(op.f('ix_audit_events_type'), 'audit_events', ['type'])
     op.drop_index('ix_audit_events_type_seq', table_name='audit_events')
     op.drop_index('ix_cases_person_id_team_id_updated_at', table_name='cases')
+    op.drop_index('ix_cases_team_id_status_municipality', table_name='cases')
+    op.drop_index('ix_cases_team_id_status_current_step', table_name='cases')
     op.create_index('ix_cases_team_id_status', 'cases', ['team_id', 'status'])
     op.drop_index('ix_cases_team_id_status_assignee_id', table_name='cases')
     op.create_index('ix_human_tasks_team_id_state_assignee_id', 'human_tasks',
