@@ -134,6 +134,6 @@ def query_plans(ctx, action) -> list[tuple[str, str]]:
 
 def full_scans(plans: list[tuple[str, str]], *tables: str) -> list[tuple[str, str]]:
     """The statements whose plan reads all of one of ``tables`` (no index narrows it)."""
-    pattern = re.compile(r"\bSCAN (%s)\b|Seq Scan on (%s)\b" % ("|".join(tables),
-                                                               "|".join(tables)))
+    names = "|".join(tables)
+    pattern = re.compile(rf"\bSCAN ({names})\b|Seq Scan on ({names})\b")
     return [(statement, plan) for statement, plan in plans if pattern.search(plan)]

@@ -8,6 +8,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, func, select
 
+from caseapp.migrate import alembic_config, upgrade
 from caseapp.models import (
     AuditEvent,
     Case,
@@ -16,7 +17,6 @@ from caseapp.models import (
     ProcessVersion,
     RecentCase,
 )
-from caseapp.migrate import alembic_config, upgrade
 from caseapp.services import cases, home_page, recent_cases, tasks, timers, users
 from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
