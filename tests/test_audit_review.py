@@ -16,7 +16,7 @@ from caseapp.services.audit_review import EventFilter
 from caseapp.services.errors import Forbidden, NotFound
 from domain.vocabulary import ChainProblem
 from tests.factories import answers, identifying, person
-from tests.helpers import complete, open_case
+from tests.helpers import complete, open_case, query_plans
 
 FAMILY_NAME, BIRTHPLACE = person()["family_name"], answers("person")["place_of_birth"]
 
@@ -262,18 +262,68 @@ def test_access_log_lists_who_viewed_and_searched(login, ctx, people, story):
 
 
 def test_access_log_pages(login, ctx, people, story, monkeypatch):
+    """Pages follow each other by event number: older and newer links, no overlap."""
     for _ in range(3):
         cases.view_case(ctx, people["ben"], story.id)
     monkeypatch.setattr(audit_review, "PAGE_SIZE", 2)
-    first = audit_review.access_log(ctx, people["ida"], EventFilter(), page=1)
-    second = audit_review.access_log(ctx, people["ida"], EventFilter(), page=2)
-    assert len(first.events) == 2 and first.has_next and not first.has_previous
-    assert len(second.events) == 2 and not second.has_next and second.has_previous
+    first = audit_review.access_log(ctx, people["ida"], EventFilter())
+    second = audit_review.access_log(ctx, people["ida"], EventFilter(),
+                                     audit_review.Cursor(before=first.older))
+    assert len(first.events) == 2 and first.older is not None and first.newer is None
+    assert len(second.events) == 2 and second.older is None and second.newer is not None
     assert [e.seq for e in first.events] > [e.seq for e in second.events]
-    html = login("ida").get("/audit/access", query_string={"page": 2,
-                                                          "actor": people["ben"].id}).text
+    back = audit_review.access_log(ctx, people["ida"], EventFilter(),
+                                   audit_review.Cursor(after=second.newer))
+    assert [e.seq for e in back.events] == [e.seq for e in first.events]
+    client = login("ida")
+    html = client.get("/audit/access", query_string={"actor": people["ben"].id}).text
+    older = re.search(r'href="([^"]+)" rel="next"', html).group(1).replace("&amp;", "&")
+    assert f"actor={people['ben'].id}" in older and 'rel="prev"' not in html
+    html = client.get(older).text
     assert 'rel="prev"' in html and 'rel="next"' not in html
     assert f"actor={people['ben'].id}" in re.search(r'href="([^"]+)" rel="prev"', html).group(1)
+
+
+@pytest.mark.parametrize("url", ["/audit/access", "/audit/events"])
+@pytest.mark.parametrize("cursor", [{"before": "x"}, {"after": "-1"}, {"before": str(2**40)}])
+def test_a_page_link_that_is_no_event_number_is_refused(login, story, url, cursor):
+    """A hand-made cursor gets a clear refusal, never an error page or a wrong list."""
+    response = login("ida").get(url, query_string=cursor)
+    assert response.status_code == 400
+    assert "This page link is not valid" in response.text
+
+
+@pytest.mark.parametrize("filters", [{}, {"type": "case_viewed"}, {"actor": "ben"},
+                                     {"case": "story"}, {"actor": "ben", "type": "task_completed"}])
+def test_event_pages_read_the_trail_in_order_without_sorting_it(ctx, people, story, db_url,
+                                                                 filters):
+    """The access log and the event search read a page along an index in event order
+    (no sort of the trail, no DISTINCT over it), on the first page and from a cursor."""
+    chosen = EventFilter(type=filters.get("type"),
+                         actor_id=people["ben"].id if "actor" in filters else None,
+                         case_number=story.number if "case" in filters else None)
+    ida = people["ida"]
+    last = audit.last_seq(ctx.session)
+    plans = query_plans(ctx, lambda: [
+        read(ctx, ida, chosen, cursor) for read in (audit_review.access_log,
+                                                    audit_review.search_events)
+        for cursor in (audit_review.Cursor(), audit_review.Cursor(before=last),
+                       audit_review.Cursor(after=1))])
+    assert not [statement for statement, _plan in plans if "DISTINCT" in statement.upper()]
+    # The queries that choose the page's events (the rest read those by number).
+    choosing = [(statement, plan) for statement, plan in plans
+                if re.match(r"SELECT audit_events.seq\s+FROM audit_events\s", statement)]
+    assert len(choosing) >= 6
+    for statement, plan in choosing:
+        assert "LIMIT" in statement and "TEMP B-TREE" not in plan and "Sort" not in plan \
+            and "Seq Scan" not in plan, (statement, plan)
+
+
+def test_the_event_search_offers_every_known_type_also_before_it_was_written(login, story):
+    """The type choices are the application's event types, not what the trail holds yet."""
+    html = login("ida").get("/audit/events").text
+    assert 'value="data_erased"' in html and 'value="course_seats_changed"' in html
+    assert "Personal data erased" in html
 
 
 # --- event search and export -----------------------------------------------------------

@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import create_engine, func, select
 
-from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersion
-from caseapp.services import cases, home_page, tasks, timers, users
+from caseapp.migrate import alembic_config, upgrade
+from caseapp.models import (
+    AuditEvent,
+    Case,
+    HumanTask,
+    ProcessInstance,
+    ProcessVersion,
+    RecentCase,
+)
+from caseapp.services import cases, home_page, recent_cases, tasks, timers, users
 from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from tests.conftest import PASSWORD
@@ -17,7 +26,9 @@ from tests.helpers import (
     at_referral,
     complete,
     complete_until,
+    full_scans,
     open_case,
+    query_plans,
     ready_task,
     row_version,
     run_concurrently,
@@ -363,3 +374,34 @@ def test_home_lists_recently_touched_cases_newest_first(ctx, people):
     complete(ctx, anna, second.id, "person")
     assert [c.id for c in home_page.home(ctx, anna).recent] == [second.id, first.id]
     assert home_page.home(ctx, people["ben"]).recent == []  # his own history only
+
+
+def test_home_shows_the_ten_newest_recent_cases_and_keeps_few_rows_per_person(ctx, people):
+    """However much a counsellor works, the home page lists their ten newest cases from a
+    few kept rows, read by index: not from the audit trail, not by reading every case."""
+    anna = people["anna"]
+    opened = [open_case(ctx, anna, family_name=f"Person {n}").id
+              for n in range(recent_cases.RECENT_KEPT + 3)]
+    cases.view_case(ctx, anna, opened[0])
+    shown = [c.id for c in home_page.home(ctx, anna).recent]
+    assert shown == [opened[0], *opened[::-1][:recent_cases.RECENT_SHOWN - 1]]
+    kept = ctx.session.scalar(select(func.count()).select_from(RecentCase)
+                              .where(RecentCase.user_id == anna.id))
+    assert kept == recent_cases.RECENT_KEPT
+    plans = query_plans(ctx, lambda: home_page.home(ctx, anna))
+    assert not [statement for statement, _plan in plans if "audit_events" in statement]
+    assert full_scans(plans, "cases", "human_tasks", "recent_cases") == []
+
+
+def test_recent_cases_from_before_the_upgrade_come_from_the_audit_trail(ctx, people, db_url):
+    """The migration fills each person's recent cases from what they did and read."""
+    anna = people["anna"]
+    first, second = open_case(ctx, anna), open_case(ctx, anna, family_name="Petrenko")
+    cases.view_case(ctx, anna, first.id)
+    before = [c.id for c in home_page.home(ctx, anna).recent]
+    ctx.session.rollback()
+    engine = create_engine(db_url)
+    command.downgrade(alembic_config(engine), "0009")
+    upgrade(engine)
+    engine.dispose()
+    assert [c.id for c in home_page.home(ctx, anna).recent] == before == [first.id, second.id]

@@ -22,7 +22,9 @@ from tests.helpers import (
     at_referral,
     complete,
     complete_until,
+    full_scans,
     open_case,
+    query_plans,
     ready_task,
 )
 
@@ -424,6 +426,17 @@ def test_board_runs_the_same_few_queries_for_more_cases(runtime, ctx, people, cl
         team.reassign(ctx, lea, [case_id], None, "in die Warteschlange")
     escalate(ctx, clock, anna, at_referral(ctx, anna, family_name="Noch eine"))
     assert queries() == few <= 13
+
+
+@pytest.mark.parametrize("sort", team.SORTS)
+def test_the_board_reads_the_team_by_index_not_all_cases(ctx, people, clock, db_url, sort):
+    """Counts, queue, escalations and the page of cases read the team's rows by index:
+    no query walks every case or every task of the installation, in any sort order."""
+    anna, lea = people["anna"], people["lea"]
+    escalate(ctx, clock, anna, at_referral(ctx, anna))
+    team.reassign(ctx, lea, [open_case(ctx, anna).id], None, "in die Warteschlange")
+    plans = query_plans(ctx, lambda: team.board(ctx, lea, team.BoardFilters(sort=sort)))
+    assert plans and full_scans(plans, "cases", "human_tasks") == []
 
 
 def test_board_shows_names_waiting_text_and_page_links(login, ctx, people, clock):

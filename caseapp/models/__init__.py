@@ -2,7 +2,7 @@
 
 from .audit import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
 from .base import Base
-from .cases import Case, NameWord, Person
+from .cases import Case, NameWord, Person, RecentCase
 from .catalogue import Course, Municipality, Provider
 from .process import HumanTask, ProcessInstance, ProcessVersion
 from .referrals import Referral
@@ -11,6 +11,6 @@ from .users import ROLES, Team, User
 __all__ = [
     "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal", "Base",
     "Case", "Course", "HumanTask", "Municipality", "NameWord",
-    "Person", "ProcessInstance", "ProcessVersion", "Provider", "Referral",
+    "Person", "ProcessInstance", "ProcessVersion", "Provider", "RecentCase", "Referral",
     "Team", "User",
 ]

@@ -17,16 +17,19 @@ class AuditEvent(Base):
     """
 
     __tablename__ = "audit_events"
+    # Pages of events read newest first along an index in event-number order per filter.
     __table_args__ = (UniqueConstraint("chain", "chain_seq"),
-                      Index("ix_audit_events_actor_id_seq", "actor_id", "seq"))
+                      Index("ix_audit_events_actor_id_seq", "actor_id", "seq"),
+                      Index("ix_audit_events_type_seq", "type", "seq"),
+                      Index("ix_audit_events_case_id_seq", "case_id", "seq"))
 
     seq: Mapped[int] = mapped_column(primary_key=True)
     chain: Mapped[str] = mapped_column(String(40))
     chain_seq: Mapped[int]
     at: Mapped[datetime] = mapped_column(index=True)
-    type: Mapped[str] = mapped_column(String(40), index=True)
+    type: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     details: Mapped[dict] = mapped_column(JSON)
     change_digest: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))

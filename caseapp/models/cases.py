@@ -49,7 +49,14 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         CheckConstraint(f"status IN {tuple(s.value for s in CaseStatus)!r}", name="status_known"),
-        Index("ix_cases_team_id_status", "team_id", "status"),
+        # The board counts and pages a team's open cases by who holds them.
+        Index("ix_cases_team_id_status_assignee_id", "team_id", "status", "assignee_id"),
+        # ... and offers its open cases' steps and municipalities as filters (index only).
+        Index("ix_cases_team_id_status_current_step", "team_id", "status", "current_step",
+              "current_step_title"),
+        Index("ix_cases_team_id_status_municipality", "team_id", "status", "municipality"),
+        # A person's cases (duplicate check, search), with what the search filters and sorts by.
+        Index("ix_cases_person_id_team_id_updated_at", "person_id", "team_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,3 +86,17 @@ class Case(Base):
     transfer_requested_at: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship(lazy="joined", innerjoin=True)
+
+
+class RecentCase(Base):
+    """A case a user worked on or looked at lately (services.recent_cases keeps the newest
+    few per user): the home page reads these, not the user's audit trail."""
+
+    __tablename__ = "recent_cases"
+    __table_args__ = (Index("ix_recent_cases_user_id_touch", "user_id", "touch"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    # Counts up per user with every touch: the order, also when the clock stands still.
+    touch: Mapped[int]
+    touched_at: Mapped[datetime]

@@ -44,7 +44,13 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     __table_args__ = (
         CheckConstraint(f"state IN {tuple(s.value for s in TaskState)!r}", name="state_known"),
-        Index("ix_human_tasks_team_id_state_assignee_id", "team_id", "state", "assignee_id"),
+        # Queues and counts read a team's open tasks in the order shown (oldest first).
+        Index("ix_human_tasks_team_id_state_assignee_id_lane_created_at",
+              "team_id", "state", "assignee_id", "lane", "created_at"),
+        Index("ix_human_tasks_team_id_state_lane_created_at",
+              "team_id", "state", "lane", "created_at"),
+        # Whether a case's follow-up is overdue: one probe per case on the board.
+        Index("ix_human_tasks_case_id_state_form_key", "case_id", "state", "form_key"),
         Index("ix_human_tasks_assignee_id_state", "assignee_id", "state"),
     )
 

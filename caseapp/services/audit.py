@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from caseapp.models import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
 from domain.vocabulary import CHAIN_PROBLEM_TEXTS, ChainProblem
 
+from . import recent_cases
+
 GENESIS = "0" * 64
 ERASURE_EVENT = "data_erased"
 # Reading is recorded in the reader's chain: a page view never locks the case it shows.
@@ -125,6 +127,9 @@ def append(session: Session, *, type_: str, at: datetime, actor_id: int | None,
     after its other locks (the chain head is the last lock an action takes)."""
     key = _key(session)
     actor = actor_id or None
+    if actor is not None and case_id is not None:
+        # Whoever acts on a case or reads it has it among their recent cases.
+        recent_cases.touch(session, actor, case_id, at)
     chain = chain_of(type_, actor, case_id)
     # Stored exactly as hashed: dates become ISO strings, tuples lists.
     details = json.loads(_canonical(details or {}))

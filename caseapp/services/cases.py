@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select, union
 
 from caseapp.models import Case, HumanTask, NameWord, Person, ProcessInstance, Referral, User
 from domain.vocabulary import CaseStatus, Role, TaskState, lane_role
@@ -165,28 +165,46 @@ def _step_statuses(outline: list[Step], ready: list[HumanTask],
             if lane_role(step.lane) == Role.COUNSELLOR or step.bpmn_id in current | finished]
 
 
+# A case number is the year and the case id ("2026-00004"); digits alone name the id.
+CASE_ID_DIGITS = 9
+
+
 def search_cases(ctx: ServiceContext, actor: Actor, query: str, limit: int = 50) -> list[Case]:
-    """By case number, family or given name, or date of birth (YYYY-MM-DD or DD.MM.YYYY)."""
-    stmt = select(Case).join(Person, Person.id == Case.person_id)
-    if actor.role != Role.AUDITOR:
-        stmt = stmt.where(Case.team_id == actor.team_id)
+    """By case number, family or given name, or date of birth (YYYY-MM-DD or DD.MM.YYYY).
+
+    Each kind of match is one lookup by index (the number, the id, the birth date, the
+    name words), and only the cases found are read and sorted: the search never walks
+    all of a team's cases.
+    """
     query = query.strip()
-    conditions = [Case.number == query]
-    if query.isdecimal():  # "4" or "00004" finds 2026-00004 (isdigit would take "²")
-        conditions.append(Case.number.endswith(f"-{int(query):05d}"))
+    team = [] if actor.role == Role.AUDITOR else [Case.team_id == actor.team_id]
+    found_by = [Case.number == query]
+    if query.isdecimal() and len(query) <= CASE_ID_DIGITS:
+        # "4" or "00004" finds 2026-00004 (isdecimal, not isdigit, which would take "²")
+        number = int(query)
+        found_by.append(and_(Case.id == number, Case.number.endswith(f"-{number:05d}")))
     birth = parse_day(query)
     if birth:
-        conditions.append(Person.birth_date == birth)
+        found_by.append(Case.person_id.in_(select(Person.id).where(Person.birth_date == birth)))
     words = fold_name(query).split()
     if words:
         # Every word starts a word of the family or given names: "Amina Haddad", "Haddad,
         # Amina", "Oeztuerk" for "Öztürk"; in the database, by the index of name words.
-        conditions.append(and_(*(Person.id.in_(
-            select(NameWord.person_id).where(NameWord.word >= w, NameWord.word < _after(w)))
-            for w in words)))
-    stmt = stmt.where(or_(*conditions)).order_by(Case.updated_at.desc()).limit(limit)
+        first, *others = words
+        found_by.append(Case.person_id.in_(select(NameWord.person_id).where(
+            NameWord.word >= first, NameWord.word < _after(first),
+            *(NameWord.person_id.in_(select(NameWord.person_id).where(
+                NameWord.word >= w, NameWord.word < _after(w))) for w in others))))
+    # One lookup by index for each kind of match (cases(person_id, team_id, updated_at)
+    # holds what the team filter and the order need), merged; only then sorted.
+    hits = union(*(select(Case.id, Case.updated_at).where(condition, *team)
+                   for condition in found_by)).subquery()
     with ctx.transaction() as session:
-        found = list(session.scalars(stmt))
+        newest = list(session.scalars(select(hits.c.id).order_by(
+            hits.c.updated_at.desc(), hits.c.id.desc()).limit(limit)))
+        loaded = {case.id: case for case in session.scalars(
+            select(Case).where(Case.id.in_(newest)))} if newest else {}
+        found = [loaded[case_id] for case_id in newest]
         # Search results show names and birth dates: who searched is recorded (the query
         # itself is personal data, so only the cases shown are named).
         audit.append(session, type_="cases_searched", at=ctx.now(), actor_id=actor.id,

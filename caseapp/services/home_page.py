@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, true
 
-from caseapp.models import AuditEvent, Case, HumanTask, Referral
+from caseapp.models import Case, HumanTask, RecentCase, Referral
 from domain.vocabulary import Lane, Role, SeatStatus, TaskState
 
+from . import recent_cases
 from .actor import Actor
 from .authz import require_role
 from .context import ServiceContext
@@ -44,22 +45,14 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
                 seat_offers=list(offers))
 
 
-RECENT_CASES = 10
-RECENT_EVENTS_READ = 200
-
-
 def _recently_touched(ctx: ServiceContext, actor: Actor) -> list[Case]:
-    """The cases of the actor's newest events (read from the newest few hundred on the
-    (actor, seq) index, so the cost does not grow with the actor's history)."""
-    case_ids = ctx.session.scalars(
-        select(AuditEvent.case_id).where(AuditEvent.actor_id == actor.id,
-                                         AuditEvent.case_id.is_not(None))
-        .order_by(AuditEvent.actor_id.desc(), AuditEvent.seq.desc())
-        .limit(RECENT_EVENTS_READ)).all()
-    newest_first = list(dict.fromkeys(case_ids))[:RECENT_CASES]
-    found = {case.id: case for case in ctx.session.scalars(
-        select(Case).where(Case.id.in_(newest_first), Case.team_id == actor.team_id))}
-    return [found[case_id] for case_id in newest_first if case_id in found]
+    """The actor's newest recent cases of their own team (services.recent_cases: a few
+    rows per user, read on the (user, touch) index; the audit trail is not read)."""
+    return list(ctx.session.scalars(
+        select(Case).join(RecentCase, RecentCase.case_id == Case.id)
+        .where(RecentCase.user_id == actor.id, Case.team_id == actor.team_id)
+        .order_by(RecentCase.touch.desc())
+        .limit(recent_cases.RECENT_SHOWN)))
 
 
 def all_cases(ctx: ServiceContext, actor: Actor, limit: int = 100) -> list[Case]:

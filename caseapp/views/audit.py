@@ -128,6 +128,12 @@ CHAIN_KINDS = {"case": N_("case %(name)s"), "user": N_("user %(name)s"),
                "system": N_("the system's chain"), "legacy": N_("the legacy chain")}
 
 
+def event_types() -> list[str]:
+    """Every event type the application writes, in the reader's alphabetical order of
+    their names (the choices of the event search)."""
+    return sorted(EVENT_LABELS, key=lambda type_: event_label(type_).casefold())
+
+
 def event_label(type_: str) -> str:
     """An event type's name in the reader's language (an unknown type by its code)."""
     return str(EVENT_LABELS.get(type_, type_))
@@ -277,13 +283,24 @@ def _export_filters() -> EventFilter:
     return filters
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=bounded_int) or 1, 1)
+def _cursor() -> audit_review.Cursor:
+    """Where a page of events starts (``before`` or ``after`` an event number); a cursor
+    that is no event number is refused, not read as the first page."""
+    found: dict[str, int | None] = {}
+    for name in ("before", "after"):
+        raw = request.args.get(name, "").strip()
+        try:
+            found[name] = bounded_int(raw) if raw else None
+        except ValueError:
+            refuse(_("This page link is not valid. Open the list again from its first "
+                     "page."), 400)
+    before, after = found["before"], found["after"]
+    return audit_review.Cursor(before=before, after=after if before is None else None)
 
 
-def _page_url(page: int) -> str:
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return url_for(request.endpoint, **request.view_args, **args, page=page)
+def _page_url(**cursor: int) -> str:
+    args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
+    return url_for(request.endpoint, **request.view_args, **args, **cursor)
 
 
 @bp.get("/verify")
@@ -309,8 +326,8 @@ def case_history(case_id: int):
 def access_log():
     """Who opened which case or searched for cases, when: newest first, a page at a time."""
     filters, errors = _filters()
-    page = audit_review.access_log(svc(), current_user, filters, _page_number())
-    users, _types = audit_review.filter_choices(svc(), current_user)
+    page = audit_review.access_log(svc(), current_user, filters, _cursor())
+    users = audit_review.filter_choices(svc(), current_user)
     return render_template("audit/access.html", page=page, filters=filters, errors=errors,
                            users=users, page_url=_page_url)
 
@@ -320,11 +337,11 @@ def access_log():
 def events():
     """Search all events by actor, type, case and dates; the same filters export them."""
     filters, errors = _filters()
-    page = audit_review.search_events(svc(), current_user, filters, _page_number())
-    users, types = audit_review.filter_choices(svc(), current_user)
-    export_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = audit_review.search_events(svc(), current_user, filters, _cursor())
+    users = audit_review.filter_choices(svc(), current_user)
+    export_args = {k: v for k, v in request.args.items() if k not in ("before", "after") and v}
     return render_template("audit/events.html", page=page, filters=filters, errors=errors,
-                           users=users, types=types, page_url=_page_url,
+                           users=users, types=event_types(), page_url=_page_url,
                            export_args=export_args)
 
 
