@@ -300,10 +300,10 @@ def multiply(runtime, key: bytes, target: int, progress) -> None:
         # one copy at a time: events in the base's write order across its cases
         case_ids = {c["id"] for c in chunk}
         copied: dict[int, tuple] = {}
-        for case in chunk:
+        for position, case in enumerate(chunk):
             new_case = case["id"] + copy * stride["case"]
             new_person = case["person_id"] + copy * stride["person"]
-            index = copy * n + (case["id"] % n)
+            index = copy * n + position
             given, family = person_name(index + 1_000_000)
             person = {**persons[case["person_id"]], "id": new_person, "given_names": given,
                       "family_name": family, "birth_date": birth_date(index)}
