@@ -784,4 +784,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # stopped by a signal, it still stops its gunicorn and removes its files
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sys.exit(main())
