@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app caseapp
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: run test screenshots install test-tools system-packages translations messages lint clean
+.PHONY: run test bench screenshots install test-tools system-packages translations messages lint clean
 
 run: install translations
 	$(FLASK) init-db
@@ -19,6 +19,11 @@ run: install translations
 test: system-packages install translations test-tools
 	$(BIN)/ruff check .
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The scale benchmark (bench/scale.py, figures in bench/RESULTS.md), e.g.
+# make bench BENCH_ARGS="--cases 100000 --database postgresql"
+bench: system-packages install translations
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 # The user guide's pictures in docs/img/, taken in German by the browser tests that show
 # them; only this target writes them there (a plain test run keeps them in its tmp_path).
