@@ -89,15 +89,22 @@ def test_several_seats_time_it_by_the_earliest_course(ctx, people, places):
     assert due(ctx, case_id) == start_of(ctx, earlier) + timedelta(days=7)
 
 
-def test_the_waiting_follow_up_moves_with_the_seats(ctx, people, places, clock):
-    """Offered from the waiting list, booked, given back: the date follows each change."""
-    anna = people["anna"]
+def referred_to_a_waiting_list(ctx, anna, places):
+    """A full course (its one seat booked by another case) and a case referred to its
+    waiting list: (course, the other case's booking, the waiting case)."""
     course = add_course(ctx, places["vhs"], seats=1, days=70)
     holder = at_referral(ctx, anna, family_name="Eins")
     booked = referrals.book_seat(ctx, anna, holder, course)
     case_id = at_referral(ctx, anna)
     referrals.join_waiting_list(ctx, anna, case_id, course_id=course)
     complete(ctx, anna, case_id, "referral")
+    return course, booked, case_id
+
+
+def test_the_waiting_follow_up_moves_with_the_seats(ctx, people, places, clock):
+    """Offered from the waiting list, booked, given back: the date follows each change."""
+    anna = people["anna"]
+    course, booked, case_id = referred_to_a_waiting_list(ctx, anna, places)
     after_referral = clock() + timedelta(days=42)
     assert due(ctx, case_id) == after_referral
 
@@ -121,12 +128,7 @@ def test_the_waiting_follow_up_moves_with_the_seats(ctx, people, places, clock):
 def test_the_history_shows_a_moved_follow_up_by_its_days(ctx, people, places, clock, login):
     """The auditor reads when the follow-up was due and is due now, day first, in German."""
     anna = people["anna"]
-    course = add_course(ctx, places["vhs"], seats=1, days=70)
-    holder = at_referral(ctx, anna, family_name="Eins")
-    booked = referrals.book_seat(ctx, anna, holder, course)
-    case_id = at_referral(ctx, anna)
-    referrals.join_waiting_list(ctx, anna, case_id, course_id=course)
-    complete(ctx, anna, case_id, "referral")
+    course, booked, case_id = referred_to_a_waiting_list(ctx, anna, places)
     before = due(ctx, case_id).astimezone(ZoneInfo("Europe/Berlin"))
     referrals.cancel_seat(ctx, anna, booked.id, "verzogen")  # offered to who waits
     after = due(ctx, case_id).astimezone(ZoneInfo("Europe/Berlin"))
