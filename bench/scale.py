@@ -5,6 +5,7 @@ Run by hand (figures go to bench/RESULTS.md), a tiny run is in the suite:
     .venv/bin/python bench/scale.py --cases 10000 --database sqlite|postgresql
                                     [--base 400] [--cycles 300] [--runs 3] [--warmup 30]
                                     [--json FILE] [--markdown FILE] [--keep DIR]
+                                    [--generate-only]
 
 1. Generates: ``--base`` cases made through the services with a moving clock over three
    years (every interview step, drafts, bookings, waiting lists, other offers, reassigned,
@@ -25,6 +26,7 @@ Run by hand (figures go to bench/RESULTS.md), a tiny run is in the suite:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import http.client
 import json
 import os
@@ -714,9 +716,12 @@ def markdown(args, generated: Generated, summary: dict) -> str:
 def run(args, url: str, workdir: Path) -> int:
     instance = workdir / "instance"
     instance.mkdir(parents=True, exist_ok=True)
-    audit_key = secrets.token_hex(32)
+    kept = workdir / "generated.json"  # an earlier --keep run's keys and facts
+    earlier = json.loads(kept.read_text()) if kept.exists() else None
+    audit_key, secret_key = ((earlier["audit_key"], earlier["secret_key"]) if earlier
+                             else (secrets.token_hex(32), secrets.token_hex(32)))
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ANKOMMEN_")},
-           "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
+           "DATABASE_URL": url, "SECRET_KEY": secret_key,
            "ANKOMMEN_AUDIT_KEY": audit_key, "ANKOMMEN_INSTANCE": str(instance),
            # development mode only for its plain-HTTP session cookie on the loopback
            "ANKOMMEN_ENV": "development", "PYTHONUNBUFFERED": "1"}
@@ -733,12 +738,26 @@ def run(args, url: str, workdir: Path) -> int:
     runtime = app.extensions["ankommen"]
     clock = MovingClock(datetime.now(UTC) - timedelta(days=3 * 365))
     runtime.clock = clock
-    initialized = app.test_cli_runner().invoke(args=["init-db"])
+    initialized = app.test_cli_runner().invoke(args=["init-db"])  # also migrates a kept one
     if initialized.exit_code != 0:
         raise RuntimeError(f"init-db failed: {initialized.output}")
-    generated = generate(runtime, clock, audit_key.encode(), args.cases, args.base)
+    if earlier:
+        generated = Generated(**earlier["generated"])
+        print(f"measuring the kept {generated.cases} cases again (schema brought up to date)")
+    else:
+        generated = generate(runtime, clock, audit_key.encode(), args.cases, args.base)
+        if args.keep and args.database == "sqlite":
+            kept.write_text(json.dumps({"audit_key": audit_key, "secret_key": secret_key,
+                                        "generated": dataclasses.asdict(generated)}))
     print(f"{generated.cases} cases, {generated.events} events in {generated.seconds:.0f} s; "
           f"base cases by state: {generated.base_states}")
+    from caseapp.services import checkpoints
+    with runtime.sessions() as session, \
+            tqdm(desc="chains checked by the worker's round", unit="chain") as bar:
+        # as the worker's round does, so the audit pages walk only what comes after
+        checkpoints.verify_new_events(runtime.context(session), progress=bar)
+    if args.generate_only:
+        return 0
     runtime.clock = lambda: datetime.now(UTC)
     measured = measure(runtime, env, workdir, args.cycles, args.runs, args.warmup)
     runtime.db.dispose()
@@ -770,7 +789,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=30, help="cycles before measuring")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument("--markdown", help="write the table for RESULTS.md to this file")
-    parser.add_argument("--keep", help="generate into this directory and keep it")
+    parser.add_argument("--keep", help="generate into this directory and keep it; a directory "
+                        "kept before (SQLite) is migrated and measured again, not regenerated")
+    parser.add_argument("--generate-only", action="store_true", help="stop before measuring")
     args = parser.parse_args(argv)
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="ankommen-scale-"))
     try:

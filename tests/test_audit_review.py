@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import select, text
 
-from caseapp.models import AuditEvent
-from caseapp.services import audit, audit_review, cases
+from caseapp.models import AuditEvent, AuditVerified
+from caseapp.services import audit, audit_review, cases, checkpoints
 from caseapp.services.audit_review import EventFilter
 from caseapp.services.errors import Forbidden, NotFound
 from domain.vocabulary import ChainProblem
@@ -137,9 +137,11 @@ def test_reassignment_names_the_users_and_shows_the_reason(login, ctx, people, s
 
 # --- events after a broken link ----------------------------------------------------------
 
-@pytest.fixture
-def worked_on(ctx, people, clock):
-    """A case opened and four steps completed (a day apart), then viewed by Ben."""
+@pytest.fixture(params=["walked whole", "after the worker's round"])
+def worked_on(request, ctx, people, clock):
+    """A case opened and four steps completed (a day apart), then viewed by Ben; in the
+    second variant the worker has since checked every chain, so pages walk only from
+    there and check the events they show before it one by one."""
     case = open_case(ctx, people["anna"])
     for step in ("person", "residence", "family", "education_work"):
         clock.advance(days=1)
@@ -147,6 +149,12 @@ def worked_on(ctx, people, clock):
     clock.advance(days=1)
     cases.view_case(ctx, people["ben"], case.id)
     ctx.session.rollback()
+    if request.param != "walked whole":
+        assert checkpoints.verify_new_events(ctx) > 0
+        positions = dict(ctx.session.execute(select(AuditVerified.chain,
+                                                    AuditVerified.chain_seq)).all())
+        assert positions[f"case:{case.id}"] == len(case_chain(ctx, case.id))
+        assert positions[f"user:{people['ben'].id}"] >= 1
     return case
 
 

@@ -1,6 +1,13 @@
 """SQLAlchemy 2.x typed models. Alembic migrations in caseapp/migrations follow them."""
 
-from .audit import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
+from .audit import (
+    AuditChain,
+    AuditChange,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSeal,
+    AuditVerified,
+)
 from .base import Base
 from .cases import Case, NameWord, Person, RecentCase
 from .catalogue import Course, Municipality, Provider
@@ -9,8 +16,8 @@ from .referrals import Referral
 from .users import ROLES, Team, User
 
 __all__ = [
-    "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal", "Base",
-    "Case", "Course", "HumanTask", "Municipality", "NameWord",
+    "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal",
+    "AuditVerified", "Base", "Case", "Course", "HumanTask", "Municipality", "NameWord",
     "Person", "ProcessInstance", "ProcessVersion", "Provider", "RecentCase", "Referral",
     "Team", "User",
 ]

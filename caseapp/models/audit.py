@@ -89,3 +89,20 @@ class AuditSeal(Base):
     hash: Mapped[str] = mapped_column(String(64))
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"))
     mac: Mapped[str] = mapped_column(String(64))  # over all of the above, with the audit key
+
+
+class AuditVerified(Base):
+    """How far each chain was last found intact, so a page that shows events checks only
+    what was appended since (and the shown events themselves), not the whole chain.
+
+    Written by the worker's round after a walk from the previous position; ``mac`` (over
+    all of the above, with the audit key) keeps a forged row from vouching for a chain.
+    """
+
+    __tablename__ = "audit_verified"
+
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    chain_seq: Mapped[int]
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    mac: Mapped[str] = mapped_column(String(64))

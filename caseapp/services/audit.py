@@ -28,13 +28,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from caseapp.models import AuditChain, AuditChange, AuditCheckpoint, AuditEvent, AuditSeal
+from caseapp.models import (
+    AuditChain,
+    AuditChange,
+    AuditCheckpoint,
+    AuditEvent,
+    AuditSeal,
+    AuditVerified,
+)
 from domain.vocabulary import CHAIN_PROBLEM_TEXTS, ChainProblem
 
 from . import recent_cases
@@ -375,15 +382,20 @@ class _ChainCheck:
     """One chain walked in order: the first problem of each event, and of its end."""
 
     def __init__(self, key: bytes, chain: str, head: tuple[int, str] | None,
-                 seal: tuple[int, str, int] | None):
-        self.key, self.chain, self.head, self.seal = key, chain, head, seal
+                 seal: tuple[int, str, int] | None, start: tuple[int, str] | None = None):
+        """``start``: the (position, hash) the chain was last found intact at, where the
+        walk begins; that event must still be the one verified then."""
+        self.key, self.chain, self.head, self.seal, self.start = key, chain, head, seal, start
         self.prev_hash, self.expected, self.last_event = GENESIS, 1, None
         self.erasures: dict[int, tuple[int, int | None]] = {}  # seq -> (chain_seq, case)
         self.claims: list[tuple[AuditEvent, int | None]] = []  # blanked record, erasure seq
         self.unsealed = 0
 
     def event(self, event: AuditEvent, change: AuditChange | None) -> Problem | None:
-        problem = _event_problem(self.key, event, change, self.expected, self.prev_hash)
+        if self.start is not None and self.last_event is None:
+            problem = self._start_problem(event, change)
+        else:
+            problem = _event_problem(self.key, event, change, self.expected, self.prev_hash)
         seal = self.seal
         if problem is None and seal and seal[0] == event.chain_seq and seal[1] != event.hash:
             problem = _problem(ChainProblem.DIFFERS_FROM_SEAL, checkpoint=seal[2])
@@ -396,6 +408,15 @@ class _ChainCheck:
         self.prev_hash, self.expected = event.hash, event.chain_seq + 1
         self.last_event = event.seq
         return problem
+
+    def _start_problem(self, event: AuditEvent, change: AuditChange | None
+                       ) -> Problem | None:
+        position, hash_ = self.start
+        if event.chain_seq != position:
+            return _problem(ChainProblem.EVENT_MISSING, position=position, chain=self.chain)
+        if not hmac.compare_digest(event.hash, hash_):
+            return _problem(ChainProblem.CONTENT_CHANGED)
+        return _event_problem(self.key, event, change, position, event.prev_hash)
 
     def end(self) -> Problem | None:
         """What is wrong with the chain's end: its head, its seal, events cut off."""
@@ -478,36 +499,43 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
     return count, erased, len(seen), unsealed
 
 
-def chain_breaks(session: Session, chains: Iterable[str], batch: int = 2000
-                 ) -> dict[str, ChainBreak]:
+def chain_breaks(session: Session, chains: Iterable[str], shown: Iterable[int] = (),
+                 batch: int = 2000) -> dict[str, ChainBreak]:
     """Where each of ``chains`` first breaks (intact chains are left out), for pages that
     show events: every event from a break on is not vouched for by its chain.
 
-    Seals count only if their keyed MAC holds; the whole check (``verify_trail``) also
-    checks the checkpoints behind them.
+    Each chain is walked from where the worker last found it intact (``audit_verified``)
+    to its end; of the ``shown`` events (by ``seq``) those before that position are each
+    checked on their own: content, change record, erasure, link. So a page costs what was
+    appended since the worker's last round, not the chains' whole length; whatever else
+    changed before that position is found by the whole check (``verify_trail``). Seals
+    and positions count only if their keyed MAC holds.
     """
     key = _key(session)
     chains = sorted(set(chains))
     if not chains:
         return {}
-    heads = _heads(session, chains)
-    sealed = {seal.chain: (seal.chain_seq, seal.hash, seal.checkpoint_id)
-              for seal in session.scalars(select(AuditSeal).where(AuditSeal.chain.in_(chains)))
-              if hmac.compare_digest(seal.mac, seal_mac(key, seal.chain, seal.chain_seq,
-                                                        seal.hash, seal.checkpoint_id))}
+    heads, sealed = _heads(session, chains), _seals(session, key, chains)
+    verified = _verified(session, key, chains)
     breaks: dict[str, ChainBreak] = {}
     checks: dict[str, _ChainCheck] = {}
-    for event, change in _chain_rows(session, batch, chains):
-        check = checks.get(event.chain)
-        if check is None:
-            check = checks[event.chain] = _ChainCheck(key, event.chain,
-                                                      heads.get(event.chain),
-                                                      sealed.get(event.chain))
-        if event.chain in breaks:
-            continue
-        problem = check.event(event, change)
-        if problem:
-            breaks[event.chain] = ChainBreak(event.chain, event.chain_seq, event.seq, problem)
+
+    def walk(starts: dict[str, tuple[int, str] | None]) -> None:
+        for event, change in _rows_from(session, starts, batch):
+            check = checks.get(event.chain)
+            if check is None:
+                check = checks[event.chain] = _ChainCheck(
+                    key, event.chain, heads.get(event.chain), sealed.get(event.chain),
+                    starts[event.chain])
+            if event.chain in breaks:
+                continue
+            problem = check.event(event, change)
+            if problem:
+                breaks[event.chain] = ChainBreak(event.chain, event.chain_seq, event.seq,
+                                                 problem)
+    walk({chain: verified.get(chain) for chain in chains})
+    # nothing left from a verified position on: walked whole, to say what is missing
+    walk({chain: None for chain in chains if chain not in checks and chain in verified})
     for chain in chains:
         check = checks.get(chain)
         if check is None:
@@ -523,7 +551,158 @@ def chain_breaks(session: Session, chains: Iterable[str], batch: int = 2000
             problem = check.end()
             if problem:
                 breaks[chain] = ChainBreak(chain, check.expected, None, problem)
+    for found in _earlier_breaks(session, key, shown, verified):
+        if found.chain not in breaks or breaks[found.chain].chain_seq > found.chain_seq:
+            breaks[found.chain] = found
     return breaks
+
+
+def _earlier_breaks(session: Session, key: bytes, shown: Iterable[int],
+                    verified: dict[str, tuple[int, str]]) -> list[ChainBreak]:
+    """The shown events before their chain's verified position that are wrong in
+    themselves (content, change record, an erasure that is not one) or whose link to the
+    event before them is (deleted, or another one)."""
+    seqs = sorted(set(shown))
+    rows = [(event, change) for event, change in session.execute(
+        select(AuditEvent, AuditChange)
+        .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
+        .where(AuditEvent.seq.in_(seqs)))
+        if event.chain in verified and event.chain_seq < verified[event.chain][0]] \
+        if seqs else []
+    claimed = {change.erased_by_seq for _, change in rows
+               if change is not None and change.data_json is None and change.erased_by_seq}
+    erasures = {event.seq: event for event in session.scalars(
+        select(AuditEvent).where(AuditEvent.seq.in_(sorted(claimed))))} if claimed else {}
+    before = {(event.chain, event.chain_seq - 1) for event, _ in rows if event.chain_seq > 1}
+    links = {(chain, seq): hash_ for chain, seq, hash_ in session.execute(
+        select(AuditEvent.chain, AuditEvent.chain_seq, AuditEvent.hash).where(or_(*(
+            and_(AuditEvent.chain == chain, AuditEvent.chain_seq == seq)
+            for chain, seq in sorted(before)))))} if before else {}
+    found = []
+    for event, change in sorted(rows, key=lambda row: row[0].seq):
+        # its own content, and its link to the event before it (deleted, or another)
+        previous = GENESIS if event.chain_seq == 1 else links.get(
+            (event.chain, event.chain_seq - 1))
+        if previous is None:
+            problem = _problem(ChainProblem.EVENT_MISSING, position=event.chain_seq - 1,
+                               chain=event.chain)
+        else:
+            problem = _event_problem(key, event, change, event.chain_seq, previous)
+        if problem is None and change is not None and change.data_json is None:
+            erasure = erasures.get(change.erased_by_seq)
+            if erasure is None or erasure.type != ERASURE_EVENT \
+                    or erasure.chain != event.chain or erasure.case_id != event.case_id \
+                    or erasure.chain_seq <= event.chain_seq:
+                problem = _problem(ChainProblem.FALSE_ERASURE, erasure=change.erased_by_seq)
+        if problem:
+            found.append(ChainBreak(event.chain, event.chain_seq, event.seq, problem))
+    return found
+
+
+def _seals(session: Session, key: bytes, chains: Iterable[str] | None = None
+           ) -> dict[str, tuple[int, str, int]]:
+    """Each chain's seal (position, hash, checkpoint), if its keyed MAC holds."""
+    query = select(AuditSeal)
+    if chains is not None:
+        query = query.where(AuditSeal.chain.in_(list(chains)))
+    return {seal.chain: (seal.chain_seq, seal.hash, seal.checkpoint_id)
+            for seal in session.scalars(query)
+            if hmac.compare_digest(seal.mac, seal_mac(key, seal.chain, seal.chain_seq,
+                                                      seal.hash, seal.checkpoint_id))}
+
+
+def _rows_from(session: Session, starts: dict[str, tuple[int, str] | None], batch: int,
+               chunk: int = 200):
+    """Each chain's events (with change records) from its start position on (from its
+    first event without one), in chain order; a few hundred chains per query."""
+    items = sorted(starts.items())
+    for index in range(0, len(items), chunk):
+        part = items[index:index + chunk]
+        whole = [chain for chain, start in part if start is None]
+        conditions = [and_(AuditEvent.chain == chain, AuditEvent.chain_seq >= start[0])
+                      for chain, start in part if start is not None]
+        if whole:
+            conditions.append(AuditEvent.chain.in_(whole))
+        yield from session.execute(
+            select(AuditEvent, AuditChange)
+            .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
+            .where(or_(*conditions))
+            .order_by(AuditEvent.chain, AuditEvent.chain_seq)
+            .execution_options(yield_per=batch))
+
+
+# --- verified positions ------------------------------------------------------------------
+
+def verified_mac(key: bytes, chain: str, chain_seq: int, hash_: str, at: datetime) -> str:
+    """A verified position's MAC, so a forged row cannot vouch for a changed chain."""
+    return _mac(key, {"verified": chain, "seq": chain_seq, "hash": hash_,
+                      "at": at.isoformat()})
+
+
+def _verified(session: Session, key: bytes, chains: Iterable[str] | None = None
+              ) -> dict[str, tuple[int, str]]:
+    query = select(AuditVerified)
+    if chains is not None:
+        query = query.where(AuditVerified.chain.in_(list(chains)))
+    return {row.chain: (row.chain_seq, row.hash) for row in session.scalars(query)
+            if hmac.compare_digest(row.mac, verified_mac(key, row.chain, row.chain_seq,
+                                                         row.hash, row.at))}
+
+
+def newly_verified(session: Session, at: datetime, batch: int = 2000,
+                   progress=None) -> tuple[list[dict[str, Any]], int]:
+    """Walk every chain that grew from where it was last found intact: the positions to
+    record (up to each chain's first problem, which pages then show) and the number of
+    events walked. The first run after an upgrade walks every chain once.
+
+    Only reads, without locks: what is appended meanwhile is walked next time.
+    ``progress`` (a tqdm-like bar) counts the chains.
+    """
+    key = _key(session)
+    verified = _verified(session, key)
+    heads = _heads(session)
+    sealed = _seals(session, key)
+    grown = {chain: verified.get(chain) for chain, (seq, _) in heads.items()
+             if seq > verified.get(chain, (0, ""))[0]}
+    walked = 0
+    checks: dict[str, _ChainCheck] = {}
+    good: dict[str, tuple[int, str]] = {}
+    broken: set[str] = set()
+    for event, change in _rows_from(session, grown, batch):
+        check = checks.get(event.chain)
+        if check is None:
+            check = checks[event.chain] = _ChainCheck(
+                key, event.chain, heads.get(event.chain), sealed.get(event.chain),
+                grown[event.chain])
+            if progress is not None:
+                progress.update(1)
+        if event.chain in broken:
+            continue
+        if check.event(event, change):
+            broken.add(event.chain)
+            continue
+        walked += 1
+        good[event.chain] = (event.chain_seq, event.hash)
+    rows = []
+    for chain, (seq, hash_) in good.items():
+        if checks[chain].false_erasures():
+            continue  # a blanked record no erasure accounts for: the page walks and shows it
+        if grown[chain] is not None and seq <= grown[chain][0]:
+            continue
+        rows.append({"chain": chain, "chain_seq": seq, "hash": hash_, "at": at,
+                     "mac": verified_mac(key, chain, seq, hash_, at)})
+    return rows, walked
+
+
+def record_verified(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store what ``newly_verified`` found (a short write of its own)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    for index in range(0, len(rows), 500):
+        statement = insert(AuditVerified).values(rows[index:index + 500])
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["chain"],
+            set_={column: statement.excluded[column]
+                  for column in ("chain_seq", "hash", "at", "mac")}))
 
 
 def _event_problem(key: bytes, event: AuditEvent, change: AuditChange | None,

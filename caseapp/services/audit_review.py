@@ -293,7 +293,7 @@ def _marked(session: Session, events: list[Event], *, also: str | None = None,
     """Events marked where their chain breaks and after it. ``in_order``: a list in the
     order it is read (a case's history), where everything below a mark is marked too."""
     chains = {event.chain for event in events} | ({also} if also else set())
-    breaks = audit.chain_breaks(session, chains)
+    breaks = audit.chain_breaks(session, chains, shown=[event.seq for event in events])
     marked, below = [], False
     for event in events:
         found = breaks.get(event.chain)
