@@ -740,7 +740,7 @@ def run(args, url: str, workdir: Path) -> int:
     runtime.clock = clock
     initialized = app.test_cli_runner().invoke(args=["init-db"])  # also migrates a kept one
     if initialized.exit_code != 0:
-        raise RuntimeError(f"init-db failed: {initialized.output}")
+        raise RuntimeError(f"init-db failed: {initialized.output}") from initialized.exception
     if earlier:
         generated = Generated(**earlier["generated"])
         print(f"measuring the kept {generated.cases} cases again (schema brought up to date)")

@@ -6,10 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from alembic import command
+from sqlalchemy import create_engine, event, select
 
 from caseapp import create_app
 from caseapp.config import ConfigurationError
+from caseapp.migrate import alembic_config, upgrade
 from caseapp.models import AuditChange, AuditEvent, Case
 from caseapp.services import team, timers, users
 from caseapp.services.actor import SYSTEM, Actor
@@ -419,13 +421,15 @@ def test_board_runs_the_same_few_queries_for_more_cases(runtime, ctx, people, cl
             event.remove(runtime.db, "before_cursor_execute", counted)
         return len(statements)
 
+    # 13 for the board, and one for each part of the urgency order the page reaches
+    # (overdue, with a deadline, the rest): at most 16, however many cases
     escalate(ctx, clock, anna, at_referral(ctx, anna))
-    few = queries()
+    assert queries() <= 16
     for n in range(4):
         case_id = open_case(ctx, anna, family_name=f"Person {n}").id
         team.reassign(ctx, lea, [case_id], None, "in die Warteschlange")
     escalate(ctx, clock, anna, at_referral(ctx, anna, family_name="Noch eine"))
-    assert queries() == few <= 13
+    assert queries() <= 16
 
 
 @pytest.mark.parametrize("sort", team.SORTS)
@@ -437,6 +441,42 @@ def test_the_board_reads_the_team_by_index_not_all_cases(ctx, people, clock, db_
     team.reassign(ctx, lea, [open_case(ctx, anna).id], None, "in die Warteschlange")
     plans = query_plans(ctx, lambda: team.board(ctx, lea, team.BoardFilters(sort=sort)))
     assert plans and full_scans(plans, "cases", "human_tasks") == []
+
+
+def test_the_most_urgent_first_pages_read_the_cases_in_index_order(ctx, people, clock):
+    """The default order is read along (team, status, overdue, due, opened, id): the
+    cases with a deadline and the rest are never sorted, however many are open (only the
+    few overdue ones are)."""
+    anna, lea = people["anna"], people["lea"]
+    escalate(ctx, clock, anna, at_referral(ctx, anna))
+    complete(ctx, anna, at_referral(ctx, anna, family_name="Haddad"), "referral")
+    open_case(ctx, anna, family_name="Rahimi")
+    plans = query_plans(ctx, lambda: team.board(ctx, lea, team.BoardFilters()))
+    ordered = [(statement, plan) for statement, plan in plans
+               if "ORDER BY cases.due_at, " in statement]
+    assert len(ordered) == 2, [statement for statement, _ in plans]
+    for _statement, plan in ordered:
+        assert "ix_cases_team_id_status_overdue_due_at" in plan, plan
+        assert not re.search(r"TEMP B-TREE FOR ORDER BY|\bSort\b", plan), plan
+    listed = team.board(ctx, lea, team.BoardFilters()).cases
+    assert [row.overdue for row in listed] == [True, False, False]
+    assert listed[1].case.due_at is not None and listed[2].case.due_at is None
+
+
+def test_an_overdue_follow_up_from_before_the_upgrade_stays_first(ctx, people, clock,
+                                                                   db_url):
+    """Schema 0012 marks the cases whose follow-up review is open as overdue."""
+    anna, lea = people["anna"], people["lea"]
+    late = at_referral(ctx, anna)
+    escalate(ctx, clock, anna, late)
+    open_case(ctx, anna, family_name="Rahimi")
+    ctx.session.rollback()
+    engine = create_engine(db_url)
+    command.downgrade(alembic_config(engine), "0011")
+    upgrade(engine)
+    engine.dispose()
+    first = team.board(ctx, lea, team.BoardFilters()).cases[0]
+    assert (first.case.id, first.overdue) == (late, True)
 
 
 def test_board_shows_names_waiting_text_and_page_links(login, ctx, people, clock):

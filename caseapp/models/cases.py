@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.vocabulary import CaseStatus
@@ -55,6 +55,9 @@ class Case(Base):
         Index("ix_cases_team_id_status_current_step", "team_id", "status", "current_step",
               "current_step_title"),
         Index("ix_cases_team_id_status_municipality", "team_id", "status", "municipality"),
+        # ... and pages them most urgent first along this index, as far as the page needs.
+        Index("ix_cases_team_id_status_overdue_due_at", "team_id", "status", "overdue",
+              "due_at", "opened_at", "id"),
         # A person's cases (duplicate check, search), with what the search filters and sorts by.
         Index("ix_cases_person_id_team_id_updated_at", "person_id", "team_id", "updated_at"),
     )
@@ -68,6 +71,8 @@ class Case(Base):
     current_step: Mapped[str | None] = mapped_column(String(80), index=True)
     current_step_title: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The follow-up is overdue: the team lead's review it raised is open (process_state).
+    overdue: Mapped[bool] = mapped_column(default=False, server_default=false())
     municipality: Mapped[str | None] = mapped_column(String(120), index=True)
     german_level: Mapped[str | None] = mapped_column(String(8), index=True)
     literacy: Mapped[str | None] = mapped_column(String(20), index=True)

@@ -30,6 +30,9 @@ from workflows import ProcessEngine, ProcessRun
 from . import audit
 from .referrals import give_back_seat
 
+# The team lead's review task that the follow-up's boundary timer raises (bpmn/): while
+# it is open, the case's follow-up is overdue.
+OVERDUE_REVIEW_FORM = "overdue_review"
 # Workflow data -> case column, for lists, referral and monitoring.
 PROJECTED_FIELDS = {name: name for name in (
     "german_level", "literacy", "schooling_years", "placement_test_result",
@@ -153,5 +156,6 @@ def sync(session: Session, case: Case, instance: ProcessInstance, run: ProcessRu
     case.current_step = current.bpmn_id if current else None
     case.current_step_title = current.title if current else None
     case.due_at = instance.next_timer_at
+    case.overdue = any(t.form_key == OVERDUE_REVIEW_FORM for t in ready.values())
     case.updated_at = now
     return created

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 
 from caseapp.models import Case, HumanTask, Person, ProcessInstance, Referral, Team, User
 from domain.vocabulary import TEAM_ROLES, CaseStatus, Lane, Role, SeatStatus, TaskState
@@ -22,8 +22,6 @@ from .locking import lock_case, lock_cases
 # this many (the oldest), with their totals.
 PAGE_SIZE = 50
 LIST_LIMIT = 50
-# The team lead's review task that the follow-up's boundary timer raises (bpmn/).
-OVERDUE_REVIEW_FORM = "overdue_review"
 SORTS = ("due", "opened", "name", "step", "assignee")
 # Escalations are the steps of every lane but the counsellors' (named, so the index serves them).
 ESCALATION_LANES = tuple(lane for lane in Lane if lane != Lane.COUNSELLOR)
@@ -87,19 +85,10 @@ class Board:
     names: dict[int, str]
 
 
-def _overdue_follow_up():
-    """The one definition of an overdue follow-up, for the counts and the list alike: its
-    boundary timer fired (after the grace period) and the team lead's review it raised is
-    open."""
-    return and_(HumanTask.state == TaskState.READY, HumanTask.form_key == OVERDUE_REVIEW_FORM)
-
-
-def _case_order(sort: str, overdue):
-    """Most urgent first by default: overdue follow-ups, then the nearest deadline, then
-    the oldest case; every order ends with the case id, so pages never overlap."""
+def _case_order(sort: str):
+    """The order of a sort other than the default (see ``_URGENCY``); every order ends
+    with the case id, so pages never overlap."""
     oldest = (Case.opened_at, Case.id)
-    if sort == "opened":
-        return oldest
     if sort == "name":
         return (Person.family_key.is_(None), Person.family_key,
                 func.lower(Person.given_names), *oldest)
@@ -107,7 +96,20 @@ def _case_order(sort: str, overdue):
         return (Case.current_step_title.is_(None), Case.current_step_title, *oldest)
     if sort == "assignee":
         return (User.display_name.is_(None), User.display_name, *oldest)
-    return (overdue.desc(), Case.due_at.is_(None), Case.due_at, *oldest)
+    return oldest
+
+
+# Most urgent first (the default): overdue follow-ups, then the nearest deadline, then the
+# oldest case. Each part is read along ix_cases_team_id_status_overdue_due_at in its order,
+# only as far as the page needs, so the first pages never sort the team's open cases.
+_URGENCY = (
+    (Case.overdue == true(), (Case.due_at.is_(None), Case.due_at, Case.opened_at, Case.id)),
+    (and_(Case.overdue == false(), Case.due_at.is_not(None)),
+     (Case.due_at, Case.opened_at, Case.id)),
+    # ordered by the deadline too, which all of them lack, so the index order serves it
+    (and_(Case.overdue == false(), Case.due_at.is_(None)),
+     (Case.due_at, Case.opened_at, Case.id)),
+)
 
 
 def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters,
@@ -140,9 +142,9 @@ def board(ctx: ServiceContext, actor: Actor, filters: BoardFilters,
         elif assignee is None:
             queue_total += count
     # Counted for whoever holds the case: they owe the follow-up.
-    overdue = dict(s.execute(select(Case.assignee_id, func.count()).join(
-        HumanTask, HumanTask.case_id == Case.id).where(
-        HumanTask.team_id == team, _overdue_follow_up()).group_by(Case.assignee_id)).all())
+    overdue = dict(s.execute(select(Case.assignee_id, func.count()).where(
+        Case.team_id == team, Case.status == CaseStatus.OPEN, Case.overdue == true())
+        .group_by(Case.assignee_id)).all())
     ready = (select(HumanTask, Case).join(Case, Case.id == HumanTask.case_id)
              .where(HumanTask.team_id == team, HumanTask.state == TaskState.READY)
              .order_by(HumanTask.created_at, HumanTask.id).limit(LIST_LIMIT))
@@ -186,20 +188,13 @@ def _case_page(ctx: ServiceContext, team: int, filters: BoardFilters, now: datet
                page_size: int) -> tuple[list[CaseRow], int]:
     """One page of the team's open cases and how many match, sorted at the database.
 
-    The sort reads only the columns it orders by (a window count gives the total in the
-    same query); the page's 50 cases are then loaded with their person and timer, so a
-    team with thousands of open cases never joins them all.
+    Only the ids are read in order (and counted, along an index); the page's 50 cases are
+    then loaded with their person and timer, so a team with thousands of open cases
+    never joins them all.
     """
     if filters.page < 1:
         raise NotFound("No such page.")
-    # Named once, so the sort reads the flag the row already has (one probe per case).
-    overdue = exists().where(HumanTask.case_id == Case.id, _overdue_follow_up()).label("overdue")
-    ids = (select(Case.id, overdue, func.count().over().label("total"))
-           .where(Case.team_id == team, Case.status == CaseStatus.OPEN))
-    if filters.sort == "name":
-        ids = ids.join(Person, Person.id == Case.person_id)
-    elif filters.sort == "assignee":
-        ids = ids.outerjoin(User, User.id == Case.assignee_id)
+    ids = select(Case.id).where(Case.team_id == team, Case.status == CaseStatus.OPEN)
     if filters.step:
         ids = ids.where(Case.current_step == filters.step)
     if filters.municipality:
@@ -211,17 +206,41 @@ def _case_page(ctx: ServiceContext, team: int, filters: BoardFilters, now: datet
         ids = ids.where(Case.assignee_id.is_(None))
     elif filters.assignee and filters.assignee.isdigit():
         ids = ids.where(Case.assignee_id == int(filters.assignee))
-    page = ctx.session.execute(ids.order_by(*_case_order(filters.sort, overdue))
-                               .limit(page_size).offset((filters.page - 1) * page_size)).all()
+    s, offset = ctx.session, (filters.page - 1) * page_size
+    if filters.sort in SORTS and filters.sort != "due":
+        total = s.scalar(ids.with_only_columns(func.count()).order_by(None))
+        if filters.sort == "name":
+            ids = ids.join(Person, Person.id == Case.person_id)
+        elif filters.sort == "assignee":
+            ids = ids.outerjoin(User, User.id == Case.assignee_id)
+        page = list(s.scalars(ids.order_by(*_case_order(filters.sort))
+                              .limit(page_size).offset(offset)))
+    else:
+        # how many each part holds (one count along the index), then only the parts the
+        # page reaches into are read
+        sizes = {(late, undated): count for late, undated, count in s.execute(
+            ids.with_only_columns(Case.overdue, Case.due_at.is_(None), func.count())
+            .group_by(Case.overdue, Case.due_at.is_(None)).order_by(None))}
+        counts = [sum(n for (late, _), n in sizes.items() if late),
+                  sizes.get((False, False), 0), sizes.get((False, True), 0)]
+        total, page = sum(counts), []
+        for (part, order), count in zip(_URGENCY, counts, strict=True):
+            if offset >= count:
+                offset -= count
+                continue
+            page += s.scalars(ids.where(part).order_by(*order)
+                              .limit(page_size - len(page)).offset(offset))
+            offset = 0
+            if len(page) == page_size:
+                break
     if not page and filters.page > 1:
         raise NotFound("No such page.")
-    found = {case.id: (case, timer) for case, timer in ctx.session.execute(
+    found = {case.id: (case, timer) for case, timer in s.execute(
         select(Case, ProcessInstance.next_timer_at)
         .join(ProcessInstance, ProcessInstance.case_id == Case.id)
-        .where(Case.id.in_([row.id for row in page])))} if page else {}
-    rows = [(*found[row.id], row.overdue) for row in page]
-    return [CaseRow(case, bool(late), timer if case.current_step is None else None)
-            for case, timer, late in rows], page[0].total if page else 0
+        .where(Case.id.in_(page)))} if page else {}
+    return [CaseRow(case, case.overdue, timer if case.current_step is None else None)
+            for case, timer in (found[case_id] for case_id in page)], total
 
 
 def _target(ctx: ServiceContext, actor: Actor, user_id: int | None) -> User | None:
