@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -391,6 +392,21 @@ def test_home_shows_the_ten_newest_recent_cases_and_keeps_few_rows_per_person(ct
     plans = query_plans(ctx, lambda: home_page.home(ctx, anna))
     assert not [statement for statement, _plan in plans if "audit_events" in statement]
     assert full_scans(plans, "cases", "human_tasks", "recent_cases") == []
+
+
+def test_home_reads_my_tasks_and_seat_offers_by_index_not_the_teams_history(ctx, people):
+    """My tasks come in the order shown along an index (never sorted, however many), and
+    seat offers are looked for among the counsellor's open cases only."""
+    anna = people["anna"]
+    for name in ("Haddad", "Rahimi", "Petrenko"):
+        open_case(ctx, anna, family_name=name)
+    plans = query_plans(ctx, lambda: home_page.home(ctx, anna))
+    mine = [plan for statement, plan in plans
+            if "human_tasks.assignee_id = " in statement and "ORDER BY" in statement]
+    assert len(mine) == 1 and "ix_human_tasks_team_id_state_assignee_id_created_at" in mine[0]
+    assert not re.search(r"TEMP B-TREE FOR ORDER BY|\bSort\b", mine[0]), mine[0]
+    offers = [statement for statement, _plan in plans if "FROM referrals" in statement]
+    assert len(offers) == 1 and "cases.status = " in offers[0]
 
 
 def test_recent_cases_from_before_the_upgrade_come_from_the_audit_trail(ctx, people, db_url):

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.vocabulary import CaseStatus
@@ -58,6 +58,11 @@ class Case(Base):
         # ... and pages them most urgent first along this index, as far as the page needs.
         Index("ix_cases_team_id_status_overdue_due_at", "team_id", "status", "overdue",
               "due_at", "opened_at", "id"),
+        # The few cases offered to a team: only they are in the index, so the planner sees
+        # how few (a full index would count every case's empty value).
+        Index("ix_cases_transfer_to_team_id", "transfer_to_team_id",
+              sqlite_where=text("transfer_to_team_id IS NOT NULL"),
+              postgresql_where=text("transfer_to_team_id IS NOT NULL")),
         # A person's cases (duplicate check, search), with what the search filters and sorts by.
         Index("ix_cases_person_id_team_id_updated_at", "person_id", "team_id", "updated_at"),
     )
@@ -86,7 +91,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(index=True)
     closed_at: Mapped[datetime | None]
     # A transfer to another team waits for that team's lead to accept or decline.
-    transfer_to_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    transfer_to_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     transfer_note: Mapped[str | None] = mapped_column(String(500))
     transfer_requested_at: Mapped[datetime | None]
 

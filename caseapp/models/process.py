@@ -49,6 +49,9 @@ class HumanTask(Base):
               "team_id", "state", "assignee_id", "lane", "created_at"),
         Index("ix_human_tasks_team_id_state_lane_created_at",
               "team_id", "state", "lane", "created_at"),
+        # ... and a person's own tasks, in that order whatever their lanes.
+        Index("ix_human_tasks_team_id_state_assignee_id_created_at",
+              "team_id", "state", "assignee_id", "created_at", "id"),
         # Whether a case's follow-up is overdue: one probe per case on the board.
         Index("ix_human_tasks_case_id_state_form_key", "case_id", "state", "form_key"),
         Index("ix_human_tasks_assignee_id_state", "assignee_id", "state"),

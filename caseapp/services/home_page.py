@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select, true
 
 from caseapp.models import Case, HumanTask, RecentCase, Referral
-from domain.vocabulary import Lane, Role, SeatStatus, TaskState
+from domain.vocabulary import CaseStatus, Lane, Role, SeatStatus, TaskState
 
 from . import recent_cases
 from .actor import Actor
@@ -38,7 +38,9 @@ def home(ctx: ServiceContext, actor: Actor, limit: int = 50) -> Home:
     queue_rows = s.execute(queue.order_by(HumanTask.created_at, HumanTask.id).limit(limit)).all()
     recent = _recently_touched(ctx, actor)
     offers = s.execute(select(Referral, Case).join(Case, Case.id == Referral.case_id).where(
+        # open cases only (closing gives a seat back): read by index, not the team's history
         Referral.status == SeatStatus.OFFERED, Case.team_id == actor.team_id,
+        Case.status == CaseStatus.OPEN,
         Case.assignee_id == actor.id if actor.role == Role.COUNSELLOR else true())
         .order_by(Referral.updated_at)).all()
     return Home(my_tasks=list(mine), team_queue=list(queue_rows), recent=list(recent),
