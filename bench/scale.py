@@ -110,6 +110,7 @@ class MovingClock:
 @dataclass
 class Generated:
     cases: int = 0
+    open: int = 0  # of them still open
     events: int = 0
     verify: str = ""
     seconds: float = 0.0
@@ -240,8 +241,10 @@ COPIED = ("persons", "person_name_words", "cases", "process_instances", "human_t
           "referrals", "audit_changes", "audit_events", "audit_chains")
 
 
-def multiply(runtime, key: bytes, target: int, progress) -> None:
-    """Copies of every case (the last copy partial) until there are ``target`` cases.
+def multiply(runtime, key: bytes, target: int, open_cases: int, progress) -> None:
+    """Copies of every case until about ``open_cases`` are open, then copies of the closed
+    ones only (the last copy partial), until there are ``target`` cases: a centre's
+    counsellors hold a few thousand open cases, while closed ones pile up over the years.
 
     Rows are read once and written in batches (executemany); each copy's events are
     hashed in one pass in write order, continuing the user chains their reads are in.
@@ -295,10 +298,15 @@ def multiply(runtime, key: bytes, target: int, progress) -> None:
     n = len(base_cases)
     made = n
     copy = 0
+    closed = [c for c in base_cases if c["status"] == "closed"] or base_cases
+    open_per_copy = n - len(closed) if closed is not base_cases else n
+    open_made = open_per_copy
     while made < target:
         copy += 1
         batch = {name: [] for name in COPIED}
-        chunk = base_cases[:min(n, target - made)]
+        every = open_made + open_per_copy <= open_cases
+        chunk = (base_cases if every else closed)[:target - made]
+        open_made += open_per_copy if every else 0
         # one copy at a time: events in the base's write order across its cases
         case_ids = {c["id"] for c in chunk}
         copied: dict[int, tuple] = {}
@@ -387,7 +395,8 @@ def multiply(runtime, key: bytes, target: int, progress) -> None:
                     f"(SELECT max({column}) FROM {name}))")
 
 
-def generate(runtime, clock: MovingClock, key: bytes, cases: int, base: int) -> Generated:
+def generate(runtime, clock: MovingClock, key: bytes, cases: int, base: int,
+             open_cases: int) -> Generated:
     from sqlalchemy import func, select
 
     from caseapp.models import AuditEvent, Case, ProcessInstance
@@ -399,7 +408,7 @@ def generate(runtime, clock: MovingClock, key: bytes, cases: int, base: int) -> 
         by_state = make_base(runtime, clock, base, bar)
     with tqdm(total=max(cases, base), initial=base, desc="multiplied by SQL",
               unit="case") as bar:
-        multiply(runtime, key, cases, bar)
+        multiply(runtime, key, cases, open_cases, bar)
     clock.at_least(datetime.now(UTC))  # sealed now, as the worker would
     with runtime.sessions() as session:
         checkpoints.write_checkpoint(runtime.context(session))
@@ -425,6 +434,8 @@ def generate(runtime, clock: MovingClock, key: bytes, cases: int, base: int) -> 
                                     .where(ProcessInstance.case_id.in_(ids))).all()
             return statistics.median(sizes) / 1024
         result = Generated(cases=session.scalar(select(func.count(Case.id))),
+                           open=session.scalar(select(func.count(Case.id))
+                                               .where(Case.status == "open")),
                            events=session.scalar(select(func.count(AuditEvent.seq))),
                            verify=report.summary(), seconds=time.perf_counter() - started,
                            interview_kib=kib(interview), closed_kib=kib(closed),
@@ -674,7 +685,8 @@ def summarize(measured: dict) -> dict:
 
 
 def table(args, generated: Generated, summary: dict) -> str:
-    lines = [f"{generated.cases} cases, {generated.events} audit events on {args.database} "
+    lines = [f"{generated.cases} cases ({generated.open} open), {generated.events} audit events "
+             f"on {args.database} "
              f"(generated in {generated.seconds:.0f} s); {generated.verify}",
              f"{args.runs} runs x {args.cycles} cycles after {args.warmup} warm-up cycles; "
              f"median of the runs' p50 and p95",
@@ -742,14 +754,18 @@ def run(args, url: str, workdir: Path) -> int:
     if initialized.exit_code != 0:
         raise RuntimeError(f"init-db failed: {initialized.output}") from initialized.exception
     if earlier:
-        generated = Generated(**earlier["generated"])
+        generated = Generated(**{"open": 0, **earlier["generated"]})
         print(f"measuring the kept {generated.cases} cases again (schema brought up to date)")
+        with runtime.db.begin() as conn:  # statistics for the indexes the upgrade made
+            conn.exec_driver_sql("ANALYZE")
     else:
-        generated = generate(runtime, clock, audit_key.encode(), args.cases, args.base)
+        generated = generate(runtime, clock, audit_key.encode(), args.cases, args.base,
+                             args.open_cases)
         if args.keep and args.database == "sqlite":
             kept.write_text(json.dumps({"audit_key": audit_key, "secret_key": secret_key,
                                         "generated": dataclasses.asdict(generated)}))
-    print(f"{generated.cases} cases, {generated.events} events in {generated.seconds:.0f} s; "
+    print(f"{generated.cases} cases ({generated.open} open), {generated.events} events in "
+          f"{generated.seconds:.0f} s; "
           f"base cases by state: {generated.base_states}")
     from caseapp.services import checkpoints
     with runtime.sessions() as session, \
@@ -765,7 +781,8 @@ def run(args, url: str, workdir: Path) -> int:
     print(table(args, generated, summary))
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "cases": generated.cases, "events": generated.events, "database": args.database,
+            "cases": generated.cases, "open": generated.open, "events": generated.events,
+            "database": args.database,
             "cycles": args.cycles, "runs": args.runs, "generation_seconds": generated.seconds,
             "verify": generated.verify, "base_states": generated.base_states,
             "rows": summary["rows"], "engine_floor": summary["floor"],
@@ -784,6 +801,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--base", type=int, default=400, help="cases made through the services")
+    parser.add_argument("--open-cases", type=int, default=4000,
+                        help="about this many stay open, the other copies are closed cases")
     parser.add_argument("--cycles", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=30, help="cycles before measuring")
