@@ -2,7 +2,8 @@
 
 1. the case row (several cases: in id order),
 2. then its human tasks, 3. its referrals, 4. course seats (the conditional UPDATE),
-5. last the audit chain head (services/audit.py).
+5. the actor's own rows of recent cases (services/recent_cases.py, written with the event),
+6. last the audit chain head (services/audit.py).
 
 Users, teams and the catalogue are locked on their own, never while holding a case.
 On PostgreSQL every lock is ``FOR NO KEY UPDATE``: no key changes, so inserting a row
