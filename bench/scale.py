@@ -595,13 +595,19 @@ def engine_floor(runtime, samples: int) -> list[float]:
 
 @contextmanager
 def timed_gunicorn(env: dict[str, str], logs: Path):
-    """gunicorn with one worker serving the timed app; stopped at the end."""
+    """gunicorn with one worker serving the timed app, and beside it the timer worker as
+    in production (its rounds check what was appended to the audit trail); both stopped
+    at the end."""
     port = free_port()
-    with (logs / "access.log").open("w") as out, (logs / "error.log").open("w") as err:
+    with (logs / "access.log").open("w") as out, (logs / "error.log").open("w") as err, \
+            (logs / "worker.log").open("w") as worker_log:
         process = subprocess.Popen(
             [str(GUNICORN), "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null",
              "bench.timed_app:app"], cwd=ROOT, stdout=out, stderr=err,
             env={**env, "ANKOMMEN_BIND": f"127.0.0.1:{port}", "ANKOMMEN_WEB_WORKERS": "1"})
+        worker = subprocess.Popen(
+            [str(GUNICORN.with_name("flask")), "--app", "caseapp", "worker"], cwd=ROOT,
+            stdout=worker_log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -617,12 +623,13 @@ def timed_gunicorn(env: dict[str, str], logs: Path):
             time.sleep(0.2)
         yield port
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        for running in (process, worker):
+            running.send_signal(signal.SIGTERM)
+            try:
+                running.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                running.kill()
+                running.wait()
 
 
 def server_call(port: int, method: str, what: str) -> dict:

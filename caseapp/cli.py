@@ -145,8 +145,8 @@ def init_app(app: Flask) -> None:
     @click.option("--interval", type=float, default=None, help="Seconds between rounds.")
     @click.option("--once", is_flag=True, help="Fire what is due now, then stop.")
     def worker(interval, once):
-        """Fire due timers, offer freed seats and seal the audit trail until stopped
-        (SIGTERM or Ctrl-C stop it cleanly)."""
+        """Fire due timers, offer freed seats, seal the audit trail and check what was
+        appended to it, until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
         interval = interval or app.config["WORKER_INTERVAL_SECONDS"]
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -157,7 +157,8 @@ def init_app(app: Flask) -> None:
         while not stop.is_set():
             seal = once or time.monotonic() - sealed_at >= seal_every
             for job in (timers.fire_due_timers, referrals.offer_all_free_seats,
-                        checkpoints.seal_and_keep if seal else None):
+                        checkpoints.seal_and_keep if seal else None,
+                        checkpoints.verify_new_events):
                 if job is None:
                     continue
                 # each job on its own: one that fails (a database hiccup) stops no other

@@ -659,11 +659,20 @@ def newly_verified(session: Session, at: datetime, batch: int = 2000,
     ``progress`` (a tqdm-like bar) counts the chains.
     """
     key = _key(session)
-    verified = _verified(session, key)
-    heads = _heads(session)
-    sealed = _seals(session, key)
-    grown = {chain: verified.get(chain) for chain, (seq, _) in heads.items()
-             if seq > verified.get(chain, (0, ""))[0]}
+    # the chains whose heads moved past their positions, found by the database
+    moved = list(session.scalars(
+        select(AuditChain.chain)
+        .outerjoin(AuditVerified, AuditVerified.chain == AuditChain.chain)
+        .where(AuditChain.last_seq > func.coalesce(AuditVerified.chain_seq, 0))))
+    heads: dict[str, tuple[int, str]] = {}
+    sealed: dict[str, tuple[int, str, int]] = {}
+    verified: dict[str, tuple[int, str]] = {}
+    for index in range(0, len(moved), 500):
+        part = moved[index:index + 500]
+        heads |= _heads(session, part)
+        sealed |= _seals(session, key, part)
+        verified |= _verified(session, key, part)
+    grown = {chain: verified.get(chain) for chain in moved}
     walked = 0
     checks: dict[str, _ChainCheck] = {}
     good: dict[str, tuple[int, str]] = {}

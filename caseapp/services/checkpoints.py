@@ -56,18 +56,17 @@ def keep(ctx: ServiceContext, path: Path) -> int:
 
 
 def seal_and_keep(ctx: ServiceContext) -> None:
-    """The worker's round: a checkpoint, the kept copy brought up to date when
-    ``ANKOMMEN_AUDIT_CHECKPOINT_FILE`` names one, and the chains checked up to their
-    heads (so the audit pages check only what comes after)."""
+    """The worker's round: a checkpoint, and the kept copy brought up to date when
+    ``ANKOMMEN_AUDIT_CHECKPOINT_FILE`` names one."""
     write_checkpoint(ctx)
     if ctx.settings.audit_checkpoint_file:
         keep(ctx, Path(ctx.settings.audit_checkpoint_file))
-    verify_new_events(ctx)
 
 
 def verify_new_events(ctx: ServiceContext, progress=None) -> int:
-    """Every chain checked from where it was last found intact to its head; how many
-    events were walked (all of them the first time)."""
+    """Every chain that grew checked from where it was last found intact to its head
+    (each worker round, so the audit pages check only the last seconds' events); how
+    many events were walked (all of them the first time)."""
     rows, walked = audit.newly_verified(ctx.session, ctx.now(), progress=progress)
     ctx.session.rollback()  # the long read ends before the short write begins
     if rows:
