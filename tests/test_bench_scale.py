@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bench import scale
+from bench import growth, scale
 
 
 def test_the_scale_benchmark_measures_every_row_on_a_verified_trail(tmp_path, capsys):
@@ -27,3 +27,8 @@ def test_the_scale_benchmark_measures_every_row_on_a_verified_trail(tmp_path, ca
     assert "complete-task / engine floor: " in out
     assert result["interview_state_kib"] > 0 and result["worker_rss_mib"] > 0
     assert {"closed", "reopened", "booked, follow-up"} <= result["base_states"].keys()
+    # and the growth table reads two such files (here the same run twice)
+    grown = growth.table(result, result)
+    for action in scale.ACTIONS:
+        assert f"| {action} | " in grown and grown.count("| 1.00x |") == len(scale.ACTIONS)
+    assert "complete-task / engine floor: " in grown
