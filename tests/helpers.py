@@ -7,9 +7,9 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 
-from caseapp.models import HumanTask, ProcessInstance
+from caseapp.models import AuditEvent, HumanTask, ProcessInstance
 from caseapp.services import cases, catalogue, tasks
 from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import ServiceError
@@ -137,3 +137,17 @@ def full_scans(plans: list[tuple[str, str]], *tables: str) -> list[tuple[str, st
     names = "|".join(tables)
     pattern = re.compile(rf"\bSCAN ({names})\b|Seq Scan on ({names})\b")
     return [(statement, plan) for statement, plan in plans if pattern.search(plan)]
+
+
+def case_chain(ctx, case_id) -> list[AuditEvent]:
+    """A case's audit chain in order, read afresh."""
+    ctx.session.rollback()
+    return list(ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.chain == f"case:{case_id}").order_by(AuditEvent.chain_seq)))
+
+
+def tamper(ctx, statement, **params):
+    """What someone with write access to the database does behind the application."""
+    ctx.session.rollback()
+    ctx.session.execute(text(statement), params)
+    ctx.session.commit()

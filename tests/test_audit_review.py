@@ -16,7 +16,7 @@ from caseapp.services.audit_review import EventFilter
 from caseapp.services.errors import Forbidden, NotFound
 from domain.vocabulary import ChainProblem
 from tests.factories import answers, identifying, person
-from tests.helpers import complete, open_case, query_plans
+from tests.helpers import case_chain, complete, open_case, query_plans, tamper
 
 FAMILY_NAME, BIRTHPLACE = person()["family_name"], answers("person")["place_of_birth"]
 
@@ -156,18 +156,6 @@ def worked_on(request, ctx, people, clock):
         assert positions[f"case:{case.id}"] == len(case_chain(ctx, case.id))
         assert positions[f"user:{people['ben'].id}"] >= 1
     return case
-
-
-def case_chain(ctx, case_id) -> list[AuditEvent]:
-    ctx.session.rollback()
-    return list(ctx.session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == f"case:{case_id}").order_by(AuditEvent.chain_seq)))
-
-
-def tamper(ctx, statement, **params):
-    ctx.session.rollback()
-    ctx.session.execute(text(statement), params)
-    ctx.session.commit()
 
 
 def integrity_by_seq(html: str) -> dict[int, str]:

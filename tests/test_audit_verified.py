@@ -11,24 +11,12 @@ from sqlalchemy import func, select, text
 from caseapp.models import AuditEvent, AuditVerified
 from caseapp.services import audit, checkpoints
 from domain.vocabulary import ChainProblem
-from tests.helpers import complete, open_case
+from tests.helpers import case_chain, complete, open_case, tamper
 
 
 def positions(ctx) -> dict[str, int]:
     ctx.session.rollback()
     return dict(ctx.session.execute(select(AuditVerified.chain, AuditVerified.chain_seq)).all())
-
-
-def case_events(ctx, case_id) -> list[AuditEvent]:
-    ctx.session.rollback()
-    return list(ctx.session.scalars(select(AuditEvent).where(
-        AuditEvent.chain == f"case:{case_id}").order_by(AuditEvent.chain_seq)))
-
-
-def tamper(ctx, statement, **params):
-    ctx.session.rollback()
-    ctx.session.execute(text(statement), params)
-    ctx.session.commit()
 
 
 def test_each_round_walks_only_what_was_appended_and_records_the_heads(ctx, people):
@@ -43,7 +31,7 @@ def test_each_round_walks_only_what_was_appended_and_records_the_heads(ctx, peop
     complete(ctx, people["anna"], case.id, "residence")
     # the residence step's event, and the one each chain walk starts at again
     assert checkpoints.verify_new_events(ctx) == 2
-    assert positions(ctx)[f"case:{case.id}"] == len(case_events(ctx, case.id))
+    assert positions(ctx)[f"case:{case.id}"] == len(case_chain(ctx, case.id))
 
 
 def test_a_round_stops_before_an_edited_event_and_the_page_still_shows_it(ctx, people):
@@ -52,7 +40,7 @@ def test_a_round_stops_before_an_edited_event_and_the_page_still_shows_it(ctx, p
     before = positions(ctx)[f"case:{case.id}"]
     complete(ctx, people["anna"], case.id, "person")
     complete(ctx, people["anna"], case.id, "residence")
-    chain = case_events(ctx, case.id)
+    chain = case_chain(ctx, case.id)
     edited = chain[-2]  # the person step's completion, appended after the first round
     tamper(ctx, "UPDATE audit_events SET details = :d WHERE seq = :s",
            d=json.dumps({**edited.details, "fields": []}), s=edited.seq)
@@ -70,7 +58,7 @@ def test_a_forged_position_vouches_for_nothing(ctx, people):
     case = open_case(ctx, people["anna"])
     complete(ctx, people["anna"], case.id, "person")
     complete(ctx, people["anna"], case.id, "residence")
-    chain = case_events(ctx, case.id)
+    chain = case_chain(ctx, case.id)
     tamper(ctx, "UPDATE audit_events SET details = :d WHERE seq = :s",
            d=json.dumps({**chain[1].details, "fields": []}), s=chain[1].seq)
     tamper(ctx, "INSERT INTO audit_verified (chain, chain_seq, hash, at, mac) "
@@ -91,7 +79,7 @@ def test_an_event_deleted_before_the_position_is_found_beside_a_shown_one(ctx, p
     for step in ("person", "residence", "family"):
         complete(ctx, people["anna"], case.id, step)
     checkpoints.verify_new_events(ctx)
-    deleted, after, last = [(e.seq, e.chain_seq) for e in case_events(ctx, case.id)][1:4]
+    deleted, after, last = [(e.seq, e.chain_seq) for e in case_chain(ctx, case.id)][1:4]
     tamper(ctx, "DELETE FROM audit_events WHERE seq = :s", s=deleted[0])
 
     name = f"case:{case.id}"

@@ -521,12 +521,8 @@ def chain_breaks(session: Session, chains: Iterable[str], shown: Iterable[int] =
     checks: dict[str, _ChainCheck] = {}
 
     def walk(starts: dict[str, tuple[int, str] | None]) -> None:
-        for event, change in _rows_from(session, starts, batch):
-            check = checks.get(event.chain)
-            if check is None:
-                check = checks[event.chain] = _ChainCheck(
-                    key, event.chain, heads.get(event.chain), sealed.get(event.chain),
-                    starts[event.chain])
+        for check, event, change in _walked(session, key, starts, heads, sealed, checks,
+                                            batch):
             if event.chain in breaks:
                 continue
             problem = check.event(event, change)
@@ -611,6 +607,20 @@ def _seals(session: Session, key: bytes, chains: Iterable[str] | None = None
                                                       seal.hash, seal.checkpoint_id))}
 
 
+def _walked(session: Session, key: bytes, starts: dict[str, tuple[int, str] | None],
+            heads: dict[str, tuple[int, str]], sealed: dict[str, tuple[int, str, int]],
+            checks: dict[str, _ChainCheck], batch: int):
+    """Each event of the chains from their start positions on, with its chain's check
+    (made at the chain's first event and kept in ``checks``)."""
+    for event, change in _rows_from(session, starts, batch):
+        check = checks.get(event.chain)
+        if check is None:
+            check = checks[event.chain] = _ChainCheck(
+                key, event.chain, heads.get(event.chain), sealed.get(event.chain),
+                starts[event.chain])
+        yield check, event, change
+
+
 def _rows_from(session: Session, starts: dict[str, tuple[int, str] | None], batch: int,
                chunk: int = 200):
     """Each chain's events (with change records) from its start position on (from its
@@ -677,14 +687,9 @@ def newly_verified(session: Session, at: datetime, batch: int = 2000,
     checks: dict[str, _ChainCheck] = {}
     good: dict[str, tuple[int, str]] = {}
     broken: set[str] = set()
-    for event, change in _rows_from(session, grown, batch):
-        check = checks.get(event.chain)
-        if check is None:
-            check = checks[event.chain] = _ChainCheck(
-                key, event.chain, heads.get(event.chain), sealed.get(event.chain),
-                grown[event.chain])
-            if progress is not None:
-                progress.update(1)
+    for check, event, change in _walked(session, key, grown, heads, sealed, checks, batch):
+        if progress is not None and check.last_event is None:
+            progress.update(1)  # a chain's first event
         if event.chain in broken:
             continue
         if check.event(event, change):
