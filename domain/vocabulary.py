@@ -150,6 +150,14 @@ class AdmissionApplication(StrEnum):
     ADMITTED = "admitted"  # BAMF admitted the person
 
 
+class ProviderSharing(StrEnum):
+    """What the person agreed that a course provider receives (on the referral slip): the
+    name and case number to register, or also how to reach them."""
+
+    NAME = "name"  # name and case number only (what a slip carries when nothing was asked)
+    NAME_AND_CONTACT = "name_and_contact"  # also phone and e-mail
+
+
 class CourseResult(StrEnum):
     """The level a finished integration course reached in its final test (DTZ)."""
 

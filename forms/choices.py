@@ -2,7 +2,13 @@
 
 from wtforms.fields.choices import SelectChoice
 
-from domain.vocabulary import AdmissionApplication, AdmissionRoute, CourseResult, Lane
+from domain.vocabulary import (
+    AdmissionApplication,
+    AdmissionRoute,
+    CourseResult,
+    Lane,
+    ProviderSharing,
+)
 
 from .i18n import lazy_gettext as _l
 
@@ -55,6 +61,11 @@ ADMISSION_APPLICATIONS = options(
     (AdmissionApplication.NOT_APPLIED.value, _l("Not applied for yet")),
     (AdmissionApplication.APPLIED.value, _l("Applied for, BAMF has not decided yet")),
     (AdmissionApplication.ADMITTED.value, _l("Admitted by BAMF")))
+
+# What a course provider may receive of the person (the referral slip prints only that).
+PROVIDER_SHARING = options(
+    (ProviderSharing.NAME.value, _l("Name and case number only")),
+    (ProviderSharing.NAME_AND_CONTACT.value, _l("Name, case number, phone and e-mail")))
 
 # The level a finished integration course reached: the special job-related modules need it.
 COURSE_RESULTS = options(

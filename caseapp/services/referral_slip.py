@@ -1,15 +1,17 @@
 """The referral slip a newcomer takes to the course provider: the course, who issued it
-(office, day, counsellor) and no more about the person than the provider needs."""
+(office, day, counsellor) and of the person only what they agreed the provider receives."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseapp.models import Case, Referral, User
-from domain.vocabulary import ReferralKind, Role, SeatStatus
+from caseapp.models import Case, HumanTask, Referral, User
+from domain.vocabulary import ProviderSharing, ReferralKind, Role, SeatStatus, TaskState
 
 from . import audit
 from .actor import Actor
@@ -29,11 +31,14 @@ class Counsellor:
 
 @dataclass(frozen=True)
 class ReferralSlip:
-    """Everything the slip prints, and nothing else: of the person only the name and the
-    case number the provider quotes when confirming (no birth date, address or phone)."""
+    """Everything the slip prints, and nothing else: of the person the name and the case
+    number the provider quotes when confirming, their phone and e-mail only if they agreed
+    (never the birth date or the address)."""
 
     person_name: str
     case_number: str
+    person_phone: str | None
+    person_email: str | None
     course_title: str
     course_type: str
     start_date: date
@@ -61,9 +66,13 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
         case = require_case_readable(actor, session.get(Case, referral.case_id))
         course = referral.course
         person = case.person
+        answers = _person_step_answers(session, case.id)
+        contact = answers.get("share_with_course_provider") == ProviderSharing.NAME_AND_CONTACT
         slip = ReferralSlip(
             person_name=" ".join(part for part in (person.given_names, person.family_name)
                                  if part),
+            person_phone=(answers.get("phone") or person.phone) if contact else None,
+            person_email=(answers.get("email") or person.email) if contact else None,
             case_number=case.number, course_title=course.title,
             course_type=course.course_type, start_date=course.start_date,
             schedule=course.schedule, time_of_day=course.time_of_day,
@@ -75,6 +84,16 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
         audit.append(session, type_="slip_issued", at=now, actor_id=actor.id,
                      case_id=case.id, details={"referral": referral.id, "course": course.id})
     return slip
+
+
+def _person_step_answers(session: Session, case_id: int) -> dict:
+    """The answers of the case's latest "Person and contact" step ({} before it is done):
+    what the person agreed to share, and how to reach them."""
+    data = session.scalar(select(HumanTask.data_json).where(
+        HumanTask.case_id == case_id, HumanTask.form_key == "person",
+        HumanTask.state == TaskState.COMPLETED)
+        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
+    return json.loads(data) if data else {}
 
 
 def _counsellor(session: Session, case: Case, referral: Referral) -> Counsellor | None:
