@@ -20,7 +20,15 @@ from domain.vocabulary import ROLES
 from . import backup
 from .composition import Runtime
 from .migrate import upgrade
-from .services import cases, catalogue, checkpoints, referrals, timers, users
+from .services import (
+    cases,
+    catalogue,
+    checkpoints,
+    erasure,
+    referrals,
+    timers,
+    users,
+)
 from .services.actor import SYSTEM
 from .services.errors import ServiceError
 
@@ -103,6 +111,27 @@ def init_app(app: Flask) -> None:
                 except checkpoints.CheckpointFileError as exc:
                     raise click.ClickException(str(exc)) from None
                 click.echo(f"{appended} checkpoint(s) appended to {export_file}.")
+
+    person_group = click.Group("person", help="A person's data: erasure and access.")
+    app.cli.add_command(person_group)
+
+    @person_group.command("erase")
+    @click.argument("case_number")
+    @click.option("--reason", required=True, help="Why (the request, its date).")
+    @click.option("--by", "username", required=True, help="The team lead who erases.")
+    def erase(case_number, reason, username):
+        """Erase every personal value of the case's person (Art. 17 DSGVO); the statistics
+        and the audit trail stay, and verify still passes."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            try:
+                actor = users.actor_by_username(ctx, username)
+                done = erasure.erase_personal_data(ctx, actor, cases.case_id_by_number(
+                    ctx, actor, case_number), reason)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from None
+        click.echo(f"Personal data of case {done.number} erased (event {done.event_seq}, "
+                   f"{done.change_records} change record(s) blanked).")
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

@@ -22,7 +22,7 @@ WRITE = {"ankommen_write": True}
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE for write transactions.
+    """SQLite: WAL, foreign keys, secure deletion, and BEGIN IMMEDIATE for write transactions.
 
     A deferred SQLite transaction that reads and later writes fails at once
     ("database is locked") when another connection wrote in between. A service
@@ -37,12 +37,29 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten content is zeroed, so erased personal data leaves no bytes.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         write = connection.get_execution_options().get("ankommen_write")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """SQLite: fold the write-ahead log into the database file and empty it, so the old
+    pages of erased values are gone from both files (``secure_delete`` zeroed them in the
+    database). Outside any transaction; PostgreSQL needs no such step (VACUUM, see the
+    deletion concept)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cursor.close()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

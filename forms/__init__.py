@@ -9,6 +9,7 @@ from wtforms import Form
 
 from .case_forms import NewCaseForm
 from .conditional import applicable_data
+from .field_classes import NON_PERSONAL_FIELDS, SPECIAL_CATEGORY_FIELDS, FieldClass, field_class
 from .interview import (
     EducationWorkForm,
     FamilyForm,
@@ -34,8 +35,12 @@ TASK_FORMS: dict[str, type[Form]] = {
     "overdue_review": OverdueReviewForm,
 }
 
-# Art. 9 DSGVO (health, religion): recorded only where the interview needs it. Their names
-# never go into audit event details, which cannot be erased (values live in change records).
-SPECIAL_CATEGORY_FIELDS = frozenset({"pregnancy"})
 
-__all__ = ["SPECIAL_CATEGORY_FIELDS", "TASK_FORMS", "NewCaseForm", "applicable_data"]
+def personal_fields() -> frozenset[str]:
+    """Every field of the interview forms that erasure removes (ordinary and special)."""
+    return frozenset(field.name for form in TASK_FORMS.values() for field in form()
+                     if field_class(field.name) != FieldClass.NON_PERSONAL)
+
+
+__all__ = ["NON_PERSONAL_FIELDS", "SPECIAL_CATEGORY_FIELDS", "TASK_FORMS", "FieldClass",
+           "NewCaseForm", "applicable_data", "field_class", "personal_fields"]

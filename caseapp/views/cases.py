@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from caseapp.services import cases, tasks
+from caseapp.services import cases, erasure, tasks
 from caseapp.services.case_page import case_page
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web.i18n import field_errors_onto, format_when, translate_error
@@ -171,11 +171,34 @@ def reopen(case_id: int):
     """A team lead reopens a closed case, with a reason: the referral step is open again."""
     try:
         cases.reopen_case(svc(), current_user, case_id, request.form.get("reason", ""))
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:
         flash(translate_error(exc), "error")
     else:
         flash(_("Case reopened: the referral step is open again."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/<int:case_id>/erase", methods=["GET", "POST"])
+@roles_required(Role.TEAM_LEAD)
+def erase(case_id: int):
+    """Erase the person's data on request (Art. 17): a confirmation step with a reason."""
+    reason = request.form.get("reason", "")
+    error = None
+    if request.method == "POST":
+        if request.form.get("confirm") != "yes":
+            error = _("Please confirm that the person's data are to be erased for good.")
+        else:
+            try:
+                erasure.erase_personal_data(svc(), current_user, case_id, reason)
+            except (InvalidInput, Conflict) as exc:
+                error = translate_error(exc)
+            else:
+                flash(_("The personal data of this case were erased. The statistics and the "
+                        "audit trail remain."), "success")
+                return redirect(url_for("cases.detail", case_id=case_id))
+    return render_template("cases/erase.html",
+                           pending=erasure.erasure_request(svc(), current_user, case_id),
+                           reason=reason, error=error), 422 if error else 200
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/claim")
