@@ -26,11 +26,13 @@ from .services import (
     checkpoints,
     erasure,
     referrals,
+    subject_access,
     timers,
     users,
 )
 from .services.actor import SYSTEM
 from .services.errors import ServiceError
+from .views import subject_access as subject_access_page
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +134,32 @@ def init_app(app: Flask) -> None:
                 raise click.ClickException(exc.message) from None
         click.echo(f"Personal data of case {done.number} erased (event {done.event_seq}, "
                    f"{done.change_records} change record(s) blanked).")
+
+    @person_group.command("export")
+    @click.argument("case_number")
+    @click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write to this new file (readable by its owner only), not to stdout.")
+    def export_person(case_number, output):
+        """Everything held about the case's person (Art. 15 DSGVO), as JSON with every
+        label in German and English; the team lead's page prints the same."""
+        with rt.sessions() as session:
+            try:
+                held = subject_access.subject_access_by_number(rt.context(session), SYSTEM,
+                                                               case_number)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from None
+        with app.app_context():  # the labels are translated in each language
+            text = json.dumps(subject_access_page.export(held), ensure_ascii=False, indent=2)
+        if output is None:
+            click.echo(text)
+            return
+        try:
+            with output.open("x", encoding="utf-8") as target:
+                output.chmod(0o600)
+                target.write(text + "\n")
+        except FileExistsError:
+            raise click.ClickException(f"{output} exists: name a new file.") from None
+        click.echo(f"Information on case {held.case_number} written to {output}.")
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

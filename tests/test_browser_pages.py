@@ -21,7 +21,7 @@ PAGES = {
     None: ["/login"],
     "anna": ["/", "/cases/new", "/cases/search?q=Haddad", "/referrals/{booked}/slip",
              "/cases/{started}", "/cases/{at_referral}", "/cases/{at_referral}/process"],
-    "lea": ["/", "/team/", "/cases/{started}/erase",
+    "lea": ["/", "/team/", "/cases/{started}/subject-access", "/cases/{started}/erase",
             "/cases/{started}"],
     "ida": ["/", "/cases/{started}", "/audit/cases/{started}", "/audit/events",
             "/audit/events?type=case_opened", "/audit/access", "/audit/verify"],

@@ -172,14 +172,15 @@ def test_a_team_lead_erases_on_the_case_page_after_a_confirmation_step(login, wo
 
 
 def test_every_page_of_an_erased_case_still_works_and_says_so(ctx, login, people, worked):
-    """Case page, process picture, search, board, home, history: no 500,
+    """Case page, process picture, search, board, home, history, subject access: no 500,
     no value of the person, and "personal data erased on ... by ..." where names were."""
     erasure.erase_personal_data(ctx, people["lea"], worked.case_id, "Antrag")
     case_id = worked.case_id
     pages = {
         "ben": ["/", f"/cases/{case_id}", f"/cases/{case_id}/process",
                 f"/cases/search?q={worked.number}"],
-        "lea": ["/", "/team/", f"/cases/{case_id}"],
+        "lea": ["/", "/team/", f"/cases/{case_id}", f"/cases/{case_id}/subject-access",
+                f"/cases/{case_id}/subject-access.json"],
         "ida": [f"/cases/{case_id}", f"/audit/cases/{case_id}", "/audit/events",
                 "/audit/access", f"/audit/events?case={worked.number}", "/audit/verify",
                 f"/cases/search?q={worked.number}"],

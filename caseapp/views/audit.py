@@ -54,6 +54,7 @@ EVENT_LABELS = {
     "case_transfer_accepted": _l("Transfer accepted"),
     "case_transfer_declined": _l("Transfer declined"),
     "data_erased": _l("Personal data erased"),
+    "subject_access_given": _l("Information given to the person (Art. 15)"),
     "audit_exported": _l("Audit export"),
     "login": _l("Logged in"),
     "logout": _l("Logged out"),
