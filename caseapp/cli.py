@@ -26,6 +26,7 @@ from .services import (
     checkpoints,
     erasure,
     referrals,
+    special_category,
     subject_access,
     timers,
     users,
@@ -160,6 +161,27 @@ def init_app(app: Flask) -> None:
         except FileExistsError:
             raise click.ClickException(f"{output} exists: name a new file.") from None
         click.echo(f"Information on case {held.case_number} written to {output}.")
+
+    keys_group = click.Group("keys", help="The keys that seal special-category data.")
+    app.cli.add_command(keys_group)
+
+    @keys_group.command("rotate")
+    def rotate_keys():
+        """Seal every special-category value again with the first key of
+        ANKOMMEN_DATA_KEYS, case by case (the app may keep running); remove an old key from
+        the setting only after this has finished."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            resealed = 0
+            try:
+                with click.progressbar(special_category.cases_to_reseal(ctx), label="Cases",
+                                       show_pos=True) as case_ids:
+                    for case_id in case_ids:
+                        resealed += special_category.reseal_case(ctx, case_id)
+            except special_category.DataKeyError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(f"{resealed} value(s) sealed again with the key "
+                   f"{rt.settings.data_keys.current!r}.")
 
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))

@@ -4,6 +4,7 @@ team lead may hand the case to."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from caseapp.models import HumanTask, Team, User
 from domain.vocabulary import AdmissionRoute, CaseStatus, ReferralKind, Role, SeatStatus, lane_role
 
-from . import cases, course_ranking, referrals, team
+from . import cases, course_ranking, referrals, special_category, team
 from .actor import Actor
 from .authz import task_refusal
 from .context import ServiceContext
@@ -57,6 +58,10 @@ class CasePage:
     teams: list[Team] = field(default_factory=list)  # ... or transfer it to
     access: dict[int, StepAccess] = field(default_factory=dict)  # open task id -> access
     team_leads: list[str] = field(default_factory=list)  # who can hand on or reopen it
+    # the completed steps' answers and the open steps' drafts, by task id, as the reader
+    # may read them (special-category values opened only for the case's team)
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    drafts: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,16 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
         recommendations=_recommendations(context), admission=_admission(context),
         matches=course_ranking.rank_courses(ctx, actor, case_id) if referring else [],
         members=members, teams=teams, access=access,
-        team_leads=team.lead_names(ctx, actor) if held or closed_for_counsellor else [])
+        team_leads=team.lead_names(ctx, actor) if held or closed_for_counsellor else [],
+        answers=_readable(ctx, actor, {task.id: task.data_json for task in view.done}),
+        drafts=_readable(ctx, actor, {task.id: task.draft_json for task in view.tasks}))
+
+
+def _readable(ctx: ServiceContext, actor: Actor, stored: dict[int, str | None]
+              ) -> dict[int, dict[str, Any]]:
+    keys = ctx.settings.data_keys
+    return {task_id: special_category.shown_answers(keys, actor, json.loads(text))
+            for task_id, text in stored.items() if text}
 
 
 def _access(actor: Actor, view: cases.CaseView, task: HumanTask) -> StepAccess:

@@ -18,7 +18,7 @@ from caseapp.models import AuditEvent, Case, HumanTask, Referral, Team, User
 from domain.vocabulary import ReferralKind, Role, TaskState
 from forms.labels import field_value, form_fields
 
-from . import audit
+from . import audit, special_category
 from .actor import SYSTEM, Actor
 from .authz import require_case_readable, require_role
 from .context import ServiceContext
@@ -129,7 +129,7 @@ def subject_access(ctx: ServiceContext, actor: Actor, case_id: int) -> SubjectAc
         family_name=person.family_name, birth_date=person.birth_date, phone=person.phone,
         email=person.email, erased_at=person.erased_at,
         erased_by=names.get(person.erased_by_id) if person.erased_by_id else None,
-        steps=[step for step in (_step(task, names) for task in tasks) if step is not None],
+        steps=[step for step in (_step(ctx, task, names) for task in tasks) if step is not None],
         referrals=[_referral(r) for r in referrals],
         recipients=sorted({r.provider.name for r in referrals if r.provider is not None}
                           | {r.course.provider.name for r in referrals
@@ -140,14 +140,16 @@ def subject_access(ctx: ServiceContext, actor: Actor, case_id: int) -> SubjectAc
         given_at=now)
 
 
-def _step(task: HumanTask, names: dict[int, str]) -> StepAnswers | None:
-    """A completed step's submitted answers, or an open step's draft; None if neither."""
+def _step(ctx: ServiceContext, task: HumanTask, names: dict[int, str]) -> StepAnswers | None:
+    """A completed step's submitted answers, or an open step's draft; None if neither
+    (special-category values opened: it is the person's own information)."""
     if task.state == TaskState.COMPLETED and task.data_json:
         stored, draft = json.loads(task.data_json), False
     elif task.state == TaskState.READY and task.draft_json:
         stored, draft = json.loads(task.draft_json), True
     else:
         return None
+    stored = special_category.opened_answers(ctx.settings.data_keys, stored)
     answers = [Answer(field.name, field.label, field_value(field.name, stored[field.name],
                                                            task.form_key),
                       stored[field.name])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -71,12 +69,12 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
     for task in view.tasks:
         if task.id == task_id and form is not None and page.access[task.id].workable:
             task_forms[task.id] = form
-        elif task.draft_json:
-            task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(json.loads(task.draft_json)))
+        elif task.id in page.drafts:
+            task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(page.drafts[task.id]))
         else:
             task_forms[task.id] = TASK_FORMS[task.form_key](data=page.known_answers[task.id])
-    case_file = {task.id: file_entries(task.form_key, json.loads(task.data_json))
-                 for task in view.done if task.data_json and task.form_key in TASK_FORMS}
+    case_file = {task.id: file_entries(task.form_key, page.answers[task.id])
+                 for task in view.done if task.id in page.answers and task.form_key in TASK_FORMS}
     # Input for a step that is no longer open is shown read-only, so it can be copied.
     # (So is input for a step someone else holds now: its fields show what is stored.)
     refused = task_id not in task_forms or not page.access[task_id].workable
