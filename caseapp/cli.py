@@ -26,6 +26,7 @@ from .services import (
     checkpoints,
     erasure,
     referrals,
+    retention,
     special_category,
     subject_access,
     timers,
@@ -183,6 +184,33 @@ def init_app(app: Flask) -> None:
         click.echo(f"{resealed} value(s) sealed again with the key "
                    f"{rt.settings.data_keys.current!r}.")
 
+    retention_group = click.Group("retention", help="Erasure once retention periods are over.")
+    app.cli.add_command(retention_group)
+
+    @retention_group.command("run")
+    @click.option("--apply", "apply_", is_flag=True,
+                  help="Erase what is due (without it: only list it).")
+    def retention_run(apply_):
+        """List the closed cases whose retention period (ANKOMMEN_RETENTION_YEARS) is over;
+        with --apply erase each, one erasure event per case."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            due = retention.due_cases(ctx, SYSTEM)
+            with click.progressbar(due, label="Checking" if not apply_ else "Erasing",
+                                   show_pos=True,
+                                   item_show_func=lambda d: d.number if d else None) as bar:
+                erased = [d for d in bar
+                          if apply_ and retention.erase_if_due(ctx, SYSTEM, d.case_id)]
+            if erased:
+                retention.finish(ctx)
+        for d in due:
+            click.echo(f"{d.number}: closed {d.closed_at:%Y-%m-%d}, outcome "
+                       f"{d.outcome or retention.WITHOUT_OUTCOME}, due since {d.due_on}")
+        if apply_:
+            click.echo(f"{len(erased)} case(s) erased.")
+        else:
+            click.echo(f"{len(due)} case(s) due; nothing erased (dry run: --apply erases).")
+
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     def backup_database(file: Path):
@@ -233,6 +261,7 @@ def init_app(app: Flask) -> None:
         seal_every = app.config["AUDIT_CHECKPOINT_SECONDS"]
         click.echo(f"Timer worker running (every {interval:g} s).")
         sealed_at = 0.0
+        retained_on = None  # the office's day of the last nightly retention round
         while not stop.is_set():
             seal = once or time.monotonic() - sealed_at >= seal_every
             for job in (timers.fire_due_timers, referrals.offer_all_free_seats,
@@ -251,10 +280,29 @@ def init_app(app: Flask) -> None:
                     click.echo(f"Fired timers in {done} case(s).")
             if seal:
                 sealed_at = time.monotonic()
+            if app.config["RETENTION_NIGHTLY"]:
+                retained_on = _nightly_retention(rt, retained_on)
             if once:
                 break
             stop.wait(interval)
         click.echo("Timer worker stopped.")
+
+
+def _nightly_retention(rt: Runtime, retained_on: date | None) -> date | None:
+    """Once a night (ANKOMMEN_RETENTION_NIGHTLY): erase the persons whose retention period
+    is over; returns the office's day it last ran."""
+    with rt.sessions() as session:
+        ctx = rt.context(session)
+        today = retention.nightly_round_due(ctx, retained_on)
+        if today is None:
+            return retained_on
+        try:
+            erased = retention.erase_all_due(ctx, SYSTEM)
+        except Exception:  # noqa: BLE001 - logged; the next round tries again
+            log.exception("worker: the retention round failed; trying again next round")
+            return retained_on
+    click.echo(f"Retention: {erased} case(s) erased.")
+    return today
 
 
 def load_demo(ctx) -> dict[str, int]:

@@ -25,6 +25,7 @@ from .db import make_engine, make_sessionmaker
 from .models import ProcessVersion
 from .services import audit
 from .services.context import Office, ProcessSettings, ServiceContext, system_clock
+from .services.retention import parse_years
 from .services.special_category import DataKeyError, DataKeys
 
 
@@ -70,6 +71,7 @@ def build_runtime(config) -> Runtime:
         office=Office(name=config["OFFICE_NAME"], address=config["OFFICE_ADDRESS"],
                       phone=config["OFFICE_PHONE"], email=config["OFFICE_EMAIL"]),
         data_keys=_data_keys(config),
+        retention_years=_retention_years(config),
     )
     return Runtime(db=db, sessions=sessions, engine=ProcessEngine(library, stored_spec=stored_spec),
                    settings=settings)
@@ -83,6 +85,13 @@ def _data_keys(config) -> DataKeys:
         return DataKeys.parse(setting)
     except DataKeyError as exc:
         raise ConfigurationError(f"ANKOMMEN_DATA_KEYS: {exc}.") from None
+
+
+def _retention_years(config) -> dict[str, int]:
+    try:
+        return parse_years(config["RETENTION_YEARS"])
+    except ValueError as exc:
+        raise ConfigurationError(f"ANKOMMEN_RETENTION_YEARS: {exc}.") from None
 
 
 def _period(config, name: str) -> timedelta:

@@ -91,6 +91,11 @@ class Config:
     WORKER_INTERVAL_SECONDS = 30
     AUDIT_CHECKPOINT_SECONDS = _whole_number("ANKOMMEN_AUDIT_CHECKPOINT_SECONDS", 300)
     AUDIT_CHECKPOINT_FILE = os.environ.get("ANKOMMEN_AUDIT_CHECKPOINT_FILE") or None
+    # Years after closing, per outcome, until a person is erased (the data protection
+    # officer sets them); the timer worker erases what is due every night if asked to.
+    RETENTION_YEARS = os.environ.get("ANKOMMEN_RETENTION_YEARS", "").strip() or \
+        "started=3,not_started=3,dropped_out=3,none=3"
+    RETENTION_NIGHTLY = os.environ.get("ANKOMMEN_RETENTION_NIGHTLY", "").strip() == "1"
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
     PROXY_COUNT = _whole_number("ANKOMMEN_PROXY_COUNT", 0)
     HSTS = None  # Strict-Transport-Security value; production only (TLS at the proxy)

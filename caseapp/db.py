@@ -11,7 +11,8 @@ def make_engine(url: str) -> Engine:
     # hide_parameters: statement values (names, birth dates) stay out of logs and errors.
     if url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True,
-                               connect_args={"timeout": 30, "check_same_thread": False})
+                               connect_args={"timeout": BUSY_TIMEOUT_S,
+                                             "check_same_thread": False})
         _serialize_sqlite_writes(engine)
         return engine
     return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=5,
@@ -19,6 +20,8 @@ def make_engine(url: str) -> Engine:
 
 
 WRITE = {"ankommen_write": True}
+BUSY_TIMEOUT_S = 30  # how long a SQLite writer waits for the one before it
+CHECKPOINT_WAIT_MS = 1000
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:
@@ -51,14 +54,21 @@ def checkpoint_wal(engine: Engine) -> None:
     """SQLite: fold the write-ahead log into the database file and empty it, so the old
     pages of erased values are gone from both files (``secure_delete`` zeroed them in the
     database). Outside any transaction; PostgreSQL needs no such step (VACUUM, see the
-    deletion concept)."""
+    deletion concept).
+
+    It waits at most a second for readers (a page being shown) to finish: with a reader
+    left, the log is folded in as far as it can be, and later checkpoints (SQLite's own,
+    every 1000 pages, and the next erasure's) overwrite the rest.
+    """
     if engine.dialect.name != "sqlite":
         return
     with engine.connect() as connection:
         cursor = connection.connection.driver_connection.cursor()
         try:
+            cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             cursor.close()
 
 

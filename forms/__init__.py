@@ -5,7 +5,10 @@ layer, so these are plain ``wtforms.Form`` classes; the web layer renders the
 token beside them. Conditional fields follow forms/conditional.py.
 """
 
+from functools import cache
+
 from wtforms import Form
+from wtforms.fields.core import UnboundField
 
 from .case_forms import NewCaseForm
 from .conditional import applicable_data
@@ -36,10 +39,13 @@ TASK_FORMS: dict[str, type[Form]] = {
 }
 
 
+@cache
 def personal_fields() -> frozenset[str]:
-    """Every field of the interview forms that erasure removes (ordinary and special)."""
-    return frozenset(field.name for form in TASK_FORMS.values() for field in form()
-                     if field_class(field.name) != FieldClass.NON_PERSONAL)
+    """Every field of the interview forms that erasure removes (ordinary and special),
+    read from the form classes (no form is built: that needs a request's language)."""
+    return frozenset(name for form in TASK_FORMS.values() for name in dir(form)
+                     if isinstance(getattr(form, name), UnboundField)
+                     and field_class(name) != FieldClass.NON_PERSONAL)
 
 
 __all__ = ["NON_PERSONAL_FIELDS", "SPECIAL_CATEGORY_FIELDS", "TASK_FORMS", "FieldClass",

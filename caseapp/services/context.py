@@ -61,6 +61,8 @@ class ProcessSettings:
     office: Office
     # the keys that seal special-category values (ANKOMMEN_DATA_KEYS)
     data_keys: DataKeys
+    # whole years after closing, per outcome ("none": closed without one), until erasure
+    retention_years: dict[str, int]
 
 
 def system_clock() -> datetime:

@@ -18,7 +18,7 @@ from caseapp.models import AuditEvent, Case, HumanTask, Referral, Team, User
 from domain.vocabulary import ReferralKind, Role, TaskState
 from forms.labels import field_value, form_fields
 
-from . import audit, special_category
+from . import audit, retention, special_category
 from .actor import SYSTEM, Actor
 from .authz import require_case_readable, require_role
 from .context import ServiceContext
@@ -97,6 +97,8 @@ class SubjectAccess:
     recipients: list[str]  # the providers that received the person's data (by name)
     history: list[AccessEntry]
     given_at: datetime
+    retention_on: date | None  # when the person is erased (closed cases)
+    retention_years: int | None  # ... that many years after closing (open: by outcome)
 
 
 def subject_access(ctx: ServiceContext, actor: Actor, case_id: int) -> SubjectAccess:
@@ -119,6 +121,7 @@ def subject_access(ctx: ServiceContext, actor: Actor, case_id: int) -> SubjectAc
         names = dict(session.execute(select(User.id, User.display_name)
                                      .where(User.id.in_(user_ids - {None}))).all())
         team = session.get(Team, case.team_id)
+        retention_on = retention.retention_date(ctx, case)
         audit.append(session, type_=EXPORT_EVENT, at=now, actor_id=actor.id or None,
                      case_id=case.id)
     person = case.person
@@ -137,7 +140,9 @@ def subject_access(ctx: ServiceContext, actor: Actor, case_id: int) -> SubjectAc
         history=[AccessEntry(e.at, e.type, names.get(e.actor_id, SYSTEM.display_name),
                              list((e.details or {}).get("fields", [])))
                  for e in events],
-        given_at=now)
+        given_at=now, retention_on=retention_on,
+        retention_years=ctx.settings.retention_years[
+            case.referral_outcome or retention.WITHOUT_OUTCOME] if retention_on else None)
 
 
 def _step(ctx: ServiceContext, task: HumanTask, names: dict[int, str]) -> StepAnswers | None:

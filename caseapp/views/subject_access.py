@@ -125,5 +125,7 @@ def export(access: SubjectAccess) -> dict[str, Any]:
             "fields": [{"field": name, **_texts(lambda name=name: key_label(name))}
                        for name in e.fields],
         } for e in access.history],
+        "retention": {"erased_from": _plain(access.retention_on),
+                      "years_after_closing": access.retention_years},
         "given_at": _plain(access.given_at),
     }
