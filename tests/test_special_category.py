@@ -128,3 +128,17 @@ def test_a_wrong_key_setting_stops_the_start_naming_the_variable(setting, db_url
     with pytest.raises(ConfigurationError, match="ANKOMMEN_DATA_KEYS"):
         create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path,
                    DATA_KEYS=setting)
+
+
+def test_a_value_whose_key_was_removed_too_early_is_left_out_not_a_500(
+        ctx, people, db_url, tmp_path, caplog):
+    case_id = expecting(ctx, people)
+    early = create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path,
+                       DATA_KEYS=NEXT_KEY)
+    client = early.test_client()
+    client.post("/login", data={"username": "anna", "password": PASSWORD,
+                                "csrf_token": csrf_token(client.get("/login").text)})
+    response = client.get(f"/cases/{case_id}")
+    assert response.status_code == 200 and "Schwangerschaft" not in response.text
+    assert "sealed with the key 'test', which ANKOMMEN_DATA_KEYS lacks" in caplog.text
+    early.extensions["ankommen"].db.dispose()

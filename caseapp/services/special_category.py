@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ from .actor import Actor
 from .context import ServiceContext
 from .locking import lock_case, lock_case_tasks
 
+log = logging.getLogger(__name__)
 PREFIX = "enc:v1:"
 TOKEN = re.compile(r"enc:v1:([A-Za-z0-9_-]{1,40}):([A-Za-z0-9_=-]+)")
 KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -113,9 +115,18 @@ def seal_answers(keys: DataKeys, answers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def opened_answers(keys: DataKeys, answers: Mapping[str, Any]) -> dict[str, Any]:
-    """The answers with every sealed value opened (the person's own information)."""
-    return {name: keys.open(value) if is_sealed(value) else value
+    """The answers with every sealed value opened (the person's own information); one
+    that does not open (its key was removed too early) is left out and logged by key id."""
+    return {name: _opened(keys, value) if is_sealed(value) else value
             for name, value in answers.items()}
+
+
+def _opened(keys: DataKeys, token: str) -> str | None:
+    try:
+        return keys.open(token)
+    except DataKeyError as exc:
+        log.error("a special-category value is not shown: %s", exc)
+        return None
 
 
 def shown_answers(keys: DataKeys, actor: Actor, answers: Mapping[str, Any]) -> dict[str, Any]:
