@@ -128,6 +128,17 @@ SEAT_CHANGE_REASON_LABELS = {SeatChangeReason.CASE_CLOSED: N_("the case was clos
                              SeatChangeReason.COURSE_STARTED: N_("the course started")}
 
 
+class ErasureCause(StrEnum):
+    """Why a person's data were erased (the erasure event's ``by``)."""
+
+    REQUEST = "request"  # Art. 17 DSGVO, by a team lead
+    RETENTION = "retention"  # the retention period of the case's outcome was over
+
+
+ERASURE_CAUSE_LABELS = {ErasureCause.REQUEST: N_("on request (Art. 17 DSGVO)"),
+                        ErasureCause.RETENTION: N_("the retention period was over")}
+
+
 class AdmissionRoute(StrEnum):
     """How a person may get into an integration course (the interview's ``course_status``).
 

@@ -192,7 +192,11 @@ def test_every_page_of_an_erased_case_still_works_and_says_so(ctx, login, people
             response = client.get(path)
             assert response.status_code == 200, (user, path)
             assert not [value for value in PERSONAL if value in response.text], (user, path)
-    assert "Personal data erased on" in login("ida").get(f"/audit/cases/{case_id}").text
+    history = login("ida", "de").get(f"/audit/cases/{case_id}").text
+    assert "Personenbezogene Daten gelöscht am" in history
+    # the erasure event by its labels: why, and that it closed the open case
+    assert "auf Antrag (Art. 17 DSGVO)" in history and "durch die Löschung" in history
+    assert ">request<" not in history
     found = login("ben").get(f"/cases/search?q={worked.number}").text
     assert "Personal data erased on" in found and "by Lea" in found
     assert worked.number not in login("ben").get(f"/cases/search?q={NAME}").text

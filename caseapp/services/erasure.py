@@ -33,7 +33,7 @@ from caseapp.models import (
     RecentCase,
     Referral,
 )
-from domain.vocabulary import CaseStatus, Role, TaskState
+from domain.vocabulary import CaseStatus, ErasureCause, Role, TaskState
 from forms import personal_fields
 
 from . import audit
@@ -45,7 +45,6 @@ from .locking import lock_case, lock_case_tasks
 from .process_state import release_places
 
 REASON_MAX = 500
-BY_REQUEST, BY_RETENTION = "request", "retention"
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,8 @@ def erase_case(ctx: ServiceContext, session: Session, case: Case, actor: Actor, 
     case.updated_at = now
     event = audit.append(session, type_=audit.ERASURE_EVENT, at=now, actor_id=actor.id or None,
                          case_id=case.id,
-                         details={"by": BY_RETENTION if rule else BY_REQUEST,
+                         details={"by": ErasureCause.RETENTION if rule
+                                  else ErasureCause.REQUEST,
                                   **({"rule": rule} if rule else {}),
                                   **({"closed": True} if was_open else {})},
                          change={"reason": reason})
