@@ -169,6 +169,14 @@ class ProviderSharing(StrEnum):
     NAME_AND_CONTACT = "name_and_contact"  # also phone and e-mail
 
 
+class ServiceSharing(StrEnum):
+    """What the person agreed that the other services a case is referred to receive (Kita,
+    school office, recognition or migration counselling): the counsellor passes on only that."""
+
+    NOTHING = "nothing"  # the person contacts the service themselves (when nothing was asked)
+    NAME_AND_CONTACT = "name_and_contact"
+
+
 class CourseResult(StrEnum):
     """The level a finished integration course reached in its final test (DTZ)."""
 

@@ -8,6 +8,7 @@ from domain.vocabulary import (
     CourseResult,
     Lane,
     ProviderSharing,
+    ServiceSharing,
 )
 
 from .i18n import lazy_gettext as _l
@@ -66,6 +67,12 @@ ADMISSION_APPLICATIONS = options(
 PROVIDER_SHARING = options(
     (ProviderSharing.NAME.value, _l("Name and case number only")),
     (ProviderSharing.NAME_AND_CONTACT.value, _l("Name, case number, phone and e-mail")))
+
+# What the other services a case is referred to may receive of the person.
+SERVICE_SHARING = options(
+    (ServiceSharing.NOTHING.value, _l("Nothing: the person contacts the service themselves")),
+    (ServiceSharing.NAME_AND_CONTACT.value,
+     _l("Name, phone and e-mail, so that the service can contact the person")))
 
 # The level a finished integration course reached: the special job-related modules need it.
 COURSE_RESULTS = options(

@@ -21,7 +21,13 @@ from wtforms.validators import (
     Optional,
 )
 
-from domain.vocabulary import SEAT_GIVEN_UP, AdmissionRoute, Outcome, ProviderSharing
+from domain.vocabulary import (
+    SEAT_GIVEN_UP,
+    AdmissionRoute,
+    Outcome,
+    ProviderSharing,
+    ServiceSharing,
+)
 
 from .base import LocalizedForm
 from .choices import (
@@ -33,6 +39,7 @@ from .choices import (
     COURSE_TYPES,
     LITERACY,
     PROVIDER_SHARING,
+    SERVICE_SHARING,
     YES_NO,
     YES_NO_NOT_STATED,
     YES_NO_UNKNOWN,
@@ -104,6 +111,13 @@ class PersonForm(LocalizedForm):
         description=_l("Ask after the notice: the referral slip carries only what the person "
                        "agrees to. The name and case number suffice to register; phone and "
                        "e-mail let the provider reach the person."),
+        validators=[DataRequired()])
+    share_with_other_services = SelectField(
+        _l("What other services may receive"),
+        choices=SERVICE_SHARING, default=ServiceSharing.NOTHING.value,
+        description=_l("The services a case is referred to besides courses: Kita, school "
+                       "office, recognition counselling, migration counselling (MBE, JMD). "
+                       "Pass on only what the person agrees to."),
         validators=[DataRequired()])
 
     def validate(self, extra_validators=None):

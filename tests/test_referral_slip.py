@@ -151,3 +151,19 @@ def test_issued_by_names_the_office_with_its_address(ctx, login, booked):
     assert (f'<dd class="issuing-office">{TestConfig.OFFICE_NAME}<br>'
             f'{TestConfig.OFFICE_ADDRESS}</dd>') in issued
     assert issued.index("issuing-office") < issued.index("issued-on")
+
+
+@pytest.mark.parametrize("services, said", [
+    ("nothing", "nichts an die Stelle weitergeben"),
+    ("name_and_contact", "Name, Telefon und E-Mail dürfen an die Stelle weitergegeben werden")])
+def test_the_referral_step_says_what_each_kind_of_recipient_may_receive(
+        ctx, login, people, services, said):
+    """Courses and other services apart, as the person agreed after the notice."""
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    complete_until(ctx, anna, case.id, "language_literacy", person={
+        "share_with_course_provider": "name_and_contact",
+        "share_with_other_services": services})
+    page = login("anna", "de").get(f"/cases/{case.id}").text
+    assert "Der Kursträger erhält Name, Fallnummer, Telefon und E-Mail" in page
+    assert said in page

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from caseapp.models import Case, HumanTask, Referral, User
-from domain.vocabulary import ProviderSharing, ReferralKind, Role, SeatStatus, TaskState
+from caseapp.models import Case, Referral, User
+from domain.vocabulary import ReferralKind, Role, SeatStatus
 
-from . import audit
+from . import audit, sharing
 from .actor import Actor
 from .authz import require_case_readable, require_role
 from .context import Office, ServiceContext
@@ -66,8 +64,8 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
         case = require_case_readable(actor, session.get(Case, referral.case_id))
         course = referral.course
         person = case.person
-        answers = _person_step_answers(session, case.id)
-        contact = answers.get("share_with_course_provider") == ProviderSharing.NAME_AND_CONTACT
+        answers = sharing.person_step_answers(session, case.id)
+        contact = sharing.agreed_sharing(answers).contact_to_course_provider
         slip = ReferralSlip(
             person_name=" ".join(part for part in (person.given_names, person.family_name)
                                  if part),
@@ -84,16 +82,6 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
         audit.append(session, type_="slip_issued", at=now, actor_id=actor.id,
                      case_id=case.id, details={"referral": referral.id, "course": course.id})
     return slip
-
-
-def _person_step_answers(session: Session, case_id: int) -> dict:
-    """The answers of the case's latest "Person and contact" step ({} before it is done):
-    what the person agreed to share, and how to reach them."""
-    data = session.scalar(select(HumanTask.data_json).where(
-        HumanTask.case_id == case_id, HumanTask.form_key == "person",
-        HumanTask.state == TaskState.COMPLETED)
-        .order_by(HumanTask.completed_at.desc(), HumanTask.id.desc()).limit(1))
-    return json.loads(data) if data else {}
 
 
 def _counsellor(session: Session, case: Case, referral: Referral) -> Counsellor | None:

@@ -86,6 +86,7 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
                            admission=page.admission,
                            other_offers=OTHER_OFFERS, members=page.members, teams=page.teams,
                            access=page.access, team_leads=page.team_leads,
+                           sharing=page.sharing,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
 
