@@ -20,9 +20,21 @@ from domain.vocabulary import ROLES
 from . import backup
 from .composition import Runtime
 from .migrate import upgrade
-from .services import cases, catalogue, checkpoints, referrals, timers, users
+from .services import (
+    cases,
+    catalogue,
+    checkpoints,
+    erasure,
+    referrals,
+    retention,
+    special_category,
+    subject_access,
+    timers,
+    users,
+)
 from .services.actor import SYSTEM
 from .services.errors import ServiceError
+from .views import subject_access as subject_access_page
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +116,101 @@ def init_app(app: Flask) -> None:
                     raise click.ClickException(str(exc)) from None
                 click.echo(f"{appended} checkpoint(s) appended to {export_file}.")
 
+    person_group = click.Group("person", help="A person's data: erasure and access.")
+    app.cli.add_command(person_group)
+
+    @person_group.command("erase")
+    @click.argument("case_number")
+    @click.option("--reason", required=True, help="Why (the request, its date).")
+    @click.option("--by", "username", required=True, help="The team lead who erases.")
+    def erase(case_number, reason, username):
+        """Erase every personal value of the case's person (Art. 17 DSGVO); the statistics
+        and the audit trail stay, and verify still passes."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            try:
+                actor = users.actor_by_username(ctx, username)
+                done = erasure.erase_personal_data(ctx, actor, cases.case_id_by_number(
+                    ctx, actor, case_number), reason)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from None
+        click.echo(f"Personal data of case {done.number} erased (event {done.event_seq}, "
+                   f"{done.change_records} change record(s) blanked).")
+
+    @person_group.command("export")
+    @click.argument("case_number")
+    @click.option("--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write to this new file (readable by its owner only), not to stdout.")
+    def export_person(case_number, output):
+        """Everything held about the case's person (Art. 15 DSGVO), as JSON with every
+        label in German and English; the team lead's page prints the same."""
+        with rt.sessions() as session:
+            try:
+                held = subject_access.subject_access_by_number(rt.context(session), SYSTEM,
+                                                               case_number)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from None
+        with app.app_context():  # the labels are translated in each language
+            text = json.dumps(subject_access_page.export(held), ensure_ascii=False, indent=2)
+        if output is None:
+            click.echo(text)
+            return
+        try:
+            with output.open("x", encoding="utf-8") as target:
+                output.chmod(0o600)
+                target.write(text + "\n")
+        except FileExistsError:
+            raise click.ClickException(f"{output} exists: name a new file.") from None
+        click.echo(f"Information on case {held.case_number} written to {output}.")
+
+    keys_group = click.Group("keys", help="The keys that seal special-category data.")
+    app.cli.add_command(keys_group)
+
+    @keys_group.command("rotate")
+    def rotate_keys():
+        """Seal every special-category value again with the first key of
+        ANKOMMEN_DATA_KEYS, case by case (the app may keep running); remove an old key from
+        the setting only after this has finished."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            resealed = 0
+            try:
+                with click.progressbar(special_category.cases_to_reseal(ctx), label="Cases",
+                                       show_pos=True) as case_ids:
+                    for case_id in case_ids:
+                        resealed += special_category.reseal_case(ctx, case_id)
+            except special_category.DataKeyError as exc:
+                raise click.ClickException(str(exc)) from None
+        click.echo(f"{resealed} value(s) sealed again with the key "
+                   f"{rt.settings.data_keys.current!r}.")
+
+    retention_group = click.Group("retention", help="Erasure once retention periods are over.")
+    app.cli.add_command(retention_group)
+
+    @retention_group.command("run")
+    @click.option("--apply", "apply_", is_flag=True,
+                  help="Erase what is due (without it: only list it).")
+    def retention_run(apply_):
+        """List the closed cases whose retention period (ANKOMMEN_RETENTION_YEARS) is over;
+        with --apply erase each, one erasure event per case."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            due = retention.due_cases(ctx, SYSTEM)
+            with click.progressbar(due, label="Checking" if not apply_ else "Erasing",
+                                   show_pos=True,
+                                   item_show_func=lambda d: d.number if d else None) as bar:
+                erased = [d for d in bar
+                          if apply_ and retention.erase_if_due(ctx, SYSTEM, d.case_id)]
+            if erased:
+                retention.finish(ctx)
+        for d in due:
+            click.echo(f"{d.number}: closed {d.closed_at:%Y-%m-%d}, outcome "
+                       f"{d.outcome or retention.WITHOUT_OUTCOME}, due since {d.due_on}")
+        if apply_:
+            click.echo(f"{len(erased)} case(s) erased.")
+        else:
+            click.echo(f"{len(due)} case(s) due; nothing erased (dry run: --apply erases).")
+
     @app.cli.command("backup")
     @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
     def backup_database(file: Path):
@@ -154,6 +261,7 @@ def init_app(app: Flask) -> None:
         seal_every = app.config["AUDIT_CHECKPOINT_SECONDS"]
         click.echo(f"Timer worker running (every {interval:g} s).")
         sealed_at = 0.0
+        retained_on = None  # the office's day of the last nightly retention round
         while not stop.is_set():
             seal = once or time.monotonic() - sealed_at >= seal_every
             for job in (timers.fire_due_timers, referrals.offer_all_free_seats,
@@ -173,10 +281,29 @@ def init_app(app: Flask) -> None:
                     click.echo(f"Fired timers in {done} case(s).")
             if seal:
                 sealed_at = time.monotonic()
+            if app.config["RETENTION_NIGHTLY"]:
+                retained_on = _nightly_retention(rt, retained_on)
             if once:
                 break
             stop.wait(interval)
         click.echo("Timer worker stopped.")
+
+
+def _nightly_retention(rt: Runtime, retained_on: date | None) -> date | None:
+    """Once a night (ANKOMMEN_RETENTION_NIGHTLY): erase the persons whose retention period
+    is over; returns the office's day it last ran."""
+    with rt.sessions() as session:
+        ctx = rt.context(session)
+        today = retention.nightly_round_due(ctx, retained_on)
+        if today is None:
+            return retained_on
+        try:
+            erased = retention.erase_all_due(ctx, SYSTEM)
+        except Exception:  # noqa: BLE001 - logged; the next round tries again
+            log.exception("worker: the retention round failed; trying again next round")
+            return retained_on
+    click.echo(f"Retention: {erased} case(s) erased.")
+    return today
 
 
 def load_demo(ctx) -> dict[str, int]:

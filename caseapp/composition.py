@@ -20,11 +20,13 @@ from domain.vocabulary import LANE_ROLES
 from forms import TASK_FORMS
 from workflows import ProcessEngine, load_library, period
 
-from .config import ConfigurationError
+from .config import ConfigurationError, development_data_keys
 from .db import make_engine, make_sessionmaker
 from .models import ProcessVersion
 from .services import audit
 from .services.context import Office, ProcessSettings, ServiceContext, system_clock
+from .services.retention import parse_years
+from .services.special_category import DataKeyError, DataKeys
 
 
 @dataclass
@@ -68,9 +70,28 @@ def build_runtime(config) -> Runtime:
         audit_checkpoint_file=config["AUDIT_CHECKPOINT_FILE"],
         office=Office(name=config["OFFICE_NAME"], address=config["OFFICE_ADDRESS"],
                       phone=config["OFFICE_PHONE"], email=config["OFFICE_EMAIL"]),
+        data_keys=_data_keys(config),
+        retention_years=_retention_years(config),
     )
     return Runtime(db=db, sessions=sessions, engine=ProcessEngine(library, stored_spec=stored_spec),
                    settings=settings)
+
+
+def _data_keys(config) -> DataKeys:
+    """The keys of special-category values; without a setting (a configuration made in
+    code, such as a benchmark's), the development key kept under the instance folder."""
+    setting = config.get("DATA_KEYS") or development_data_keys(Path(config["INSTANCE_DIR"]))
+    try:
+        return DataKeys.parse(setting)
+    except DataKeyError as exc:
+        raise ConfigurationError(f"ANKOMMEN_DATA_KEYS: {exc}.") from None
+
+
+def _retention_years(config) -> dict[str, int]:
+    try:
+        return parse_years(config["RETENTION_YEARS"])
+    except ValueError as exc:
+        raise ConfigurationError(f"ANKOMMEN_RETENTION_YEARS: {exc}.") from None
 
 
 def _period(config, name: str) -> timedelta:

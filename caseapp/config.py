@@ -47,6 +47,11 @@ def _development_secret(instance: Path, name: str) -> str:
     return path.read_text().strip()
 
 
+def development_data_keys(instance: Path) -> str:
+    """The development key of special-category values, kept under instance/ like the others."""
+    return "dev:" + _development_secret(instance, "data_key")
+
+
 class Config:
     """Settings of every deployment; what differs between deployments comes from the environment."""
 
@@ -55,6 +60,8 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # Keys the audit trail's seals (HMAC); never stored in the database it protects.
     AUDIT_KEY = os.environ.get("ANKOMMEN_AUDIT_KEY")
+    # Seal special-category values (Art. 9 DSGVO): "id:key,id:key", the first one seals.
+    DATA_KEYS = os.environ.get("ANKOMMEN_DATA_KEYS")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -84,6 +91,11 @@ class Config:
     WORKER_INTERVAL_SECONDS = 30
     AUDIT_CHECKPOINT_SECONDS = _whole_number("ANKOMMEN_AUDIT_CHECKPOINT_SECONDS", 300)
     AUDIT_CHECKPOINT_FILE = os.environ.get("ANKOMMEN_AUDIT_CHECKPOINT_FILE") or None
+    # Years after closing, per outcome, until a person is erased (the data protection
+    # officer sets them); the timer worker erases what is due every night if asked to.
+    RETENTION_YEARS = os.environ.get("ANKOMMEN_RETENTION_YEARS", "").strip() or \
+        "started=3,not_started=3,dropped_out=3,none=3"
+    RETENTION_NIGHTLY = os.environ.get("ANKOMMEN_RETENTION_NIGHTLY", "").strip() == "1"
     # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (ProxyFix).
     PROXY_COUNT = _whole_number("ANKOMMEN_PROXY_COUNT", 0)
     HSTS = None  # Strict-Transport-Security value; production only (TLS at the proxy)
@@ -97,6 +109,7 @@ class DevelopmentConfig(Config):
         self.SECRET_KEY = Config.SECRET_KEY or _development_secret(self.INSTANCE_DIR,
                                                                    "secret_key")
         self.AUDIT_KEY = Config.AUDIT_KEY or _development_secret(self.INSTANCE_DIR, "audit_key")
+        self.DATA_KEYS = Config.DATA_KEYS or development_data_keys(self.INSTANCE_DIR)
 
 
 class ProductionConfig(Config):
@@ -104,7 +117,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     HSTS = "max-age=31536000; includeSubDomains"
-    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ANKOMMEN_AUDIT_KEY")
+    REQUIRED = ("SECRET_KEY", "DATABASE_URL", "ANKOMMEN_AUDIT_KEY", "ANKOMMEN_DATA_KEYS")
 
     def __init__(self) -> None:
         missing = [name for name in self.REQUIRED if not os.environ.get(name, "").strip()]

@@ -11,7 +11,8 @@ def make_engine(url: str) -> Engine:
     # hide_parameters: statement values (names, birth dates) stay out of logs and errors.
     if url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True,
-                               connect_args={"timeout": 30, "check_same_thread": False})
+                               connect_args={"timeout": BUSY_TIMEOUT_S,
+                                             "check_same_thread": False})
         _serialize_sqlite_writes(engine)
         return engine
     return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=5,
@@ -19,10 +20,12 @@ def make_engine(url: str) -> Engine:
 
 
 WRITE = {"ankommen_write": True}
+BUSY_TIMEOUT_S = 30  # how long a SQLite writer waits for the one before it
+CHECKPOINT_WAIT_MS = 1000
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys, and BEGIN IMMEDIATE for write transactions.
+    """SQLite: WAL, foreign keys, secure deletion, and BEGIN IMMEDIATE for write transactions.
 
     A deferred SQLite transaction that reads and later writes fails at once
     ("database is locked") when another connection wrote in between. A service
@@ -37,12 +40,36 @@ def _serialize_sqlite_writes(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted and overwritten content is zeroed, so erased personal data leaves no bytes.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         write = connection.get_execution_options().get("ankommen_write")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def checkpoint_wal(engine: Engine) -> None:
+    """SQLite: fold the write-ahead log into the database file and empty it, so the old
+    pages of erased values are gone from both files (``secure_delete`` zeroed them in the
+    database). Outside any transaction; PostgreSQL needs no such step (VACUUM, see the
+    deletion concept).
+
+    It waits at most a second for readers (a page being shown) to finish: with a reader
+    left, the log is folded in as far as it can be, and later checkpoints (SQLite's own,
+    every 1000 pages, and the next erasure's) overwrite the rest.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            cursor.close()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -128,6 +128,17 @@ SEAT_CHANGE_REASON_LABELS = {SeatChangeReason.CASE_CLOSED: N_("the case was clos
                              SeatChangeReason.COURSE_STARTED: N_("the course started")}
 
 
+class ErasureCause(StrEnum):
+    """Why a person's data were erased (the erasure event's ``by``)."""
+
+    REQUEST = "request"  # Art. 17 DSGVO, by a team lead
+    RETENTION = "retention"  # the retention period of the case's outcome was over
+
+
+ERASURE_CAUSE_LABELS = {ErasureCause.REQUEST: N_("on request (Art. 17 DSGVO)"),
+                        ErasureCause.RETENTION: N_("the retention period was over")}
+
+
 class AdmissionRoute(StrEnum):
     """How a person may get into an integration course (the interview's ``course_status``).
 
@@ -148,6 +159,22 @@ class AdmissionApplication(StrEnum):
     NOT_APPLIED = "not_applied"
     APPLIED = "applied"  # BAMF has not decided yet
     ADMITTED = "admitted"  # BAMF admitted the person
+
+
+class ProviderSharing(StrEnum):
+    """What the person agreed that a course provider receives (on the referral slip): the
+    name and case number to register, or also how to reach them."""
+
+    NAME = "name"  # name and case number only (what a slip carries when nothing was asked)
+    NAME_AND_CONTACT = "name_and_contact"  # also phone and e-mail
+
+
+class ServiceSharing(StrEnum):
+    """What the person agreed that the other services a case is referred to receive (Kita,
+    school office, recognition or migration counselling): the counsellor passes on only that."""
+
+    NOTHING = "nothing"  # the person contacts the service themselves (when nothing was asked)
+    NAME_AND_CONTACT = "name_and_contact"
 
 
 class CourseResult(StrEnum):

@@ -5,10 +5,14 @@ layer, so these are plain ``wtforms.Form`` classes; the web layer renders the
 token beside them. Conditional fields follow forms/conditional.py.
 """
 
+from functools import cache
+
 from wtforms import Form
+from wtforms.fields.core import UnboundField
 
 from .case_forms import NewCaseForm
 from .conditional import applicable_data
+from .field_classes import NON_PERSONAL_FIELDS, SPECIAL_CATEGORY_FIELDS, FieldClass, field_class
 from .interview import (
     EducationWorkForm,
     FamilyForm,
@@ -34,8 +38,15 @@ TASK_FORMS: dict[str, type[Form]] = {
     "overdue_review": OverdueReviewForm,
 }
 
-# Art. 9 DSGVO (health, religion): recorded only where the interview needs it. Their names
-# never go into audit event details, which cannot be erased (values live in change records).
-SPECIAL_CATEGORY_FIELDS = frozenset({"pregnancy"})
 
-__all__ = ["SPECIAL_CATEGORY_FIELDS", "TASK_FORMS", "NewCaseForm", "applicable_data"]
+@cache
+def personal_fields() -> frozenset[str]:
+    """Every field of the interview forms that erasure removes (ordinary and special),
+    read from the form classes (no form is built: that needs a request's language)."""
+    return frozenset(name for form in TASK_FORMS.values() for name in dir(form)
+                     if isinstance(getattr(form, name), UnboundField)
+                     and field_class(name) != FieldClass.NON_PERSONAL)
+
+
+__all__ = ["NON_PERSONAL_FIELDS", "SPECIAL_CATEGORY_FIELDS", "TASK_FORMS", "FieldClass",
+           "NewCaseForm", "applicable_data", "field_class", "personal_fields"]

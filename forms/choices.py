@@ -2,7 +2,14 @@
 
 from wtforms.fields.choices import SelectChoice
 
-from domain.vocabulary import AdmissionApplication, AdmissionRoute, CourseResult, Lane
+from domain.vocabulary import (
+    AdmissionApplication,
+    AdmissionRoute,
+    CourseResult,
+    Lane,
+    ProviderSharing,
+    ServiceSharing,
+)
 
 from .i18n import lazy_gettext as _l
 
@@ -55,6 +62,17 @@ ADMISSION_APPLICATIONS = options(
     (AdmissionApplication.NOT_APPLIED.value, _l("Not applied for yet")),
     (AdmissionApplication.APPLIED.value, _l("Applied for, BAMF has not decided yet")),
     (AdmissionApplication.ADMITTED.value, _l("Admitted by BAMF")))
+
+# What a course provider may receive of the person (the referral slip prints only that).
+PROVIDER_SHARING = options(
+    (ProviderSharing.NAME.value, _l("Name and case number only")),
+    (ProviderSharing.NAME_AND_CONTACT.value, _l("Name, case number, phone and e-mail")))
+
+# What the other services a case is referred to may receive of the person.
+SERVICE_SHARING = options(
+    (ServiceSharing.NOTHING.value, _l("Nothing: the person contacts the service themselves")),
+    (ServiceSharing.NAME_AND_CONTACT.value,
+     _l("Name, phone and e-mail, so that the service can contact the person")))
 
 # The level a finished integration course reached: the special job-related modules need it.
 COURSE_RESULTS = options(

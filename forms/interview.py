@@ -21,7 +21,13 @@ from wtforms.validators import (
     Optional,
 )
 
-from domain.vocabulary import SEAT_GIVEN_UP, AdmissionRoute, Outcome
+from domain.vocabulary import (
+    SEAT_GIVEN_UP,
+    AdmissionRoute,
+    Outcome,
+    ProviderSharing,
+    ServiceSharing,
+)
 
 from .base import LocalizedForm
 from .choices import (
@@ -32,6 +38,8 @@ from .choices import (
     COURSE_RESULTS,
     COURSE_TYPES,
     LITERACY,
+    PROVIDER_SHARING,
+    SERVICE_SHARING,
     YES_NO,
     YES_NO_NOT_STATED,
     YES_NO_UNKNOWN,
@@ -46,7 +54,8 @@ DATE_FORMAT = "%Y-%m-%d"
 
 
 class PersonForm(LocalizedForm):
-    """Step "Person and contact": contact, interpreter, the data protection notice given."""
+    """Step "Person and contact": contact, interpreter, the data protection notice given and
+    what the person agrees a course provider receives."""
 
     place_of_birth = StringField(_l("Place of birth"),
                                  description=_l("Town and country, as in the document."),
@@ -96,6 +105,20 @@ class PersonForm(LocalizedForm):
         _l("Language of the data protection notice"),
         description=_l("Language in which the notice was given or handed over."),
         validators=[DataRequired(), Length(max=100)])
+    share_with_course_provider = SelectField(
+        _l("What a course provider may receive"),
+        choices=PROVIDER_SHARING, default=ProviderSharing.NAME.value,
+        description=_l("Ask after the notice: the referral slip carries only what the person "
+                       "agrees to. The name and case number suffice to register; phone and "
+                       "e-mail let the provider reach the person."),
+        validators=[DataRequired()])
+    share_with_other_services = SelectField(
+        _l("What other services may receive"),
+        choices=SERVICE_SHARING, default=ServiceSharing.NOTHING.value,
+        description=_l("The services a case is referred to besides courses: Kita, school "
+                       "office, recognition counselling, migration counselling (MBE, JMD). "
+                       "Pass on only what the person agrees to."),
+        validators=[DataRequired()])
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)

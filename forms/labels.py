@@ -19,6 +19,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms import Form as WTForm
 
 from domain.vocabulary import (
+    ERASURE_CAUSE_LABELS,
     REFERRAL_KIND_LABELS,
     ROLE_LABELS,
     SEAT_CHANGE_REASON_LABELS,
@@ -146,6 +147,7 @@ VOCABULARIES: dict[str, Mapping[str, Any]] = {
     "referral_kind": _lazy(REFERRAL_KIND_LABELS),
     "role": _lazy(ROLE_LABELS),
     "seat_change_reason": _lazy(SEAT_CHANGE_REASON_LABELS),
+    "erasure_cause": _lazy(ERASURE_CAUSE_LABELS),
     "lane": dict(LANE_LABELS),
     "offer": dict(OFFER_LABELS),  # course types and other offers
     "schedule": {choice.value: choice.label for choice in SCHEDULES},

@@ -93,6 +93,7 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret"
     AUDIT_KEY = "test-audit-key"
+    DATA_KEYS = "test:" + "4b" * 32
     WTF_CSRF_ENABLED = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast; production keeps scrypt
     OFFICE_NAME = "Migrationszentrum Landkreis Hildesheim"

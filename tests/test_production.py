@@ -21,7 +21,8 @@ from tests.http_visitor import Reply, Visitor
 
 WORKER = [str(Path(sys.executable).with_name("flask")), "--app", "caseapp", "worker", "--once"]
 WEB = [str(GUNICORN), "-c", "gunicorn.conf.py"]
-KEYS = {"SECRET_KEY": "s" * 64, "ANKOMMEN_AUDIT_KEY": "a" * 64}
+KEYS = {"SECRET_KEY": "s" * 64, "ANKOMMEN_AUDIT_KEY": "a" * 64,
+        "ANKOMMEN_DATA_KEYS": "prod:" + "d" * 64}
 ON_POSTGRESQL = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 
 # What the journey types; none of it may reach a log line or an error page.
@@ -82,7 +83,8 @@ def test_gunicorn_serves_a_whole_visit_with_two_workers(production_server):
     assert production_server.stop() == 0
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ANKOMMEN_AUDIT_KEY"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ANKOMMEN_AUDIT_KEY",
+                                     "ANKOMMEN_DATA_KEYS"])
 @pytest.mark.parametrize("command", [WORKER, WEB], ids=["worker", "gunicorn"])
 def test_production_refuses_to_start_without_each_required_variable(command, missing,
                                                                       tmp_path):

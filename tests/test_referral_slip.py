@@ -14,7 +14,7 @@ from caseapp.services import referral_slip, referrals, users
 from caseapp.services.errors import Forbidden, NotFound
 from tests.conftest import TestConfig, csrf_token
 from tests.factories import ANSWERS, PERSON
-from tests.helpers import add_course, at_referral
+from tests.helpers import add_course, at_referral, complete_until, open_case
 
 WORK_PHONE, WORK_EMAIL = "05121 309-412", "a.berger@landkreis.example"
 
@@ -58,6 +58,24 @@ def test_the_slip_shows_no_more_of_the_person_than_the_provider_needs(ctx, login
     for private in (PERSON["birth_date"].strftime("%d.%m.%Y"), "12 Apr 1991",
                     ANSWERS["person"]["place_of_birth"], "Marktstraße"):
         assert private not in slip, private
+
+
+@pytest.mark.parametrize("sharing, shown", [("name", False), ("name_and_contact", True)])
+def test_the_slip_carries_phone_and_e_mail_only_if_the_person_agreed(
+        ctx, login, people, places, sharing, shown):
+    """Asked in the interview after the notice: the provider gets the contact only then."""
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    complete_until(ctx, anna, case.id, "language_literacy", person={
+        "phone": "0176 5550101", "email": "amina@example.org",
+        "share_with_course_provider": sharing})
+    booked = referrals.book_seat(ctx, anna, case.id, add_course(ctx, places["vhs"])).id
+    slip = login("anna", "de").get(f"/referrals/{booked}/slip").text
+    assert f"{PERSON['given_names']} {PERSON['family_name']}" in slip
+    assert ("0176 5550101" in slip) is shown
+    assert ("amina@example.org" in slip) is shown
+    assert ("Erreichbar unter" in slip) is shown
+    assert ANSWERS["person"]["address"] not in slip
 
 
 def test_issuing_a_slip_is_in_the_case_history(ctx, login, booked):
@@ -133,3 +151,19 @@ def test_issued_by_names_the_office_with_its_address(ctx, login, booked):
     assert (f'<dd class="issuing-office">{TestConfig.OFFICE_NAME}<br>'
             f'{TestConfig.OFFICE_ADDRESS}</dd>') in issued
     assert issued.index("issuing-office") < issued.index("issued-on")
+
+
+@pytest.mark.parametrize("services, said", [
+    ("nothing", "nichts an die Stelle weitergeben"),
+    ("name_and_contact", "Name, Telefon und E-Mail dürfen an die Stelle weitergegeben werden")])
+def test_the_referral_step_says_what_each_kind_of_recipient_may_receive(
+        ctx, login, people, services, said):
+    """Courses and other services apart, as the person agreed after the notice."""
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    complete_until(ctx, anna, case.id, "language_literacy", person={
+        "share_with_course_provider": "name_and_contact",
+        "share_with_other_services": services})
+    page = login("anna", "de").get(f"/cases/{case.id}").text
+    assert "Der Kursträger erhält Name, Fallnummer, Telefon und E-Mail" in page
+    assert said in page

@@ -72,7 +72,7 @@ def pages(case: WorkedCase) -> dict[str, list[str]]:
         "anna": ["/", *own, f"/cases/search?q={PERSON['family_name']}",
                  f"/referrals/{case.booked}/slip"],
         "ben": ["/", *own],
-        "lea": ["/", "/team/", *own],
+        "lea": ["/", "/team/", *own, f"/cases/{case.case_id}/subject-access"],
         "ida": ["/", *own, f"/audit/cases/{case.case_id}",
                 f"/audit/events?case={case.number}", "/audit/events", "/audit/access",
                 "/audit/verify"],

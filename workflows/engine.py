@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -243,6 +243,18 @@ class ProcessRun:
         with engine_time(now):
             task.run()
             self.workflow.do_engine_steps()
+
+    def blank(self, names: Collection[str]) -> None:
+        """Set the values of ``names`` to None wherever the instance holds them: in every
+        task's data and every (sub)process's data (erasure; the keys stay, so a rule or a
+        reopened step that reads them finds them empty, not missing)."""
+        names = set(names)
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        for workflow in workflows:
+            holders = [workflow.data, *(task.data for task in workflow.tasks.values())]
+            for data in holders:
+                for name in names & data.keys():
+                    data[name] = None
 
     def reset_to(self, bpmn_id: str) -> None:
         """Make the last completed task with this BPMN id ready again (reopening a case).

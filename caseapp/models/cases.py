@@ -1,6 +1,7 @@
 """A case and the newcomer it is about (the person kept apart, so it can be erased)."""
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from domain.vocabulary import CaseStatus
 
 from .base import Base
+
+if TYPE_CHECKING:
+    from .users import User
 
 
 class Person(Base):
@@ -25,7 +29,11 @@ class Person(Base):
     phone: Mapped[str | None] = mapped_column(String(60))
     email: Mapped[str | None] = mapped_column(String(200))
     erased_at: Mapped[datetime | None]
+    # None with erased_at set: erased by the retention rule, not by a person
+    erased_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     name_words: Mapped[list["NameWord"]] = relationship(cascade="all, delete-orphan")
+    # loaded only where shown, for an erased person ("erased on ... by ...")
+    erased_by: Mapped["User | None"] = relationship(lazy="select")
 
 
 # Compared byte by byte, so that a word's start is a range of the index on every database.

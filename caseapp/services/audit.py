@@ -280,6 +280,7 @@ class ChainReport:
     checkpoint_id: int | None = None  # the newest checkpoint, if any
     checkpoint_at: datetime | None = None
     unsealed_events: int = 0  # appended after the newest checkpoint
+    erasure_events: int = 0  # erasures of personal data (each blanks change records)
     first_broken_seq: int | None = None
     problem: Problem | None = None
     broken_chain: str | None = None  # the chain the problem is in, if it is in one
@@ -290,6 +291,8 @@ class ChainReport:
             return f"Audit chain BROKEN{where}: {self.problem}"
         erased = (f", {self.erased_changes} change record(s) erased"
                   if self.erased_changes else "")
+        if self.erasure_events:
+            erased += f" by {self.erasure_events} erasure event(s)"
         sealed = (f"; sealed by checkpoint {self.checkpoint_id} "
                   f"({self.checkpoint_at:%Y-%m-%d %H:%M} UTC), "
                   f"{self.unsealed_events} event(s) since" if self.checkpoint_id
@@ -338,8 +341,8 @@ def verify_trail(session: Session, kept_checkpoints: Iterable[dict] = (),
     except _Broken as broken:
         return ChainReport(False, 0, 0, first_broken_seq=broken.seq, problem=broken.problem,
                            broken_chain=broken.chain)
-    events, erased, chains, unsealed = counts
-    return ChainReport(True, events, erased, chains=chains,
+    events, erased, chains, unsealed, erasures = counts
+    return ChainReport(True, events, erased, chains=chains, erasure_events=erasures,
                        checkpoint_id=newest.id if newest else None,
                        checkpoint_at=newest.at if newest else None, unsealed_events=unsealed)
 
@@ -465,9 +468,9 @@ def _chain_rows(session: Session, batch: int, chains: Iterable[str] | None = Non
 
 
 def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, str, int]],
-                   batch: int) -> tuple[int, int, int, int]:
+                   batch: int) -> tuple[int, int, int, int, int]:
     heads = _heads(session)
-    count = unsealed = erased = 0
+    count = unsealed = erased = erasures = 0
     seen: set[str] = set()
     check: _ChainCheck | None = None
 
@@ -483,6 +486,7 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
             if check is not None:
                 close(check)
                 unsealed, erased = unsealed + check.unsealed, erased + len(check.claims)
+                erasures += len(check.erasures)
             check = _ChainCheck(key, event.chain, heads.get(event.chain),
                                 sealed.get(event.chain))
             seen.add(event.chain)
@@ -493,10 +497,11 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
     if check is not None:
         close(check)
         unsealed, erased = unsealed + check.unsealed, erased + len(check.claims)
+        erasures += len(check.erasures)
     for missing in sorted((set(heads) | set(sealed)) - seen):
         if heads.get(missing, (0,))[0] or missing in sealed:
             raise _Broken(None, _problem(ChainProblem.CHAIN_DELETED, chain=missing), missing)
-    return count, erased, len(seen), unsealed
+    return count, erased, len(seen), unsealed, erasures
 
 
 def chain_breaks(session: Session, chains: Iterable[str], shown: Iterable[int] = (),

@@ -21,7 +21,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
-from caseapp.models import AuditChange, AuditEvent, Case, Course, HumanTask, Provider, Team, User
+from caseapp.models import (
+    AuditChange,
+    AuditEvent,
+    Case,
+    Course,
+    HumanTask,
+    Person,
+    Provider,
+    Team,
+    User,
+)
 from domain.vocabulary import Role
 
 from . import audit, checkpoints
@@ -168,6 +178,7 @@ class CaseHistory:
     # match): nothing shown is marked for it, the page says so.
     end_problem: audit.Problem | None = None
     owners: dict[str, ChainOwner] = field(default_factory=dict)  # the chains problems name
+    person: Person | None = None  # its person, for "personal data erased on ... by ..."
 
 
 @dataclass(frozen=True)
@@ -256,7 +267,7 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
     filters = filters or EventFilter()
     session = ctx.session
     case = require_case_readable(actor, session.get(Case, case_id))
-    number = case.number
+    number, person = case.number, case.person
     with ctx.transaction():
         audit.append(session, type_="case_viewed", at=ctx.now(), actor_id=actor.id,
                      case_id=case_id, details={"view": "history"})
@@ -285,7 +296,7 @@ def case_history(ctx: ServiceContext, actor: Actor, case_id: int,
     return CaseHistory(case_id=case_id, case_number=number, events=events, types=types,
                        actors=actors, system_acted=None in actor_ids,
                        end_problem=end.problem if end and end.seq is None else None,
-                       owners=owners)
+                       owners=owners, person=person)
 
 
 def _marked(session: Session, events: list[Event], *, also: str | None = None,

@@ -4,6 +4,7 @@ team lead may hand the case to."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 from caseapp.models import HumanTask, Team, User
 from domain.vocabulary import AdmissionRoute, CaseStatus, ReferralKind, Role, SeatStatus, lane_role
 
-from . import cases, course_ranking, referrals, team
+from . import cases, course_ranking, referrals, special_category, team
+from . import sharing as sharing_rules
 from .actor import Actor
 from .authz import task_refusal
 from .context import ServiceContext
@@ -57,6 +59,12 @@ class CasePage:
     teams: list[Team] = field(default_factory=list)  # ... or transfer it to
     access: dict[int, StepAccess] = field(default_factory=dict)  # open task id -> access
     team_leads: list[str] = field(default_factory=list)  # who can hand on or reopen it
+    # the completed steps' answers and the open steps' drafts, by task id, as the reader
+    # may read them (special-category values opened only for the case's team)
+    answers: dict[int, dict[str, Any]] = field(default_factory=dict)
+    drafts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # at the referral step: what the person agreed each kind of recipient may receive
+    sharing: sharing_rules.AgreedSharing | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
     view = cases.view_case(ctx, actor, case_id)  # authorizes, and records the reading
     referring = any(task.form_key == "referral" for task in view.tasks)
     context = referrals.referral_context(ctx, case_id) if referring else {}
+    agreed = sharing_rules.agreed_sharing(sharing_rules.person_step_answers(
+        ctx.session, case_id)) if referring else None
     members, teams = team.lead_options(ctx, actor) if actor.role == Role.TEAM_LEAD else ([], [])
     access = {task.id: _access(actor, view, task) for task in view.tasks}
     held = actor.is_writer and any(not a.workable for a in access.values())
@@ -87,7 +97,17 @@ def case_page(ctx: ServiceContext, actor: Actor, case_id: int) -> CasePage:
         recommendations=_recommendations(context), admission=_admission(context),
         matches=course_ranking.rank_courses(ctx, actor, case_id) if referring else [],
         members=members, teams=teams, access=access,
-        team_leads=team.lead_names(ctx, actor) if held or closed_for_counsellor else [])
+        team_leads=team.lead_names(ctx, actor) if held or closed_for_counsellor else [],
+        answers=_readable(ctx, actor, {task.id: task.data_json for task in view.done}),
+        drafts=_readable(ctx, actor, {task.id: task.draft_json for task in view.tasks}),
+        sharing=agreed)
+
+
+def _readable(ctx: ServiceContext, actor: Actor, stored: dict[int, str | None]
+              ) -> dict[int, dict[str, Any]]:
+    keys = ctx.settings.data_keys
+    return {task_id: special_category.shown_answers(keys, actor, json.loads(text))
+            for task_id, text in stored.items() if text}
 
 
 def _access(actor: Actor, view: cases.CaseView, task: HumanTask) -> StepAccess:

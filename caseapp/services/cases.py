@@ -138,7 +138,7 @@ def view_case(ctx: ServiceContext, actor: Actor, case_id: int) -> CaseView:
         instance = session.execute(select(ProcessInstance.version, ProcessInstance.row_version)
                                    .where(ProcessInstance.case_id == case_id)).one()
         user_ids = {t.completed_by_id for t in tasks} | {t.assignee_id for t in tasks} | \
-            {t.draft_saved_by_id for t in tasks} | {case.assignee_id}
+            {t.draft_saved_by_id for t in tasks} | {case.assignee_id, case.person.erased_by_id}
         names = dict(session.execute(select(User.id, User.display_name)
                                      .where(User.id.in_(user_ids - {None}))).all())
         referrals = session.scalars(select(Referral).where(Referral.case_id == case_id)
@@ -163,6 +163,14 @@ def _step_statuses(outline: list[Step], ready: list[HumanTask],
                        else "done" if step.bpmn_id in finished else "todo")
             for step in outline
             if lane_role(step.lane) == Role.COUNSELLOR or step.bpmn_id in current | finished]
+
+
+def case_id_by_number(ctx: ServiceContext, actor: Actor, number: str) -> int:
+    """The id of the case numbered ``number`` (the command line names cases by number)."""
+    case = ctx.session.scalars(select(Case).where(Case.number == number.strip())).first()
+    case_id = require_case_readable(actor, case).id
+    ctx.session.rollback()
+    return case_id
 
 
 # A case number is the year and the case id ("2026-00004"); digits alone name the id.
@@ -234,6 +242,9 @@ def reopen_case(ctx: ServiceContext, actor: Actor, case_id: int, reason: str) ->
         case = require_case_readable(actor, lock_case(session, case_id))
         if case.status != CaseStatus.CLOSED:
             raise Conflict("This case is open.")
+        if case.person.erased_at is not None:
+            raise Conflict("The personal data of this case were erased: it cannot be "
+                           "reopened. Open a new case if the person comes back.")
         instance = session.scalars(select(ProcessInstance)
                                    .where(ProcessInstance.case_id == case.id)).one()
         run = ctx.engine.load(instance.version, instance.state_json)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -16,6 +17,9 @@ from caseapp.db import WRITE
 from workflows import ProcessEngine
 
 from .errors import Conflict
+
+if TYPE_CHECKING:
+    from .special_category import DataKeys
 
 log = logging.getLogger(__name__)
 _AFTER_COMMIT = "after_commit"
@@ -55,6 +59,10 @@ class ProcessSettings:
     audit_checkpoint_file: str | None
     # the office that issues referral slips
     office: Office
+    # the keys that seal special-category values (ANKOMMEN_DATA_KEYS)
+    data_keys: DataKeys
+    # whole years after closing, per outcome ("none": closed without one), until erasure
+    retention_years: dict[str, int]
 
 
 def system_clock() -> datetime:

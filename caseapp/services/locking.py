@@ -50,6 +50,14 @@ def lock_task(session: Session, case: Case, task_id: int) -> HumanTask | None:
     return task if task is not None and task.case_id == case.id else None
 
 
+def lock_case_tasks(session: Session, case: Case) -> list[HumanTask]:
+    """Every task of a case already locked, in id order (erasure rewrites them all)."""
+    return list(session.scalars(select(HumanTask).where(HumanTask.case_id == case.id)
+                                .order_by(HumanTask.id)
+                                .with_for_update(of=HumanTask, **NO_KEY_UPDATE)
+                                .execution_options(populate_existing=True)))
+
+
 def lock_referral(session: Session, referral_id: int) -> tuple[Case | None, Referral | None]:
     """A referral and its case, the case locked first (a referral never changes case)."""
     case_id = session.scalar(select(Referral.case_id).where(Referral.id == referral_id))

@@ -1,5 +1,5 @@
 """The referral slip a newcomer takes to the course provider: the course, who issued it
-(office, day, counsellor) and no more about the person than the provider needs."""
+(office, day, counsellor) and of the person only what they agreed the provider receives."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from caseapp.models import Case, Referral, User
 from domain.vocabulary import ReferralKind, Role, SeatStatus
 
-from . import audit
+from . import audit, sharing
 from .actor import Actor
 from .authz import require_case_readable, require_role
 from .context import Office, ServiceContext
@@ -29,11 +29,14 @@ class Counsellor:
 
 @dataclass(frozen=True)
 class ReferralSlip:
-    """Everything the slip prints, and nothing else: of the person only the name and the
-    case number the provider quotes when confirming (no birth date, address or phone)."""
+    """Everything the slip prints, and nothing else: of the person the name and the case
+    number the provider quotes when confirming, their phone and e-mail only if they agreed
+    (never the birth date or the address)."""
 
     person_name: str
     case_number: str
+    person_phone: str | None
+    person_email: str | None
     course_title: str
     course_type: str
     start_date: date
@@ -61,9 +64,13 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
         case = require_case_readable(actor, session.get(Case, referral.case_id))
         course = referral.course
         person = case.person
+        answers = sharing.person_step_answers(session, case.id)
+        contact = sharing.agreed_sharing(answers).contact_to_course_provider
         slip = ReferralSlip(
             person_name=" ".join(part for part in (person.given_names, person.family_name)
                                  if part),
+            person_phone=(answers.get("phone") or person.phone) if contact else None,
+            person_email=(answers.get("email") or person.email) if contact else None,
             case_number=case.number, course_title=course.title,
             course_type=course.course_type, start_date=course.start_date,
             schedule=course.schedule, time_of_day=course.time_of_day,

@@ -16,7 +16,7 @@ from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.draft_limits import draft_refusal
 from workflows import TaskNotReady
 
-from . import audit, follow_up, process_state
+from . import audit, follow_up, process_state, special_category
 from .actor import Actor
 from .authz import require_case_readable, require_task_workable, require_writer
 from .context import ServiceContext
@@ -55,8 +55,10 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
     now = ctx.now()
     with ctx.transaction() as session:
         case, task = _load(ctx, actor, case_id, task_row_id)
+        keys = ctx.settings.data_keys
         if task.state == TaskState.COMPLETED and task.completed_by_id == actor.id \
-                and task.data_json == _as_json(data):
+                and task.data_json and _as_json(special_category.shown_answers(
+                    keys, actor, json.loads(task.data_json))) == _as_json(data):
             return Completion(case, already_done=True)  # the same submit again (double click)
         _refuse_if_reassigned(session, actor, task)
         require_task_workable(actor, case, task)
@@ -70,26 +72,30 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
         run = ctx.engine.load(instance.version, instance.state_json)
         before = run.task_data(task.engine_task_id)
         check_step(task.form_key, before, data)
+        # Special-category values are sealed before the process or a row holds them.
+        sealed = special_category.seal_answers(keys, data)
         # What the process needs beyond the form (not the person's input, not audited).
         process_data = follow_up.time_the_referral(session, ctx.settings, case.id, now) \
             if task.bpmn_id == follow_up.REFERRAL_STEP else {}
         try:
-            run.complete(task.engine_task_id, {**data, **process_data}, now=now)
+            run.complete(task.engine_task_id, {**sealed, **process_data}, now=now)
         except TaskNotReady:
             raise _conflict(session, task) from None
         follow_up.keep_timed(run, process_data)
         task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED, now, actor.id
-        task.data_json = _as_json(data)
+        task.data_json = _as_json(sealed)
         task.draft_json = None
         if case.assignee_id is None and actor.role == Role.COUNSELLOR:
             case.assignee_id = actor.id
         process_state.sync(session, case, instance, run, now, actor.id)
+        # A change record never holds a special-category value, not even sealed.
         changes = {k: {"old": before.get(k), "new": v} for k, v in data.items()
-                   if before.get(k) != v and not (_blank(before.get(k)) and _blank(v))}
+                   if before.get(k) != v and not (_blank(before.get(k)) and _blank(v))
+                   and k not in SPECIAL_CATEGORY_FIELDS}
         audit.append(session, type_="task_completed", at=now, actor_id=actor.id,
                      case_id=case.id,
                      details={"task": task.bpmn_id, "form": task.form_key,
-                              "fields": sorted(set(changes) - SPECIAL_CATEGORY_FIELDS),
+                              "fields": sorted(changes),
                               "process_version": instance.version},
                      change=changes or None)
     return Completion(case, already_done=False)
@@ -145,7 +151,8 @@ def save_draft(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: int
         refusal = draft_refusal(form, draft)
         if refusal is not None:
             raise InvalidInput(refusal.template, **refusal.params)
-        task.draft_json = json.dumps(draft, ensure_ascii=False)
+        sealed = special_category.seal_answers(ctx.settings.data_keys, draft)
+        task.draft_json = json.dumps(sealed, ensure_ascii=False)
         task.draft_saved_at, task.draft_saved_by_id = now, actor.id
         audit.append(session, type_="draft_saved", at=now, actor_id=actor.id, case_id=case.id,
                      details={"task": task.bpmn_id,

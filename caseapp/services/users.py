@@ -142,7 +142,9 @@ def user_exists(ctx: ServiceContext, username: str) -> bool:
 
 def actor_by_username(ctx: ServiceContext, username: str) -> Actor:
     """Act as a named account from the command line (seeding); fails if none."""
-    user = ctx.session.scalars(select(User).where(User.username == username)).one()
+    user = ctx.session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFound("No such user.")
     return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.locale)
 
 

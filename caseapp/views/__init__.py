@@ -1,6 +1,18 @@
 """Blueprints. Views are thin: parse the request, call a service, render."""
 
-from . import admin, audit, auth, cases, diagram, health, home, referrals, site_files, team
+from . import (
+    admin,
+    audit,
+    auth,
+    cases,
+    diagram,
+    health,
+    home,
+    referrals,
+    site_files,
+    subject_access,
+    team,
+)
 
-BLUEPRINTS = [module.bp for module in (auth, home, cases, audit, referrals, admin, team,
-                                       diagram, health, site_files)]
+BLUEPRINTS = [module.bp for module in (auth, home, cases, subject_access, audit, referrals,
+                                       admin, team, diagram, health, site_files)]

@@ -54,6 +54,7 @@ EVENT_LABELS = {
     "case_transfer_accepted": _l("Transfer accepted"),
     "case_transfer_declined": _l("Transfer declined"),
     "data_erased": _l("Personal data erased"),
+    "subject_access_given": _l("Information given to the person (Art. 15)"),
     "audit_exported": _l("Audit export"),
     "login": _l("Logged in"),
     "logout": _l("Logged out"),
@@ -104,6 +105,9 @@ DETAIL_LABELS = {
     "format": _l("Format"),
     "filters": _l("Filters"),
     "events": _l("Events"),
+    "by": _l("Erased because"),
+    "rule": _l("Retention rule (outcome=years)"),
+    "closed": _l("Case closed by the erasure"),
 }
 
 VIEW_LABELS = {"history": _l("History view")}
@@ -117,7 +121,8 @@ DETAIL_VOCABULARIES = {"outcome": "outcome", "course_type": "offer", "offer": "o
                        "role": "role", "role_from": "role", "role_to": "role",
                        "because": "seat_change_reason"}
 DETAIL_VOCABULARIES_BY_TYPE = {
-    "referral_status_changed": {"from": "referral_status", "to": "referral_status"}}
+    "referral_status_changed": {"from": "referral_status", "to": "referral_status"},
+    "data_erased": {"by": "erasure_cause"}}
 MOMENT_KEYS = ("retry_at",)
 MOMENT_KEYS_BY_TYPE = {"follow_up_moved": ("from", "to")}
 FILTER_LABELS = {"actor": _l("By"), "type": _l("Event"), "case": _l("Case number"),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
-from caseapp.services import cases, tasks
+from caseapp.services import cases, erasure, tasks
 from caseapp.services.case_page import case_page
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web.i18n import field_errors_onto, format_when, translate_error
@@ -71,12 +69,12 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
     for task in view.tasks:
         if task.id == task_id and form is not None and page.access[task.id].workable:
             task_forms[task.id] = form
-        elif task.draft_json:
-            task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(json.loads(task.draft_json)))
+        elif task.id in page.drafts:
+            task_forms[task.id] = TASK_FORMS[task.form_key](MultiDict(page.drafts[task.id]))
         else:
             task_forms[task.id] = TASK_FORMS[task.form_key](data=page.known_answers[task.id])
-    case_file = {task.id: file_entries(task.form_key, json.loads(task.data_json))
-                 for task in view.done if task.data_json and task.form_key in TASK_FORMS}
+    case_file = {task.id: file_entries(task.form_key, page.answers[task.id])
+                 for task in view.done if task.id in page.answers and task.form_key in TASK_FORMS}
     # Input for a step that is no longer open is shown read-only, so it can be copied.
     # (So is input for a step someone else holds now: its fields show what is stored.)
     refused = task_id not in task_forms or not page.access[task_id].workable
@@ -88,6 +86,7 @@ def _render_case(case_id: int, *, task_id: int | None = None, form=None, error=N
                            admission=page.admission,
                            other_offers=OTHER_OFFERS, members=page.members, teams=page.teams,
                            access=page.access, team_leads=page.team_leads,
+                           sharing=page.sharing,
                            row_version=row_version if row_version is not None
                            else view.row_version), status
 
@@ -171,11 +170,34 @@ def reopen(case_id: int):
     """A team lead reopens a closed case, with a reason: the referral step is open again."""
     try:
         cases.reopen_case(svc(), current_user, case_id, request.form.get("reason", ""))
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:
         flash(translate_error(exc), "error")
     else:
         flash(_("Case reopened: the referral step is open again."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/<int:case_id>/erase", methods=["GET", "POST"])
+@roles_required(Role.TEAM_LEAD)
+def erase(case_id: int):
+    """Erase the person's data on request (Art. 17): a confirmation step with a reason."""
+    reason = request.form.get("reason", "")
+    error = None
+    if request.method == "POST":
+        if request.form.get("confirm") != "yes":
+            error = _("Please confirm that the person's data are to be erased for good.")
+        else:
+            try:
+                erasure.erase_personal_data(svc(), current_user, case_id, reason)
+            except (InvalidInput, Conflict) as exc:
+                error = translate_error(exc)
+            else:
+                flash(_("The personal data of this case were erased. The statistics and the "
+                        "audit trail remain."), "success")
+                return redirect(url_for("cases.detail", case_id=case_id))
+    return render_template("cases/erase.html",
+                           pending=erasure.erasure_request(svc(), current_user, case_id),
+                           reason=reason, error=error), 422 if error else 200
 
 
 @bp.post("/<int:case_id>/tasks/<int:task_id>/claim")
