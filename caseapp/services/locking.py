@@ -4,6 +4,8 @@
 2. then its human tasks, 3. its referrals, 4. course seats (the conditional UPDATE),
 5. the actor's own rows of recent cases (services/recent_cases.py, written with the event),
 6. last the audit chain head (services/audit.py).
+(Erasing a case removes it from everyone's recent cases after its event: whoever else
+holds one of those rows holds it without the case, and takes only their own chain after.)
 
 Users, teams and the catalogue are locked on their own, never while holding a case.
 On PostgreSQL every lock is ``FOR NO KEY UPDATE``: no key changes, so inserting a row

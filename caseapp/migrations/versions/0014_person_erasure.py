@@ -4,16 +4,16 @@ On SQLite a plain ADD COLUMN with its reference (allowed for a column without a 
 rebuilding persons in batch mode would drop the table that cases and the name words
 reference, which fails (or cascades) with foreign keys on, as init-db runs.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 22:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
