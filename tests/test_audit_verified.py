@@ -9,7 +9,7 @@ import json
 from sqlalchemy import func, select, text
 
 from caseapp.models import AuditEvent, AuditVerified
-from caseapp.services import audit, checkpoints
+from caseapp.services import audit, audit_review, cases, checkpoints, erasure
 from domain.vocabulary import ChainProblem
 from tests.helpers import case_chain, complete, open_case, tamper
 
@@ -88,3 +88,20 @@ def test_an_event_deleted_before_the_position_is_found_beside_a_shown_one(ctx, p
     assert (found.seq, found.problem.code) == (after[0], ChainProblem.EVENT_MISSING)
     assert found.problem.params["position"] == deleted[1]
     assert not audit.verify_trail(ctx.session).ok  # the whole check finds it anyway
+
+
+def test_an_erasure_after_the_round_leaves_every_page_intact(ctx, people):
+    """Change records blanked before the verified position are vouched for by the erasure
+    event after it, on the pages and in the next round."""
+    case = open_case(ctx, people["anna"])
+    for step in ("person", "residence"):
+        complete(ctx, people["anna"], case.id, step)
+    cases.view_case(ctx, people["ben"], case.id)
+    checkpoints.verify_new_events(ctx)
+    erasure.erase_personal_data(ctx, people["lea"], case.id, "Antrag vom 1. März")
+    history = audit_review.case_history(ctx, people["ida"], case.id)
+    assert history.events and all(e.integrity == "verified" for e in history.events)
+    assert history.end_problem is None
+    checkpoints.verify_new_events(ctx)
+    assert positions(ctx)[f"case:{case.id}"] == len(case_chain(ctx, case.id))
+    assert audit.verify_trail(ctx.session).ok
