@@ -64,6 +64,8 @@ def build_runtime(config) -> Runtime:
         time_zone=config["BABEL_DEFAULT_TIMEZONE"],
         login_max_failures=config["LOGIN_MAX_FAILURES"],
         login_lock_minutes=config["LOGIN_LOCK_MINUTES"],
+        session_idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+        session_lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]),
         password_hash_method=config["PASSWORD_HASH_METHOD"],
         audit_checkpoint_file=config["AUDIT_CHECKPOINT_FILE"],
         office=Office(name=config["OFFICE_NAME"], address=config["OFFICE_ADDRESS"],

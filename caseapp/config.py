@@ -58,7 +58,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    # A session ends after this long without a request, and in any case this long after login.
+    SESSION_IDLE_MINUTES = _whole_number("ANKOMMEN_SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _whole_number("ANKOMMEN_SESSION_MAX_HOURS", 10)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
     MAX_CONTENT_LENGTH = 2**20  # 1 MiB: a whole interview step is a few kilobytes
     WTF_CSRF_TIME_LIMIT = None  # a long interview must not lose its form to a token timeout
     BABEL_DEFAULT_LOCALE = "de"

@@ -230,7 +230,7 @@ def test_login_is_locked_after_repeated_failures(ctx, people, clock):
     with pytest.raises(Forbidden, match="locked"):
         users.authenticate(ctx, "anna", PASSWORD)
     clock.advance(minutes=16)
-    assert users.authenticate(ctx, "anna", PASSWORD).username == "anna"
+    assert users.authenticate(ctx, "anna", PASSWORD).actor.username == "anna"
 
 
 def test_passwords_are_hashed_and_users_validated(ctx, people):

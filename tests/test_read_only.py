@@ -16,7 +16,7 @@ from tests.factories import answers, posted
 from tests.helpers import add_course, at_referral, open_case, ready_task
 
 # Not writes to case data: signing in and out, and the auditor's own UI language.
-ALLOWED = {"auth.login", "auth.logout", "auth.language"}
+ALLOWED = {"auth.login", "auth.logout", "auth.logout_everywhere", "auth.language"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 READ_ONLY = "Your role has read-only access: nothing was changed."
 # What a refused page says: the services' read-only refusal, or a page of another role.

@@ -6,11 +6,11 @@ from .cases import Case, NameWord, Person, RecentCase
 from .catalogue import Course, Municipality, Provider
 from .process import HumanTask, ProcessInstance, ProcessVersion
 from .referrals import Referral
-from .users import ROLES, Team, User
+from .users import ROLES, LoginSession, Team, User
 
 __all__ = [
     "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal", "Base",
-    "Case", "Course", "HumanTask", "Municipality", "NameWord",
+    "Case", "Course", "HumanTask", "LoginSession", "Municipality", "NameWord",
     "Person", "ProcessInstance", "ProcessVersion", "Provider", "RecentCase", "Referral",
     "Team", "User",
 ]

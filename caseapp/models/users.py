@@ -44,3 +44,15 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class LoginSession(Base):
+    """One logged-in browser: the cookie holds a random token, this row only its digest, so
+    logging out, a password reset, a deactivation or a role change end sessions for good."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]

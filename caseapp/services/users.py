@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from caseapp.models import ROLES, Case, Team, User
 from domain.vocabulary import TEAM_ROLES, CaseStatus, Role
 
-from . import audit
+from . import audit, login_sessions
 from .actor import Actor
 from .authz import require_operator, require_role
 from .context import ServiceContext
@@ -24,7 +24,15 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
+@dataclass(frozen=True)
+class Login:
+    """A successful login: who, and the token of the new session (for the cookie)."""
+
+    actor: Actor
+    session_token: str
+
+
+def authenticate(ctx: ServiceContext, username: str, password: str) -> Login:
     """Check a login; after too many failures the account is locked for a while.
 
     The password hash (deliberately slow) is checked outside any write transaction;
@@ -58,22 +66,19 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
                 audit.append(session, type_="login_locked", at=now, actor_id=user.id)
         else:
             user.failed_logins, user.locked_until = 0, None
+            token = login_sessions.open_session(session, user.id, now,
+                                                ctx.settings.session_lifetime)
             audit.append(session, type_="login", at=now, actor_id=user.id)
     if not correct:
         raise failure
-    return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.locale)
+    return Login(Actor(user.id, user.username, user.display_name, user.role, user.team_id,
+                       user.locale), token)
 
 
 def _refuse_if_locked(locked_until, now) -> None:
     if locked_until and locked_until > now:
         raise Forbidden("Too many failed logins: this account is locked until "
                         "%(time)s.", time=locked_until)
-
-
-def record_logout(ctx: ServiceContext, actor: Actor) -> None:
-    """Audit the logout, in the user's own chain like the login."""
-    with ctx.transaction() as session:
-        audit.append(session, type_="logout", at=ctx.now(), actor_id=actor.id)
 
 
 def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_name: str,
@@ -323,6 +328,8 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
         if (user.role, user.team_id, user.display_name, user.work_phone, user.work_email) \
                 == (role, team_id, display_name, *contact):
             return user  # nothing changed: nothing to record
+        if user.role != role:  # the old role's pages may be open: start afresh
+            details["sessions_ended"] = login_sessions.end_all(session, user.id)
         user.display_name, user.role, user.team_id = display_name, role, team_id
         user.work_phone, user.work_email = contact
         audit.append(session, type_="user_changed", at=now, actor_id=actor.id,
@@ -342,7 +349,7 @@ def _work_contact(field: str, value: str | None, limit: int) -> str | None:
 
 def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> User:
     """Deactivate (or reactivate) an account. Users are never deleted: the history keeps
-    its actors. A deactivated user's open sessions end at their next request."""
+    its actors. Deactivating ends every session: reactivating does not bring them back."""
     require_role(actor, Role.ADMIN)
     now = ctx.now()
     with ctx.transaction() as session:
@@ -356,6 +363,8 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
         if active:  # a fresh start: no lock left over from before
             user.failed_logins, user.locked_until = 0, None
         user.active = active
+        if not active:
+            login_sessions.end_all(session, user.id)
         audit.append(session, type_="user_reactivated" if active else "user_deactivated",
                      at=now, actor_id=actor.id,
                      details={"user": user.id, "active_from": not active, "active_to": active})
@@ -363,7 +372,8 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
 
 
 def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password: str) -> None:
-    """Set a new password (the admin passes it on in person); also lifts a login lock."""
+    """Set a new password (the admin passes it on in person); also lifts a login lock and
+    ends every session of the user (whoever knew the old password is logged out)."""
     require_role(actor, Role.ADMIN)
     _check_password(new_password)
     password_hash = _hash(ctx, new_password)  # slow on purpose: before the write lock
@@ -372,5 +382,6 @@ def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password
         user = _load_user(session, user_id)
         user.password_hash = password_hash
         user.failed_logins, user.locked_until = 0, None
+        login_sessions.end_all(session, user.id)
         audit.append(session, type_="password_reset", at=now, actor_id=actor.id,
                      details={"user": user.id})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import Form
 
-from caseapp.services import catalogue, users
+from caseapp.services import catalogue, login_sessions, users
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web.i18n import field_errors_onto, translate_error
 from caseapp.web.input_guard import fields_checked_by
@@ -216,6 +217,15 @@ def user_active(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+@bp.post("/users/<int:user_id>/sessions")
+@roles_required(Role.ADMIN)
+def user_sessions(user_id: int):
+    """End every session of a user on their behalf (a lost device, a shared screen)."""
+    ended = login_sessions.end_sessions_of(svc(), current_user, user_id)
+    flash(ngettext("%(num)s session ended.", "%(num)s sessions ended.", ended), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
 @bp.post("/users/<int:user_id>/password")
 @roles_required(Role.ADMIN)
 @fields_checked_by(PasswordForm)
@@ -229,7 +239,8 @@ def user_password(user_id: int):
         except (InvalidInput, Conflict) as exc:
             error = _refusal(form, exc)
         else:
-            flash(_("Password set. Pass it on in person; the account is unlocked."),
+            flash(_("Password set. Pass it on in person; the account is unlocked and "
+                    "logged out everywhere."),
                   "success")
             return redirect(url_for("admin.user", user_id=user_id))
     return _render_user(user_id, password_form=form, error=error, status=422)

@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "audit_exported": _l("Audit export"),
     "login": _l("Logged in"),
     "logout": _l("Logged out"),
+    "logout_everywhere": _l("Logged out everywhere"),
     "login_locked": _l("Login locked"),
     "user_created": _l("User created"),
     "user_changed": _l("User changed"),
