@@ -62,8 +62,6 @@ def build_runtime(config) -> Runtime:
         follow_up_grace_period=config["FOLLOW_UP_GRACE_PERIOD"],
         course_start_target=_period(config, "COURSE_START_TARGET"),
         time_zone=config["BABEL_DEFAULT_TIMEZONE"],
-        login_max_failures=config["LOGIN_MAX_FAILURES"],
-        login_lock_minutes=config["LOGIN_LOCK_MINUTES"],
         session_idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
         session_lifetime=timedelta(hours=config["SESSION_MAX_HOURS"]),
         password_hash_method=config["PASSWORD_HASH_METHOD"],

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 
 def _instance_dir() -> Path:
     return Path(os.environ.get("ANKOMMEN_INSTANCE", Path.cwd() / "instance"))
@@ -24,6 +26,16 @@ def _whole_number(name: str, default: int) -> int:
     if not value.isdigit():
         raise ConfigurationError(f"{name} must be a whole number, not {value!r}.")
     return int(value)
+
+
+def _rate_limit(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate limit such as '20 per minute' "
+                                 f"(several separated by ';'), not {value!r}.") from None
+    return value
 
 
 def _time_zone(name: str, default: str) -> str:
@@ -81,8 +93,16 @@ class Config:
     OFFICE_ADDRESS = os.environ.get("ANKOMMEN_OFFICE_ADDRESS", "").strip()
     OFFICE_PHONE = os.environ.get("ANKOMMEN_OFFICE_PHONE", "").strip()
     OFFICE_EMAIL = os.environ.get("ANKOMMEN_OFFICE_EMAIL", "").strip()
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Rate limits (counted in the database, shared by every worker): failed logins from one
+    # address; failed logins for one user name from one address, in growing windows (a
+    # growing delay); writes (POST) from one address and by one account.
+    LOGIN_FAILURES_PER_ADDRESS = _rate_limit("ANKOMMEN_LOGIN_FAILURES_PER_ADDRESS",
+                                             "20 per minute")
+    LOGIN_FAILURES_PER_NAME = _rate_limit(
+        "ANKOMMEN_LOGIN_FAILURES_PER_NAME",
+        "5 per minute; 10 per 15 minutes; 20 per hour; 40 per day")
+    WRITES_PER_ADDRESS = _rate_limit("ANKOMMEN_WRITES_PER_ADDRESS", "3000 per minute")
+    WRITES_PER_ACCOUNT = _rate_limit("ANKOMMEN_WRITES_PER_ACCOUNT", "300 per minute")
     PASSWORD_HASH_METHOD = "scrypt"
     WORKER_INTERVAL_SECONDS = 30
     AUDIT_CHECKPOINT_SECONDS = _whole_number("ANKOMMEN_AUDIT_CHECKPOINT_SECONDS", 300)

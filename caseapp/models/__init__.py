@@ -5,12 +5,14 @@ from .base import Base
 from .cases import Case, NameWord, Person, RecentCase
 from .catalogue import Course, Municipality, Provider
 from .process import HumanTask, ProcessInstance, ProcessVersion
+from .rate_limits import RateCounter
 from .referrals import Referral
 from .users import ROLES, LoginSession, Team, User
 
 __all__ = [
     "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal", "Base",
     "Case", "Course", "HumanTask", "LoginSession", "Municipality", "NameWord",
-    "Person", "ProcessInstance", "ProcessVersion", "Provider", "RecentCase", "Referral",
+    "Person", "ProcessInstance", "ProcessVersion", "Provider", "RateCounter", "RecentCase",
+    "Referral",
     "Team", "User",
 ]

@@ -41,8 +41,6 @@ class User(Base):
     # A work contact (never a private one), printed on the referral slips of the user's cases.
     work_phone: Mapped[str | None] = mapped_column(String(60))
     work_email: Mapped[str | None] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -12,11 +11,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from caseapp.models import ROLES, Case, Team, User
 from domain.vocabulary import TEAM_ROLES, CaseStatus, Role
 
-from . import audit, login_sessions
+from . import audit, login_sessions, rate_counters
 from .actor import Actor
 from .authz import require_operator, require_role
 from .context import ServiceContext
-from .errors import Forbidden, InvalidInput, NotFound
+from .errors import InvalidInput, NotFound
 from .locking import lock_user, lock_user_with_admins
 
 MIN_PASSWORD_LENGTH = 10
@@ -33,52 +32,45 @@ class Login:
 
 
 def authenticate(ctx: ServiceContext, username: str, password: str) -> Login:
-    """Check a login; after too many failures the account is locked for a while.
+    """Check a login: an unknown user name, a deactivated account and a wrong password get
+    the same answer after the same work (a password hash is checked in each case). How
+    often one may try is the rate limits' business (caseapp/web/rate_limits.py): no
+    account is ever locked by others' guesses.
 
-    The password hash (deliberately slow) is checked outside any write transaction;
-    only the outcome is written, in a short transaction on the locked user row, which
-    also counts parallel guesses one after another and refuses a right guess that
-    arrives once the account got locked meanwhile.
+    The password hash (deliberately slow) is checked outside any write transaction; a
+    right password opens a session in a short transaction on the locked user row.
     """
     failure = InvalidInput("Unknown user name or wrong password.")
     session = ctx.session
-    found = session.execute(select(User.id, User.password_hash, User.active, User.locked_until)
+    found = session.execute(select(User.id, User.password_hash, User.active)
                             .where(User.username == username.strip())).one_or_none()
     session.rollback()  # end the read before the slow part
-    if found is None or not found.active:
-        check_password_hash(_DUMMY_HASH, password)  # same time as a real check
+    known = found is not None and found.active
+    correct = check_password_hash(found.password_hash if known else _DUMMY_HASH, password)
+    if not (known and correct):
         raise failure
-    _refuse_if_locked(found.locked_until, ctx.now())
-    correct = check_password_hash(found.password_hash, password)
     now = ctx.now()
     with ctx.transaction() as session:
         user = lock_user(session, found.id)
-        if not user.active:
-            raise failure
-        if user.password_hash != found.password_hash:
-            correct = False  # changed meanwhile: the checked password is no longer it
-        _refuse_if_locked(user.locked_until, now)
-        if not correct:
-            user.failed_logins += 1
-            if user.failed_logins >= ctx.settings.login_max_failures:
-                user.locked_until = now + timedelta(minutes=ctx.settings.login_lock_minutes)
-                user.failed_logins = 0
-                audit.append(session, type_="login_locked", at=now, actor_id=user.id)
-        else:
-            user.failed_logins, user.locked_until = 0, None
-            token = login_sessions.open_session(session, user.id, now,
-                                                ctx.settings.session_lifetime)
-            audit.append(session, type_="login", at=now, actor_id=user.id)
-    if not correct:
-        raise failure
+        if not user.active or user.password_hash != found.password_hash:
+            raise failure  # deactivated or given a new password meanwhile
+        token = login_sessions.open_session(session, user.id, now,
+                                            ctx.settings.session_lifetime)
+        audit.append(session, type_="login", at=now, actor_id=user.id)
     return Login(Actor(user.id, user.username, user.display_name, user.role, user.team_id,
                        user.locale), token)
 
 
-def _refuse_if_locked(locked_until, now) -> None:
-    if locked_until and locked_until > now:
-        raise Forbidden("Too many failed logins: this account is locked until "
-                        "%(time)s.", time=locked_until)
+def lift_login_limits(ctx: ServiceContext, actor: Actor, user_id: int) -> int:
+    """An admin lets a user try to log in again at once, from every address (the failed
+    tries counted for the user name are cleared); audited."""
+    require_role(actor, Role.ADMIN)
+    with ctx.transaction() as session:
+        user = _load_user(session, user_id)
+        cleared = rate_counters.clear_account(session, user.username)
+        audit.append(session, type_="login_limits_lifted", at=ctx.now(), actor_id=actor.id,
+                     details={"user": user.id})
+    return cleared
 
 
 def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_name: str,
@@ -360,8 +352,8 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
             if user.id == actor.id:
                 raise InvalidInput("You cannot deactivate your own account.")
             _keep_an_admin(session, user)
-        if active:  # a fresh start: no lock left over from before
-            user.failed_logins, user.locked_until = 0, None
+        if active:  # a fresh start: no failed tries left over from before
+            rate_counters.clear_account(session, user.username)
         user.active = active
         if not active:
             login_sessions.end_all(session, user.id)
@@ -372,8 +364,8 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
 
 
 def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password: str) -> None:
-    """Set a new password (the admin passes it on in person); also lifts a login lock and
-    ends every session of the user (whoever knew the old password is logged out)."""
+    """Set a new password (the admin passes it on in person); also lifts the login limits
+    and ends every session of the user (whoever knew the old password is logged out)."""
     require_role(actor, Role.ADMIN)
     _check_password(new_password)
     password_hash = _hash(ctx, new_password)  # slow on purpose: before the write lock
@@ -381,7 +373,7 @@ def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password
     with ctx.transaction() as session:
         user = _load_user(session, user_id)
         user.password_hash = password_hash
-        user.failed_logins, user.locked_until = 0, None
+        rate_counters.clear_account(session, user.username)
         login_sessions.end_all(session, user.id)
         audit.append(session, type_="password_reset", at=now, actor_id=actor.id,
                      details={"user": user.id})

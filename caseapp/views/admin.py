@@ -226,6 +226,15 @@ def user_sessions(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+@bp.post("/users/<int:user_id>/login-limits")
+@roles_required(Role.ADMIN)
+def user_login_limits(user_id: int):
+    """Let a user who mistyped too often try again at once, from every address."""
+    users.lift_login_limits(svc(), current_user, user_id)
+    flash(_("The failed logins were forgotten: the user can try again at once."), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
 @bp.post("/users/<int:user_id>/password")
 @roles_required(Role.ADMIN)
 @fields_checked_by(PasswordForm)

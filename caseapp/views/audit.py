@@ -58,7 +58,8 @@ EVENT_LABELS = {
     "login": _l("Logged in"),
     "logout": _l("Logged out"),
     "logout_everywhere": _l("Logged out everywhere"),
-    "login_locked": _l("Login locked"),
+    "login_locked": _l("Login locked"),  # before the rate limits replaced account locks
+    "login_limits_lifted": _l("Login limits lifted"),
     "user_created": _l("User created"),
     "user_changed": _l("User changed"),
     "user_deactivated": _l("User deactivated"),

@@ -1,0 +1,40 @@
+"""rate-limit counters in the database; no more account locks
+
+Failed logins are counted by the rate limits (per address, and per user name and
+address), in ``rate_counters``, which every web worker shares. The per-account lock it
+replaces let anyone lock any account and told which user names exist: its columns go.
+
+Revision ID: 0012_rate_counters
+Revises: 0011_sessions
+Create Date: 2026-12-01 22:30:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0012_rate_counters'
+down_revision = '0011_sessions'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'rate_counters',
+        sa.Column('limit_key', sa.String(length=255), nullable=False),
+        sa.Column('hits', sa.Integer(), nullable=False),
+        sa.Column('expires_at', sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint('limit_key', name=op.f('pk_rate_counters')))
+    op.create_index(op.f('ix_rate_counters_expires_at'), 'rate_counters', ['expires_at'])
+    with op.batch_alter_table('users') as batch:
+        batch.drop_column('failed_logins')
+        batch.drop_column('locked_until')
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('users') as batch:
+        batch.add_column(sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column('failed_logins', sa.Integer(), nullable=False,
+                                   server_default='0'))
+    op.drop_index(op.f('ix_rate_counters_expires_at'), table_name='rate_counters')
+    op.drop_table('rate_counters')
