@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "case_closed": _l("Case closed"),
     "case_reopened": _l("Case reopened"),
     "cases_searched": _l("Search"),
+    "duplicate_hint_elsewhere": _l("Told of a possible duplicate in another team"),
     "case_reassigned": _l("Reassigned"),
     "case_transfer_requested": _l("Transfer requested"),
     "case_transfer_accepted": _l("Transfer accepted"),
@@ -106,6 +107,9 @@ DETAIL_LABELS = {
     "format": _l("Format"),
     "filters": _l("Filters"),
     "events": _l("Events"),
+    "sessions": _l("Sessions ended"),
+    "sessions_ended": _l("Sessions ended"),
+    "matches": _l("Matches"),
 }
 
 VIEW_LABELS = {"history": _l("History view")}
