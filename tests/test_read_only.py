@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from caseapp.models import AuditEvent, Base, Referral
-from caseapp.services import cases, referrals, tasks
+from caseapp.services import cases, referrals, tasks, users
 from caseapp.services.errors import Forbidden
 from tests.conftest import csrf_token
 from tests.factories import answers, posted
@@ -58,8 +58,12 @@ def test_every_write_route_refuses_an_auditor(app, login, ctx, people, places):
                                   ).scalar()
     south_case = open_case(ctx, people["sami"], family_name="Süd").id
     south_task = ready_task(ctx, south_case).id
+    users.update_user(ctx, people["adam"], people["ben"].id, display_name="Ben",
+                      role="admin", team_id=None)
+    [grant] = users.pending_grants(ctx, people["adam"])
     ids = {"case_id": case_id, "task_id": task_id, "referral_id": referral.id,
-           "course_id": course, "user_id": people["anna"].id, "team_id": people["anna"].team_id}
+           "course_id": course, "user_id": people["anna"].id, "team_id": people["anna"].team_id,
+           "grant_id": grant.id}
     client = login("ida")
     token = csrf_token(client.get("/").text)
     before = fingerprint(ctx)

@@ -10,7 +10,7 @@ from caseapp.models import LoginSession
 from caseapp.services import login_sessions, users
 from caseapp.services.errors import Forbidden
 from tests.conftest import csrf_token
-from tests.test_admin_users import NEW_PASSWORD, events, post
+from tests.test_admin_users import NEW_PASSWORD, confirm_waiting, events, post, second_admin
 
 
 def replayed(app, client):
@@ -57,7 +57,18 @@ def test_a_role_change_ends_the_sessions_and_is_recorded(app, ctx, login, people
     anna = login("anna")
     users.update_user(ctx, people["adam"], people["anna"].id, display_name="Anna",
                       role="team_lead", team_id=people["anna"].team_id)
+    assert anna.get("/").status_code == 200  # the grant waits for a second admin
+    confirm_waiting(ctx, second_admin(ctx))
     assert sent_to_login(anna)
+    assert events(ctx, "privilege_confirmed")[-1].details["sessions_ended"] == 1
+    ben = login("ben")
+    users.update_user(ctx, people["adam"], people["ben"].id, display_name="Ben",
+                      role="counsellor", team_id=people["sami"].team_id)
+    assert ben.get("/").status_code == 200  # a move to another team keeps the session
+    lea = login("lea")
+    users.update_user(ctx, people["adam"], people["lea"].id, display_name="Lea",
+                      role="counsellor", team_id=people["lea"].team_id)
+    assert sent_to_login(lea)  # a step down applies at once, and ends the sessions too
     assert events(ctx, "user_changed")[-1].details["sessions_ended"] == 1
     lea = login("lea")
     users.update_user(ctx, people["adam"], people["lea"].id, display_name="Lea B.",

@@ -7,12 +7,11 @@ from .catalogue import Course, Municipality, Provider
 from .process import HumanTask, ProcessInstance, ProcessVersion
 from .rate_limits import RateCounter
 from .referrals import Referral
-from .users import ROLES, LoginSession, Team, User
+from .users import ROLES, LoginSession, PrivilegeRequest, Team, User
 
 __all__ = [
     "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal", "Base",
-    "Case", "Course", "HumanTask", "LoginSession", "Municipality", "NameWord",
-    "Person", "ProcessInstance", "ProcessVersion", "Provider", "RateCounter", "RecentCase",
-    "Referral",
-    "Team", "User",
+    "Case", "Course", "HumanTask", "LoginSession", "Municipality", "NameWord", "Person",
+    "PrivilegeRequest", "ProcessInstance", "ProcessVersion", "Provider", "RateCounter",
+    "RecentCase", "Referral", "Team", "User",
 ]

@@ -66,6 +66,9 @@ EVENT_LABELS = {
     "user_deactivated": _l("User deactivated"),
     "user_reactivated": _l("User reactivated"),
     "password_reset": _l("Password reset"),
+    "privilege_requested": _l("Grant asked for (second admin needed)"),
+    "privilege_confirmed": _l("Grant confirmed by a second admin"),
+    "privilege_declined": _l("Grant declined"),
     "team_created": _l("Team created"),
     "provider_created": _l("Provider created"),
     "course_created": _l("Course created"),
@@ -110,6 +113,8 @@ DETAIL_LABELS = {
     "sessions": _l("Sessions ended"),
     "sessions_ended": _l("Sessions ended"),
     "matches": _l("Matches"),
+    "grant": _l("Request"),
+    "activate": _l("Open the account"),
 }
 
 VIEW_LABELS = {"history": _l("History view")}
