@@ -18,10 +18,10 @@ from flask_limiter import ApplicationLimit, Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from caseapp.services.rate_counters import SCHEME, DatabaseStorage, account_key
+# Importing the module registers its storage's scheme with the ``limits`` package.
+from caseapp.services import rate_counters
 
 LOGIN = "auth.login"
-__all__ = ["DatabaseStorage", "init_app"]  # importing the storage registers its scheme
 
 
 def _setting(name: str):
@@ -38,7 +38,8 @@ def _failed(response) -> bool:
 
 def _name_at_address() -> str:
     """The typed user name (as a digest) at this address: what the growing delay counts."""
-    return f"{account_key(request.form.get('username', ''))}/{get_remote_address()}"
+    name = rate_counters.account_key(request.form.get("username", ""))
+    return f"{name}/{get_remote_address()}"
 
 
 def _account() -> str:
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
     flood of forged posts is counted too)."""
     runtime = app.extensions["ankommen"]
     limiter = Limiter(key_func=get_remote_address, application_limits=_limits(),
-                      storage_uri=f"{SCHEME}://", strategy="fixed-window",
+                      storage_uri=f"{rate_counters.SCHEME}://", strategy="fixed-window",
                       storage_options={"engine": runtime.db, "clock": lambda: runtime.clock()})
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, _too_many)
