@@ -278,7 +278,10 @@ def run(args, url: str) -> int:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(16),
            "ANKOMMEN_AUDIT_KEY": secrets.token_hex(16), "ANKOMMEN_INSTANCE": instance,
            # development mode only for its plain-HTTP session cookie on the loopback
-           "ANKOMMEN_ENV": "development"}
+           "ANKOMMEN_ENV": "development",
+           # every role at once from one address, without think time: measured, not refused
+           "ANKOMMEN_WRITES_PER_ACCOUNT": "1000000 per minute",
+           "ANKOMMEN_WRITES_PER_ADDRESS": "1000000 per minute"}
     if args.threads:
         env["ANKOMMEN_WEB_THREADS"] = str(args.threads)
     from caseapp import create_app

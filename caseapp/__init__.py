@@ -30,6 +30,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
         labels,
         outage,
         proxy,
+        rate_limits,
         request_context,
         template_globals,
     )
@@ -38,6 +39,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     proxy.init_app(app)
     composition.init_app(app)
     outage.init_app(app)  # first: it loads the user before CSRF's check may render a page
+    rate_limits.init_app(app)  # counts the logged-in account, and forged posts too
     csrf.init_app(app)
     int_params.init_app(app)  # before the blueprints: their rules bind the converters
     input_guard.init_app(app)

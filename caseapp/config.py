@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 
 def _instance_dir() -> Path:
     return Path(os.environ.get("ANKOMMEN_INSTANCE", Path.cwd() / "instance"))
@@ -26,6 +28,16 @@ def _whole_number(name: str, default: int) -> int:
     return int(value)
 
 
+def _rate_limit(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip() or default
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate limit such as '20 per minute' "
+                                 f"(several separated by ';'), not {value!r}.") from None
+    return value
+
+
 def _time_zone(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip() or default
     try:
@@ -41,7 +53,7 @@ def _development_secret(instance: Path, name: str) -> str:
     of the development server."""
     path = instance / name
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        instance.mkdir(mode=0o700, parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -65,7 +77,10 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    # A session ends after this long without a request, and in any case this long after login.
+    SESSION_IDLE_MINUTES = _whole_number("ANKOMMEN_SESSION_IDLE_MINUTES", 30)
+    SESSION_MAX_HOURS = _whole_number("ANKOMMEN_SESSION_MAX_HOURS", 10)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=SESSION_MAX_HOURS)
     MAX_CONTENT_LENGTH = 2**20  # 1 MiB: a whole interview step is a few kilobytes
     WTF_CSRF_TIME_LIMIT = None  # a long interview must not lose its form to a token timeout
     BABEL_DEFAULT_LOCALE = "de"
@@ -85,8 +100,16 @@ class Config:
     OFFICE_ADDRESS = os.environ.get("ANKOMMEN_OFFICE_ADDRESS", "").strip()
     OFFICE_PHONE = os.environ.get("ANKOMMEN_OFFICE_PHONE", "").strip()
     OFFICE_EMAIL = os.environ.get("ANKOMMEN_OFFICE_EMAIL", "").strip()
-    LOGIN_MAX_FAILURES = 5
-    LOGIN_LOCK_MINUTES = 15
+    # Rate limits (counted in the database, shared by every worker): failed logins from one
+    # address; failed logins for one user name from one address, in growing windows (a
+    # growing delay); writes (POST) from one address and by one account.
+    LOGIN_FAILURES_PER_ADDRESS = _rate_limit("ANKOMMEN_LOGIN_FAILURES_PER_ADDRESS",
+                                             "20 per minute")
+    LOGIN_FAILURES_PER_NAME = _rate_limit(
+        "ANKOMMEN_LOGIN_FAILURES_PER_NAME",
+        "5 per minute; 10 per 15 minutes; 20 per hour; 40 per day")
+    WRITES_PER_ADDRESS = _rate_limit("ANKOMMEN_WRITES_PER_ADDRESS", "3000 per minute")
+    WRITES_PER_ACCOUNT = _rate_limit("ANKOMMEN_WRITES_PER_ACCOUNT", "300 per minute")
     PASSWORD_HASH_METHOD = "scrypt"
     WORKER_INTERVAL_SECONDS = 30
     AUDIT_CHECKPOINT_SECONDS = _whole_number("ANKOMMEN_AUDIT_CHECKPOINT_SECONDS", 300)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -10,6 +13,7 @@ def make_engine(url: str) -> Engine:
     """The engine for ``url``: SQLite serializes its writes, PostgreSQL pings pooled connections."""
     # hide_parameters: statement values (names, birth dates) stay out of logs and errors.
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, hide_parameters=True,
                                connect_args={"timeout": BUSY_TIMEOUT_S,
                                              "check_same_thread": False})
@@ -22,6 +26,23 @@ def make_engine(url: str) -> Engine:
 WRITE = {"ankommen_write": True}
 BUSY_TIMEOUT_S = 30  # how long a SQLite writer waits for the one before it
 CHECKPOINT_WAIT_MS = 1000
+
+
+def _private_sqlite_file(url: str) -> None:
+    """The SQLite file readable by its owner only (0600; SQLite gives its -wal and -shm
+    files the same mode), in a folder it creates for the owner only (0700): the file holds
+    every person's data."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # as it was, or made a moment ago by another worker
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def _serialize_sqlite_writes(engine: Engine) -> None:

@@ -26,6 +26,8 @@ ROLE_LABELS = {Role.COUNSELLOR: N_("counsellor"), Role.TEAM_LEAD: N_("team lead"
                Role.AUDITOR: N_("auditor"), Role.ADMIN: N_("admin")}
 # They work cases, so they belong to a team.
 TEAM_ROLES = (Role.COUNSELLOR.value, Role.TEAM_LEAD.value)
+# Granting these (and reactivating any account) takes a second admin's confirmation.
+PRIVILEGED_ROLES = (Role.TEAM_LEAD.value, Role.AUDITOR.value, Role.ADMIN.value)
 # The command line and seeding act as this; no account has it.
 SYSTEM_ROLE = "system"
 

@@ -1,6 +1,9 @@
-"""Invisible control characters in text: PostgreSQL refuses NUL, the others are junk."""
+"""Invisible characters in text: control characters (PostgreSQL refuses NUL, the others
+are junk) everywhere, and in names also the invisible format characters (zero-width
+spaces and joiners, direction marks and overrides), which could hide a duplicate."""
 
 import re
+import unicodedata
 
 from wtforms.validators import ValidationError
 
@@ -30,3 +33,26 @@ class NoControlCharacters:
         if isinstance(field.data, str) and has_control_characters(field.data,
                                                                   multiline=self.multiline):
             raise ValidationError(MESSAGE)
+
+
+NAME_MESSAGE = _l("Please remove invisible characters (such as zero-width spaces or "
+                  "writing-direction marks) from this name.")
+
+
+def has_invisible_characters(text: str) -> bool:
+    """Whether ``text`` has a format character (Unicode category Cf: zero-width space and
+    joiners, soft hyphen, left-to-right and right-to-left marks, embeddings, overrides and
+    isolates, the byte order mark)."""
+    return any(unicodedata.category(char) == "Cf" for char in text)
+
+
+def no_invisible_characters(form, field):
+    """For names: nothing in them that the reader cannot see."""
+    if isinstance(field.data, str) and has_invisible_characters(field.data):
+        raise ValidationError(NAME_MESSAGE)
+
+
+def nfc(value):
+    """Text in one normal form (NFC), so that 'é' typed as one or as two code points is
+    the same name, in the database and in every comparison."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value

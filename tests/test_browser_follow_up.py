@@ -31,13 +31,15 @@ def test_the_follow_up_is_due_after_the_booked_course_starts(page, live_server, 
 
     clock.current = datetime(2026, 4, 14, 9, 0, tzinfo=UTC)  # six weeks after the referral
     assert timers.fire_due_timers(ctx) == 0
-    page.reload()
+    log_in(page, live_server, "anna")  # weeks later: the session has ended meanwhile
+    page.goto(f"{live_server}/cases/{case_id}")
     assert page.locator(".steps [aria-current=step]").count() == 0
     assert page.locator(".follow-up-due").inner_text() == "Nachverfolgung fällig am 17.06.2026."
 
     clock.current = datetime(2026, 6, 17, 6, 0, tzinfo=UTC)
     assert timers.fire_due_timers(ctx) == 1
-    page.reload()
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server}/cases/{case_id}")
     assert "Hat der Kurs begonnen?" in current_step(page)
     assert page.locator(".follow-up-due").count() == 0
 

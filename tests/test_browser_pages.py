@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from caseapp.services import referrals
+from caseapp.services import referrals, users
 from tests.helpers import add_course, at_referral, complete_until, open_case
+from tests.test_admin_users import second_admin
 from tests.test_browser_interview import log_in, log_out
 
 pytestmark = pytest.mark.browser
@@ -37,6 +38,12 @@ def data(ctx, people, places):
     course = add_course(ctx, places["vhs"], title="Integrationskurs vormittags")
     case = at_referral(ctx, anna, family_name="Rahimi", given_names="Fatima")
     booked = referrals.book_seat(ctx, anna, case, course).id
+    # Grants that wait for a second admin: one asked for by adam, one he may confirm.
+    eve = second_admin(ctx)
+    users.update_user(ctx, people["adam"], people["ben"].id, display_name="Ben",
+                      role="admin", team_id=None)
+    users.update_user(ctx, eve, people["lea"].id, display_name="Lea", role="auditor",
+                      team_id=None)
     return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id}
 
 

@@ -224,14 +224,20 @@ def test_follow_up_timer_fires_on_the_clock_and_escalates(ctx, people, clock):
     assert ctx.session.scalar(select(ProcessInstance.finished)) is True
 
 
-def test_login_is_locked_after_repeated_failures(ctx, people, clock):
-    for _ in range(5):
-        with pytest.raises(InvalidInput):
-            users.authenticate(ctx, "anna", "wrong password")
-    with pytest.raises(Forbidden, match="locked"):
-        users.authenticate(ctx, "anna", PASSWORD)
-    clock.advance(minutes=16)
-    assert users.authenticate(ctx, "anna", PASSWORD).username == "anna"
+def test_a_wrong_password_an_unknown_name_and_a_deactivated_account_are_refused_alike(
+        ctx, people):
+    """The service never locks an account (the rate limits count tries): a wrong password,
+    an unknown name and a deactivated account all get the one refusal, and the right
+    password still works after many wrong ones."""
+    users.set_user_active(ctx, people["adam"], people["ben"].id, False)
+    refusals = set()
+    for username, password in [("anna", "wrong password")] * 6 + [("nobody", PASSWORD),
+                                                                  ("ben", PASSWORD)]:
+        with pytest.raises(InvalidInput) as refused:
+            users.authenticate(ctx, username, password)
+        refusals.add(str(refused.value))
+    assert refusals == {"Unknown user name or wrong password."}
+    assert users.authenticate(ctx, "anna", PASSWORD).actor.username == "anna"
 
 
 def test_passwords_are_hashed_and_users_validated(ctx, people):

@@ -83,13 +83,17 @@ def test_no_route_answers_5xx_or_commits_a_refusal(app, login, ctx, people, plac
     fresh = open_case(ctx, people["anna"], family_name="Neu").id
     spare = users.create_user(ctx, SYSTEM, username="spare", display_name="Spare",
                               password=PASSWORD, role="counsellor", team_name="Nord").id
+    users.update_user(ctx, people["adam"], spare, display_name="Spare", role="admin",
+                      team_id=None)
+    [grant] = users.pending_grants(ctx, people["adam"])
     real = {"provider_id": places["vhs"], "to_user": spare, "from_user": people["anna"].id,
             "to_team": people["sami"].team_id, "row_version": 1, "actor": people["anna"].id}
     # Two cases in turn: one at its referral step with a course chosen, one at its first
     # step with none (so a waiting list takes the provider and the hostile course type).
     id_sets = [{"case_id": case_id, "task_id": ready_task(ctx, case_id).id,
                 "referral_id": referral.id, "course_id": course, "user_id": spare,
-                "filename": "app.css", "form_key": ready_task(ctx, case_id).form_key,
+                "grant_id": grant.id, "filename": "app.css",
+                "form_key": ready_task(ctx, case_id).form_key,
                 "real": {name: str(value) for name, value in
                          {**real, "case_id": case_id, **chosen}.items()}}
                for case_id, referral, chosen in ((at_ref, booked, {"course_id": course}),
@@ -98,7 +102,8 @@ def test_no_route_answers_5xx_or_commits_a_refusal(app, login, ctx, people, plac
     tokens = {role: csrf_token(client.get("/" if role else "/login").text)
               for role, client in clients.items()}
     # Logging out ends the walk's sessions: last.
-    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout")
+    rules = sorted(app.url_map.iter_rules(),
+                   key=lambda r: r.endpoint in ("auth.logout", "auth.logout_everywhere"))
     sent = 0
 
     def send(role, rule, method, ids, kind):

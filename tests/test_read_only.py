@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from caseapp.models import AuditEvent, Base, Referral
-from caseapp.services import cases, referrals, tasks
+from caseapp.services import cases, referrals, tasks, users
 from caseapp.services.errors import Forbidden
 from tests.conftest import csrf_token
 from tests.factories import answers, posted
 from tests.helpers import add_course, at_referral, open_case, ready_task
 
 # Not writes to case data: signing in and out, and the auditor's own UI language.
-ALLOWED = {"auth.login", "auth.logout", "auth.language"}
+ALLOWED = {"auth.login", "auth.logout", "auth.logout_everywhere", "auth.language"}
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 READ_ONLY = "Your role has read-only access: nothing was changed."
 # What a refused page says: the services' read-only refusal, or a page of another role.
@@ -28,13 +28,15 @@ BUT_DRAFTS = "human_tasks but drafts"
 
 
 def fingerprint(ctx) -> dict[str, str]:
-    """A digest of every row of every table but the audit trail (reads are audited) and
-    the recent cases (a case read is among the reader's recent ones), and of the steps
-    without their drafts (``BUT_DRAFTS``: refused input is kept as a draft)."""
+    """A digest of every row of every table but the audit trail (reads are audited), the
+    recent cases (a case read is among the reader's recent ones) and the rate counters
+    (every post is counted), and of the steps without their drafts (``BUT_DRAFTS``:
+    refused input is kept as a draft)."""
     ctx.session.rollback()
     digests = {}
     for table in Base.metadata.sorted_tables:
-        if table.name in ("audit_events", "audit_chains", "audit_changes", "recent_cases"):
+        if table.name in ("audit_events", "audit_chains", "audit_changes", "recent_cases",
+                          "rate_counters"):
             continue
         keys = [c.name for c in inspect(table).primary_key]
         rows = ctx.session.execute(table.select().order_by(*[table.c[k] for k in keys])).all()
@@ -56,8 +58,12 @@ def test_every_write_route_refuses_an_auditor(app, login, ctx, people, places):
                                   ).scalar()
     south_case = open_case(ctx, people["sami"], family_name="Süd").id
     south_task = ready_task(ctx, south_case).id
+    users.update_user(ctx, people["adam"], people["ben"].id, display_name="Ben",
+                      role="admin", team_id=None)
+    [grant] = users.pending_grants(ctx, people["adam"])
     ids = {"case_id": case_id, "task_id": task_id, "referral_id": referral.id,
-           "course_id": course, "user_id": people["anna"].id, "team_id": people["anna"].team_id}
+           "course_id": course, "user_id": people["anna"].id, "team_id": people["anna"].team_id,
+           "grant_id": grant.id}
     client = login("ida")
     token = csrf_token(client.get("/").text)
     before = fingerprint(ctx)

@@ -376,18 +376,6 @@ def test_dates_are_day_first_and_in_the_offices_time_zone_in_every_language(logi
     assert "02.03.26, 10:00" in german
 
 
-def test_a_locked_account_says_until_when_in_the_offices_time(app, people):
-    """The lock ends 15 minutes after the fifth wrong password: 10:15 in Berlin."""
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
-    for _ in range(6):
-        token = csrf_token(client.get("/login").text)
-        answer = client.post("/login", data={"username": "anna", "password": "falsch-falsch",
-                                             "csrf_token": token})
-    assert "Dieses Konto ist bis 02.03.26, 10:15 gesperrt." in answer.text
-    assert "UTC" not in answer.text
-
-
 def test_a_counsellors_tasks_and_queue_name_the_newcomer(login, ctx, people):
     """A counsellor's own tasks and the team queue say whose case each step is."""
     mine = open_case(ctx, people["anna"], family_name="Haddad", given_names="Amina").id

@@ -12,12 +12,13 @@ from .base import Base
 from .cases import Case, NameWord, Person, RecentCase
 from .catalogue import Course, Municipality, Provider
 from .process import HumanTask, ProcessInstance, ProcessVersion
+from .rate_limits import RateCounter
 from .referrals import Referral
-from .users import ROLES, Team, User
+from .users import ROLES, LoginSession, PrivilegeRequest, Team, User
 
 __all__ = [
     "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal",
-    "AuditVerified", "Base", "Case", "Course", "HumanTask", "Municipality", "NameWord",
-    "Person", "ProcessInstance", "ProcessVersion", "Provider", "RecentCase", "Referral",
-    "Team", "User",
+    "AuditVerified", "Base", "Case", "Course", "HumanTask", "LoginSession", "Municipality",
+    "NameWord", "Person", "PrivilegeRequest", "ProcessInstance", "ProcessVersion", "Provider",
+    "RateCounter", "RecentCase", "Referral", "Team", "User",
 ]

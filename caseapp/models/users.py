@@ -41,6 +41,34 @@ class User(Base):
     # A work contact (never a private one), printed on the referral slips of the user's cases.
     work_phone: Mapped[str | None] = mapped_column(String(60))
     work_email: Mapped[str | None] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class LoginSession(Base):
+    """One logged-in browser: the cookie holds a random token, this row only its digest, so
+    logging out, a password reset, a deactivation or a role change end sessions for good."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+
+
+class PrivilegeRequest(Base):
+    """A grant that waits for a second admin (four eyes): a privileged role for a user, or
+    a (re)activation; confirmed or declined once, by an admin other than the requester."""
+
+    __tablename__ = "privilege_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str | None] = mapped_column(String(20))  # None: no change of role
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    activate: Mapped[bool] = mapped_column(default=False)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    confirmed: Mapped[bool | None]  # None while it waits

@@ -10,6 +10,7 @@ from sqlalchemy import and_, select, union
 
 from caseapp.models import Case, HumanTask, NameWord, Person, ProcessInstance, Referral, User
 from domain.vocabulary import CaseStatus, Role, TaskState, lane_role
+from forms.control_characters import nfc
 from forms.validators import parse_day
 from workflows import Step
 
@@ -60,6 +61,13 @@ def find_duplicates(ctx: ServiceContext, actor: Actor, given_names: str, family_
             found.append(PossibleDuplicate(case_id, number, f"{given} {family}"))
         else:
             found.append(PossibleDuplicate(None, None, None))
+    elsewhere = sum(1 for match in found if match.case_id is None)
+    if elsewhere:
+        # The hint tells that such a person is known to another team: who was told is
+        # recorded (the number of matches only; the name and birth date are personal data).
+        with ctx.transaction() as session:
+            audit.append(session, type_="duplicate_hint_elsewhere", at=ctx.now(),
+                         actor_id=actor.id, details={"matches": elsewhere})
     return found
 
 
@@ -69,7 +77,8 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
     now = ctx.now()
     with ctx.transaction() as session:
         process_state.ensure_version_stored(session, ctx.engine, now)
-        person = Person(given_names=new.given_names.strip(), family_name=new.family_name.strip(),
+        person = Person(given_names=nfc(new.given_names).strip(),
+                        family_name=nfc(new.family_name).strip(),
                         family_key=fold_name(new.family_name)[:200], birth_date=new.birth_date,
                         phone=new.phone or None, email=new.email or None,
                         name_words=[NameWord(word=w) for w in

@@ -52,8 +52,10 @@ class ProcessSettings:
     course_start_target: timedelta
     # the office's time zone: a course starts at the beginning of its day there
     time_zone: str
-    login_max_failures: int
-    login_lock_minutes: int
+    # a session ends after this long without a request ...
+    session_idle: timedelta
+    # ... and this long after the login, whatever happens
+    session_lifetime: timedelta
     password_hash_method: str
     # where the worker keeps a copy of every checkpoint, outside the database (optional)
     audit_checkpoint_file: str | None

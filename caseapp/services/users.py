@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from caseapp.models import ROLES, Case, Team, User
-from domain.vocabulary import TEAM_ROLES, CaseStatus, Role
+from caseapp.models import ROLES, Case, PrivilegeRequest, Team, User
+from domain.vocabulary import PRIVILEGED_ROLES, TEAM_ROLES, CaseStatus, Role
 
-from . import audit
+from . import audit, login_sessions, rate_counters
 from .actor import Actor
 from .authz import require_operator, require_role
 from .context import ServiceContext
-from .errors import Forbidden, InvalidInput, NotFound
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .locking import lock_user, lock_user_with_admins
 
 MIN_PASSWORD_LENGTH = 10
@@ -24,62 +24,62 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
-def authenticate(ctx: ServiceContext, username: str, password: str) -> Actor:
-    """Check a login; after too many failures the account is locked for a while.
+@dataclass(frozen=True)
+class Login:
+    """A successful login: who, and the token of the new session (for the cookie)."""
 
-    The password hash (deliberately slow) is checked outside any write transaction;
-    only the outcome is written, in a short transaction on the locked user row, which
-    also counts parallel guesses one after another and refuses a right guess that
-    arrives once the account got locked meanwhile.
+    actor: Actor
+    session_token: str
+
+
+def authenticate(ctx: ServiceContext, username: str, password: str) -> Login:
+    """Check a login: an unknown user name, a deactivated account and a wrong password get
+    the same answer after the same work (a password hash is checked in each case). How
+    often one may try is the rate limits' business (caseapp/web/rate_limits.py): no
+    account is ever locked by others' guesses.
+
+    The password hash (deliberately slow) is checked outside any write transaction; a
+    right password opens a session in a short transaction on the locked user row.
     """
     failure = InvalidInput("Unknown user name or wrong password.")
     session = ctx.session
-    found = session.execute(select(User.id, User.password_hash, User.active, User.locked_until)
+    found = session.execute(select(User.id, User.password_hash, User.active)
                             .where(User.username == username.strip())).one_or_none()
     session.rollback()  # end the read before the slow part
-    if found is None or not found.active:
-        check_password_hash(_DUMMY_HASH, password)  # same time as a real check
+    known = found is not None and found.active
+    correct = check_password_hash(found.password_hash if known else _DUMMY_HASH, password)
+    if not (known and correct):
         raise failure
-    _refuse_if_locked(found.locked_until, ctx.now())
-    correct = check_password_hash(found.password_hash, password)
     now = ctx.now()
     with ctx.transaction() as session:
         user = lock_user(session, found.id)
-        if not user.active:
-            raise failure
-        if user.password_hash != found.password_hash:
-            correct = False  # changed meanwhile: the checked password is no longer it
-        _refuse_if_locked(user.locked_until, now)
-        if not correct:
-            user.failed_logins += 1
-            if user.failed_logins >= ctx.settings.login_max_failures:
-                user.locked_until = now + timedelta(minutes=ctx.settings.login_lock_minutes)
-                user.failed_logins = 0
-                audit.append(session, type_="login_locked", at=now, actor_id=user.id)
-        else:
-            user.failed_logins, user.locked_until = 0, None
-            audit.append(session, type_="login", at=now, actor_id=user.id)
-    if not correct:
-        raise failure
-    return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.locale)
+        if not user.active or user.password_hash != found.password_hash:
+            raise failure  # deactivated or given a new password meanwhile
+        token = login_sessions.open_session(session, user.id, now,
+                                            ctx.settings.session_lifetime)
+        audit.append(session, type_="login", at=now, actor_id=user.id)
+    return Login(Actor(user.id, user.username, user.display_name, user.role, user.team_id,
+                       user.locale), token)
 
 
-def _refuse_if_locked(locked_until, now) -> None:
-    if locked_until and locked_until > now:
-        raise Forbidden("Too many failed logins: this account is locked until "
-                        "%(time)s.", time=locked_until)
-
-
-def record_logout(ctx: ServiceContext, actor: Actor) -> None:
-    """Audit the logout, in the user's own chain like the login."""
+def lift_login_limits(ctx: ServiceContext, actor: Actor, user_id: int) -> int:
+    """An admin lets a user try to log in again at once, from every address (the failed
+    tries counted for the user name are cleared); audited."""
+    require_role(actor, Role.ADMIN)
     with ctx.transaction() as session:
-        audit.append(session, type_="logout", at=ctx.now(), actor_id=actor.id)
+        user = _load_user(session, user_id)
+        cleared = rate_counters.clear_account(session, user.username)
+        audit.append(session, type_="login_limits_lifted", at=ctx.now(), actor_id=actor.id,
+                     details={"user": user.id})
+    return cleared
 
 
 def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_name: str,
                 password: str, role: str, team_name: str | None,
                 work_phone: str | None = None, work_email: str | None = None) -> User:
-    """Create a user, as an admin or as the system actor (the command line, seeding)."""
+    """Create a user, as an admin or as the system actor (the command line, seeding). An
+    admin's new team lead, auditor or admin stays inactive until a second admin confirms;
+    the operator's command line acts at once (how a one-person office starts)."""
     require_operator(actor)
     _check_role(role)
     work_phone = _work_contact("work_phone", work_phone, 60) or None
@@ -97,15 +97,18 @@ def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_nam
             team = None
             if team_name and role in TEAM_ROLES:
                 team = ensure_team(ctx, team_name)
+            waits = actor.role == Role.ADMIN and role in PRIVILEGED_ROLES
             user = User(username=username, display_name=display_name,
                         password_hash=password_hash, role=role,
-                        team_id=team.id if team else None, active=True, created_at=now,
+                        team_id=team.id if team else None, active=not waits, created_at=now,
                         work_phone=work_phone, work_email=work_email)
             session.add(user)
             session.flush()
             audit.append(session, type_="user_created", at=now,
                          actor_id=actor.id,
                          details={"user": user.id, "role": role, "team": user.team_id})
+            if waits:
+                _request_grant(session, actor, user, now, activate=True)
     except IntegrityError:  # the same name created at the same moment elsewhere
         raise taken from None
     return user
@@ -285,7 +288,8 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
                 role: str, team_id: int | None, work_phone: str | None = None,
                 work_email: str | None = None) -> User:
     """Change name, role, team and work contact (None keeps it, "" clears it). Auditors and
-    admins belong to no team."""
+    admins belong to no team. Granting a privileged role waits for a second admin
+    (``confirm_grant``); the rest of the change applies at once."""
     require_role(actor, Role.ADMIN)
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
@@ -306,6 +310,9 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
             raise _at_field("team_id", "No such team.")
         if user.role == Role.ADMIN and role != Role.ADMIN:
             _keep_an_admin(session, user)
+        if role != user.role and role in PRIVILEGED_ROLES:  # waits for a second admin
+            _request_grant(session, actor, user, now, role=role, team_id=team_id)
+            role, team_id = user.role, user.team_id
         open_cases = session.scalar(select(func.count()).select_from(Case).where(
             Case.assignee_id == user.id, Case.status == CaseStatus.OPEN))
         if open_cases and (team_id != user.team_id or role not in TEAM_ROLES):
@@ -325,6 +332,8 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
         if (user.role, user.team_id, user.display_name, user.work_phone, user.work_email) \
                 == (role, team_id, display_name, *contact):
             return user  # nothing changed: nothing to record
+        if user.role != role:  # the old role's pages may be open: start afresh
+            details["sessions_ended"] = login_sessions.end_all(session, user.id)
         user.display_name, user.role, user.team_id = display_name, role, team_id
         user.work_phone, user.work_email = contact
         audit.append(session, type_="user_changed", at=now, actor_id=actor.id,
@@ -343,8 +352,9 @@ def _work_contact(field: str, value: str | None, limit: int) -> str | None:
 
 
 def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: bool) -> User:
-    """Deactivate (or reactivate) an account. Users are never deleted: the history keeps
-    its actors. A deactivated user's open sessions end at their next request."""
+    """Deactivate an account at once, or ask to reactivate it (a second admin confirms).
+    Users are never deleted: the history keeps their actors. Deactivating ends every
+    session: reactivating does not bring them back."""
     require_role(actor, Role.ADMIN)
     now = ctx.now()
     with ctx.transaction() as session:
@@ -355,17 +365,19 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
             if user.id == actor.id:
                 raise InvalidInput("You cannot deactivate your own account.")
             _keep_an_admin(session, user)
-        if active:  # a fresh start: no lock left over from before
-            user.failed_logins, user.locked_until = 0, None
-        user.active = active
-        audit.append(session, type_="user_reactivated" if active else "user_deactivated",
-                     at=now, actor_id=actor.id,
-                     details={"user": user.id, "active_from": not active, "active_to": active})
+        if active:  # waits for a second admin
+            _request_grant(session, actor, user, now, activate=True)
+            return user
+        user.active = False
+        login_sessions.end_all(session, user.id)
+        audit.append(session, type_="user_deactivated", at=now, actor_id=actor.id,
+                     details={"user": user.id, "active_from": True, "active_to": False})
     return user
 
 
 def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password: str) -> None:
-    """Set a new password (the admin passes it on in person); also lifts a login lock."""
+    """Set a new password (the admin passes it on in person); also lifts the login limits
+    and ends every session of the user (whoever knew the old password is logged out)."""
     require_role(actor, Role.ADMIN)
     _check_password(new_password)
     password_hash = _hash(ctx, new_password)  # slow on purpose: before the write lock
@@ -373,6 +385,116 @@ def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password
     with ctx.transaction() as session:
         user = _load_user(session, user_id)
         user.password_hash = password_hash
-        user.failed_logins, user.locked_until = 0, None
+        rate_counters.clear_account(session, user.username)
+        login_sessions.end_all(session, user.id)
         audit.append(session, type_="password_reset", at=now, actor_id=actor.id,
                      details={"user": user.id})
+
+
+# --- four eyes: privileged roles and reactivations wait for a second admin -------------
+
+
+@dataclass(frozen=True)
+class PendingGrant:
+    """A grant waiting for a second admin, as the admin pages list it."""
+
+    id: int
+    user_id: int
+    username: str
+    display_name: str
+    role: str | None  # None: no change of role
+    team_name: str | None
+    activate: bool
+    requested_by_id: int
+    requested_by: str
+    requested_at: datetime
+
+
+def _request_grant(session, actor: Actor, user: User, now, *, role: str | None = None,
+                   team_id: int | None = None, activate: bool = False) -> None:
+    """Record a grant for a second admin to confirm, in the caller's transaction (the user
+    row locked); one waits at a time per user."""
+    waiting = session.scalars(select(PrivilegeRequest.id).where(
+        PrivilegeRequest.user_id == user.id, PrivilegeRequest.confirmed.is_(None))).first()
+    if waiting is not None:
+        raise InvalidInput("A change of this account already waits for a second admin: "
+                           "confirm or decline it first.")
+    grant = PrivilegeRequest(user_id=user.id, role=role, team_id=team_id, activate=activate,
+                             requested_by_id=actor.id, requested_at=now)
+    session.add(grant)
+    session.flush()
+    audit.append(session, type_="privilege_requested", at=now, actor_id=actor.id,
+                 details={"user": user.id, "grant": grant.id, "role_to": role,
+                          "team_to": team_id, "activate": activate})
+
+
+def pending_grants(ctx: ServiceContext, actor: Actor) -> list[PendingGrant]:
+    """Every grant waiting for a second admin, oldest first (admins only)."""
+    require_role(actor, Role.ADMIN)
+    requester = User.__table__.alias("requester")
+    stmt = (select(PrivilegeRequest.id, User.id, User.username, User.display_name,
+                   PrivilegeRequest.role, Team.name, PrivilegeRequest.activate,
+                   requester.c.id, requester.c.display_name, PrivilegeRequest.requested_at)
+            .join(User, User.id == PrivilegeRequest.user_id)
+            .join(requester, requester.c.id == PrivilegeRequest.requested_by_id)
+            .outerjoin(Team, Team.id == PrivilegeRequest.team_id)
+            .where(PrivilegeRequest.confirmed.is_(None))
+            .order_by(PrivilegeRequest.requested_at, PrivilegeRequest.id))
+    return [PendingGrant(*row) for row in ctx.session.execute(stmt)]
+
+
+def _decide(session, grant_id: int) -> tuple[PrivilegeRequest, User]:
+    """The waiting grant and its user, the user's row (and every admin's) locked first."""
+    user_id = session.scalar(select(PrivilegeRequest.user_id)
+                             .where(PrivilegeRequest.id == grant_id))
+    if user_id is None:
+        raise NotFound("No such request.")
+    user = _load_user(session, user_id, with_admins=True)
+    grant = session.scalars(select(PrivilegeRequest).where(PrivilegeRequest.id == grant_id)
+                            .execution_options(populate_existing=True)).one()
+    if grant.confirmed is not None:
+        raise Conflict("This request was decided already.")
+    return grant, user
+
+
+def confirm_grant(ctx: ServiceContext, actor: Actor, grant_id: int) -> User:
+    """A second admin confirms a grant, which takes effect now; nobody confirms their own
+    request. Audited like the request."""
+    require_role(actor, Role.ADMIN)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        grant, user = _decide(session, grant_id)
+        if grant.requested_by_id == actor.id:
+            raise Forbidden("Nobody confirms their own request: another admin does.")
+        details = {"user": user.id, "grant": grant.id, "role_to": grant.role,
+                   "activate": grant.activate}
+        if grant.role is not None and grant.role != user.role:
+            if user.role == Role.ADMIN:
+                _keep_an_admin(session, user)
+            open_cases = session.scalar(select(func.count()).select_from(Case).where(
+                Case.assignee_id == user.id, Case.status == CaseStatus.OPEN))
+            if open_cases and (grant.team_id != user.team_id or grant.role not in TEAM_ROLES):
+                raise InvalidInput("%(name)s still has %(count)s open case(s): ask the team "
+                                   "lead to reassign them first.", name=user.display_name,
+                                   count=open_cases)
+            details["sessions_ended"] = login_sessions.end_all(session, user.id)
+            user.role, user.team_id = grant.role, grant.team_id
+        if grant.activate:
+            rate_counters.clear_account(session, user.username)  # a fresh start
+            user.active = True
+        grant.confirmed, grant.decided_by_id, grant.decided_at = True, actor.id, now
+        audit.append(session, type_="privilege_confirmed", at=now, actor_id=actor.id,
+                     details=details)
+    return user
+
+
+def decline_grant(ctx: ServiceContext, actor: Actor, grant_id: int) -> None:
+    """Any admin declines a waiting grant (the requester withdraws it); nothing changes.
+    Audited."""
+    require_role(actor, Role.ADMIN)
+    now = ctx.now()
+    with ctx.transaction() as session:
+        grant, user = _decide(session, grant_id)
+        grant.confirmed, grant.decided_by_id, grant.decided_at = False, actor.id, now
+        audit.append(session, type_="privilege_declined", at=now, actor_id=actor.id,
+                     details={"user": user.id, "grant": grant.id})

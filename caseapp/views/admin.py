@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms import Form
 
-from caseapp.services import catalogue, users
+from caseapp.services import catalogue, login_sessions, users
 from caseapp.services.errors import Conflict, InvalidInput, ServiceError
 from caseapp.web.i18n import field_errors_onto, translate_error
 from caseapp.web.input_guard import fields_checked_by
@@ -104,11 +105,13 @@ def _refusal(form: Form, exc: InvalidInput | Conflict) -> str | None:
 @bp.get("/users", endpoint="users")
 @roles_required(Role.ADMIN)
 def users_page(user_form=None, team_form=None, error=None, status=200):
-    """Users and teams, with the forms to create them."""
+    """Users and teams, with the forms to create them, and the grants that wait for a
+    second admin."""
     ctx = svc()
     teams = users.list_teams(ctx, current_user)
     return render_template(
         "admin/users.html", users=users.list_users(ctx, current_user), teams=teams,
+        grants=users.pending_grants(ctx, current_user),
         user_form=user_form or _with_teams(NewUserForm(), teams),
         team_form=team_form or NewTeamForm(), error=error), status
 
@@ -124,15 +127,19 @@ def create_user():
     if form.validate():
         team_name = {t.id: t.name for t in teams}.get(form.team_id.data)
         try:
-            users.create_user(svc(), current_user, username=form.username.data.strip(),
-                              display_name=form.display_name.data.strip(),
-                              password=form.password.data, role=form.role.data,
-                              team_name=team_name)
+            created = users.create_user(svc(), current_user,
+                                        username=form.username.data.strip(),
+                                        display_name=form.display_name.data.strip(),
+                                        password=form.password.data, role=form.role.data,
+                                        team_name=team_name)
         except (InvalidInput, Conflict) as exc:
             error = _refusal(form, exc)
         else:
-            flash(_("User %(username)s created.", username=form.username.data.strip()),
-                  "success")
+            if created.active:
+                flash(_("User %(username)s created.", username=created.username), "success")
+            else:
+                flash(_("User %(username)s created: the account opens once a second admin "
+                        "confirms the role.", username=created.username), "success")
             return redirect(url_for("admin.users"))
     return users_page(user_form=form, error=error, status=422)
 
@@ -178,15 +185,18 @@ def user(user_id: int):
     error = None
     if form.validate():
         try:
-            users.update_user(svc(), current_user, user_id,
-                              display_name=form.display_name.data, role=form.role.data,
-                              team_id=form.team_id.data,
-                              work_phone=form.work_phone.data or "",
-                              work_email=form.work_email.data or "")
+            changed = users.update_user(svc(), current_user, user_id,
+                                        display_name=form.display_name.data,
+                                        role=form.role.data, team_id=form.team_id.data,
+                                        work_phone=form.work_phone.data or "",
+                                        work_email=form.work_email.data or "")
         except (InvalidInput, Conflict) as exc:
             error = _refusal(form, exc)
         else:
             flash(_("Changes saved."), "success")
+            if changed.role != form.role.data:
+                flash(_("The new role waits for a second admin's confirmation (Users "
+                        "page)."), "warning")
             return redirect(url_for("admin.user", user_id=user_id))
     return _render_user(user_id, form=form, error=error, status=422)
 
@@ -203,9 +213,9 @@ def user_active(user_id: int):
     except (InvalidInput, Conflict) as exc:
         flash(translate_error(exc), "error")
     else:
-        if changed.active:
-            flash(_("The account is active again: %(name)s can log in.",
-                    name=changed.display_name), "success")
+        if wanted == "1":
+            flash(_("The reactivation of %(name)s waits for a second admin's confirmation "
+                    "(Users page).", name=changed.display_name), "warning")
         else:
             flash(_("The account is deactivated: %(name)s can no longer log in.",
                     name=changed.display_name), "success")
@@ -213,6 +223,51 @@ def user_active(user_id: int):
             if open_cases:
                 flash(_("%(name)s has %(count)s open case(s): ask the team lead to reassign "
                         "them.", name=changed.display_name, count=open_cases), "warning")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/grants/<int:grant_id>/confirm")
+@roles_required(Role.ADMIN)
+def confirm_grant(grant_id: int):
+    """A second admin confirms a role or a reactivation another admin asked for."""
+    try:
+        user = users.confirm_grant(svc(), current_user, grant_id)
+    except (InvalidInput, Conflict) as exc:
+        flash(translate_error(exc), "error")
+    else:
+        flash(_("Confirmed: the change for %(name)s is in effect.", name=user.display_name),
+              "success")
+    return redirect(url_for("admin.users", _anchor="grants"))
+
+
+@bp.post("/grants/<int:grant_id>/decline")
+@roles_required(Role.ADMIN)
+def decline_grant(grant_id: int):
+    """Decline a waiting grant, or withdraw one's own: nothing changes."""
+    try:
+        users.decline_grant(svc(), current_user, grant_id)
+    except Conflict as exc:
+        flash(translate_error(exc), "error")
+    else:
+        flash(_("Declined: nothing was changed."), "success")
+    return redirect(url_for("admin.users", _anchor="grants"))
+
+
+@bp.post("/users/<int:user_id>/sessions")
+@roles_required(Role.ADMIN)
+def user_sessions(user_id: int):
+    """End every session of a user on their behalf (a lost device, a shared screen)."""
+    ended = login_sessions.end_sessions_of(svc(), current_user, user_id)
+    flash(ngettext("%(num)s session ended.", "%(num)s sessions ended.", ended), "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<int:user_id>/login-limits")
+@roles_required(Role.ADMIN)
+def user_login_limits(user_id: int):
+    """Let a user who mistyped too often try again at once, from every address."""
+    users.lift_login_limits(svc(), current_user, user_id)
+    flash(_("The failed logins were forgotten: the user can try again at once."), "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
 
@@ -229,7 +284,8 @@ def user_password(user_id: int):
         except (InvalidInput, Conflict) as exc:
             error = _refusal(form, exc)
         else:
-            flash(_("Password set. Pass it on in person; the account is unlocked."),
+            flash(_("Password set. Pass it on in person; the account is unlocked and "
+                    "logged out everywhere."),
                   "success")
             return redirect(url_for("admin.user", user_id=user_id))
     return _render_user(user_id, password_form=form, error=error, status=422)

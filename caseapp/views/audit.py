@@ -49,6 +49,7 @@ EVENT_LABELS = {
     "case_closed": _l("Case closed"),
     "case_reopened": _l("Case reopened"),
     "cases_searched": _l("Search"),
+    "duplicate_hint_elsewhere": _l("Told of a possible duplicate in another team"),
     "case_reassigned": _l("Reassigned"),
     "case_transfer_requested": _l("Transfer requested"),
     "case_transfer_accepted": _l("Transfer accepted"),
@@ -58,12 +59,17 @@ EVENT_LABELS = {
     "audit_exported": _l("Audit export"),
     "login": _l("Logged in"),
     "logout": _l("Logged out"),
-    "login_locked": _l("Login locked"),
+    "logout_everywhere": _l("Logged out everywhere"),
+    "login_locked": _l("Login locked"),  # before the rate limits replaced account locks
+    "login_limits_lifted": _l("Login limits lifted"),
     "user_created": _l("User created"),
     "user_changed": _l("User changed"),
     "user_deactivated": _l("User deactivated"),
     "user_reactivated": _l("User reactivated"),
     "password_reset": _l("Password reset"),
+    "privilege_requested": _l("Grant asked for (second admin needed)"),
+    "privilege_confirmed": _l("Grant confirmed by a second admin"),
+    "privilege_declined": _l("Grant declined"),
     "team_created": _l("Team created"),
     "provider_created": _l("Provider created"),
     "course_created": _l("Course created"),
@@ -108,6 +114,11 @@ DETAIL_LABELS = {
     "by": _l("Erased because"),
     "rule": _l("Retention rule (outcome=years)"),
     "closed": _l("Case closed by the erasure"),
+    "sessions": _l("Sessions ended"),
+    "sessions_ended": _l("Sessions ended"),
+    "matches": _l("Matches"),
+    "grant": _l("Request"),
+    "activate": _l("Open the account"),
 }
 
 VIEW_LABELS = {"history": _l("History view")}

@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from caseapp.services import users
+from caseapp.services import login_sessions, users
 from caseapp.services.errors import ServiceError
 from caseapp.web.i18n import request_languages, translate_error
-from caseapp.web.request_context import svc
+from caseapp.web.request_context import start_session, svc
 
 bp = Blueprint("auth", __name__)
 
@@ -33,15 +33,16 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            actor = users.authenticate(svc(), request.form.get("username", ""),
-                                       request.form.get("password", ""))
+            done = users.authenticate(svc(), request.form.get("username", ""),
+                                      request.form.get("password", ""))
         except ServiceError as exc:
             error = translate_error(exc)
         else:
             session.clear()
-            login_user(actor)
-            if actor.locale:
-                session["locale"] = actor.locale
+            login_user(done.actor)
+            start_session(done.session_token)
+            if done.actor.locale:
+                session["locale"] = done.actor.locale
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error,
                            username=request.form.get("username", "")), (401 if error else 200)
@@ -50,8 +51,19 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (recorded in the audit trail); the session goes, with the chosen language."""
-    users.record_logout(svc(), current_user)
+    """Log out (recorded in the audit trail): the session ends in the database too, so the
+    cookie opens nothing even if replayed; the chosen language goes with it."""
+    login_sessions.log_out(svc(), current_user, str(session.get("session_token", "")))
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """End every session of one's own account, on every device (audited)."""
+    login_sessions.log_out_everywhere(svc(), current_user)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
