@@ -222,23 +222,26 @@ def test_erasing_an_open_case_closes_it_for_good(ctx, people, worked, clock):
 
 
 def test_an_installation_with_cases_migrates_to_the_erasure_schema(tmp_path):
-    """init-db migrates with SQLite's foreign keys on: the new column may not rebuild the
-    persons table that cases and name words reference."""
+    """init-db migrates with SQLite's foreign keys on: no later schema may rebuild a table
+    other rows refer to (persons by cases and name words, users by an assigned case)."""
     engine = make_engine(f"sqlite:///{tmp_path / 'older.db'}")
     upgrade(engine, "0010")
     with engine.begin() as connection:
         for statement in (
                 "INSERT INTO teams (id, name, created_at) VALUES (1, 'Nord', '2026-01-01')",
+                "INSERT INTO users (id, username, display_name, password_hash, role, "
+                "team_id, active, failed_logins, created_at) VALUES (1, 'anna', 'Anna', "
+                "'-', 'counsellor', 1, 1, 0, '2026-01-01')",
                 "INSERT INTO persons (id, given_names, family_name) VALUES (1, 'A', 'Haddad')",
                 "INSERT INTO person_name_words (person_id, word) VALUES (1, 'haddad')",
-                "INSERT INTO cases (id, number, person_id, team_id, status, opened_at, "
-                "updated_at) VALUES (1, '2026-00001', 1, 1, 'open', '2026-01-01', "
-                "'2026-01-01')"):
+                "INSERT INTO cases (id, number, person_id, team_id, assignee_id, status, "
+                "opened_at, updated_at) VALUES (1, '2026-00001', 1, 1, 1, 'open', "
+                "'2026-01-01', '2026-01-01')"):
             connection.exec_driver_sql(statement)
     upgrade(engine)
     with engine.connect() as connection:
-        assert connection.exec_driver_sql(
-            "SELECT count(*) FROM person_name_words").scalar() == 1
+        assert ("haddad",) in connection.exec_driver_sql(
+            "SELECT word FROM person_name_words WHERE person_id = 1").all()
         assert connection.exec_driver_sql(
             "SELECT erased_by_id FROM persons").all() == [(None,)]
     engine.dispose()
