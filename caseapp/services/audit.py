@@ -505,7 +505,7 @@ def _verify_chains(session: Session, key: bytes, sealed: dict[str, tuple[int, st
 
 
 def chain_breaks(session: Session, chains: Iterable[str], shown: Iterable[int] = (),
-                 batch: int = 2000) -> dict[str, ChainBreak]:
+                 batch: int | None = None) -> dict[str, ChainBreak]:
     """Where each of ``chains`` first breaks (intact chains are left out), for pages that
     show events: every event from a break on is not vouched for by its chain.
 
@@ -614,7 +614,7 @@ def _seals(session: Session, key: bytes, chains: Iterable[str] | None = None
 
 def _walked(session: Session, key: bytes, starts: dict[str, tuple[int, str] | None],
             heads: dict[str, tuple[int, str]], sealed: dict[str, tuple[int, str, int]],
-            checks: dict[str, _ChainCheck], batch: int):
+            checks: dict[str, _ChainCheck], batch: int | None):
     """Each event of the chains from their start positions on, with its chain's check
     (made at the chain's first event and kept in ``checks``)."""
     for event, change in _rows_from(session, starts, batch):
@@ -626,10 +626,12 @@ def _walked(session: Session, key: bytes, starts: dict[str, tuple[int, str] | No
         yield check, event, change
 
 
-def _rows_from(session: Session, starts: dict[str, tuple[int, str] | None], batch: int,
-               chunk: int = 200):
+def _rows_from(session: Session, starts: dict[str, tuple[int, str] | None],
+               batch: int | None, chunk: int = 200):
     """Each chain's events (with change records) from its start position on (from its
-    first event without one), in chain order; a few hundred chains per query."""
+    first event without one), in chain order; a few hundred chains per query. ``batch``:
+    streamed in batches of that many (a server-side cursor on PostgreSQL: for the
+    worker's long walks, not for a page's few events)."""
     items = sorted(starts.items())
     for index in range(0, len(items), chunk):
         part = items[index:index + chunk]
@@ -643,7 +645,7 @@ def _rows_from(session: Session, starts: dict[str, tuple[int, str] | None], batc
             .outerjoin(AuditChange, AuditChange.digest == AuditEvent.change_digest)
             .where(or_(*conditions))
             .order_by(AuditEvent.chain, AuditEvent.chain_seq)
-            .execution_options(yield_per=batch))
+            .execution_options(**({"yield_per": batch} if batch else {})))
 
 
 # --- verified positions ------------------------------------------------------------------
