@@ -62,6 +62,7 @@
           return response.json().then(function (body) {
             failure.textContent = "";
             status.textContent = texts.dataset.saved.replace("{time}", body.saved_at);
+            document.dispatchEvent(new Event("ankommen:saved"));  // the session was used
           });
         })
         .catch(function (error) {

@@ -69,6 +69,14 @@ def logout_everywhere():
     return redirect(url_for("auth.login"))
 
 
+@bp.get("/session/alive")
+@login_required
+def session_alive():
+    """The "stay logged in" of the warning before the idle limit: the request itself keeps
+    the session (its last-seen time is renewed as it is loaded)."""
+    return "", 204, {"Cache-Control": "no-store"}
+
+
 @bp.post("/language")
 def language():
     """Switch the page language; a logged-in user keeps it for the next login too."""

@@ -8,5 +8,10 @@ from domain.vocabulary import TEAM_ROLES, Role
 
 
 def init_app(app: Flask) -> None:
-    """Make ``Role`` and ``TEAM_ROLES`` known to every template."""
-    app.jinja_env.globals.update(Role=Role, TEAM_ROLES=TEAM_ROLES)
+    """Make ``Role``, ``TEAM_ROLES`` and the session's idle limit known to every template."""
+
+    def session_idle_seconds() -> int:
+        return int(app.extensions["ankommen"].settings.session_idle.total_seconds())
+
+    app.jinja_env.globals.update(Role=Role, TEAM_ROLES=TEAM_ROLES,
+                                 session_idle_seconds=session_idle_seconds)
