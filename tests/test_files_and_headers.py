@@ -53,10 +53,11 @@ def test_a_world_readable_sqlite_file_is_made_private(tmp_path):
 def test_the_development_keys_and_their_folder_are_for_the_owner_only(tmp_path):
     folder = tmp_path / "instance"
     config = type("Here", (DevelopmentConfig,), {"INSTANCE_DIR": folder})()
-    assert config.SECRET_KEY and config.AUDIT_KEY
+    assert config.SECRET_KEY and config.AUDIT_KEY and config.DATA_KEYS
     assert mode(folder) == 0o700
     assert {f.name: mode(f) for f in folder.iterdir()} == {"secret_key": 0o600,
-                                                           "audit_key": 0o600}
+                                                           "audit_key": 0o600,
+                                                           "data_key": 0o600}
 
 
 def test_every_security_header_on_a_logged_in_page(login):
