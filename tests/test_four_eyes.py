@@ -156,3 +156,17 @@ def test_an_admin_resets_their_own_password_at_once(ctx, people):
     users.reset_password(ctx, people["adam"], people["adam"].id, "ein ganz neues Passwort")
     assert fresh_user(ctx, "adam").active
     assert users.pending_grants(ctx, people["adam"]) == []
+
+
+def test_the_operators_command_line_sets_a_password_at_once(app, ctx, people):
+    """A one-person office: no second admin could confirm a reset made on the web."""
+    done = app.test_cli_runner().invoke(args=["set-password", "anna"],
+                                        input="ein ganz neues Passwort\nein ganz neues Passwort\n")
+    assert done.exit_code == 0, done.output
+    assert try_login(app, "anna", "ein ganz neues Passwort")[1].status_code == 302
+    assert users.pending_grants(ctx, people["adam"]) == []
+    [reset] = events(ctx, "password_reset")
+    assert (reset.actor_id, reset.details) == (None, {"user": people["anna"].id})
+    unknown = app.test_cli_runner().invoke(args=["set-password", "nobody"],
+                                           input="ein ganz neues Passwort\n" * 2)
+    assert unknown.exit_code != 0 and "No such user." in unknown.output

@@ -382,8 +382,9 @@ def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password
     Someone else's account then stays closed until a second admin confirms its reopening:
     the admin who knows the new password could otherwise log in as a counsellor, a team
     lead or an auditor and read cases, which admins may not (four eyes, as for grants).
+    The operator's command line (the system actor) acts at once, as it does for grants.
     """
-    require_role(actor, Role.ADMIN)
+    require_operator(actor)
     _check_password(new_password)
     password_hash = _hash(ctx, new_password)  # slow on purpose: before the write lock
     now = ctx.now()
@@ -392,9 +393,9 @@ def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password
         user.password_hash = password_hash
         rate_counters.clear_account(session, user.username)
         login_sessions.end_all(session, user.id)
-        audit.append(session, type_="password_reset", at=now, actor_id=actor.id,
+        audit.append(session, type_="password_reset", at=now, actor_id=actor.id or None,
                      details={"user": user.id})
-        if user.id != actor.id and user.active:
+        if actor.role == Role.ADMIN and user.id != actor.id and user.active:
             user.active = False
             _request_grant(session, actor, user, now, activate=True)
 
