@@ -80,6 +80,21 @@ def init_app(app: Flask) -> None:
                 raise click.ClickException(exc.message) from None
         click.echo(f"User {username} created.")
 
+    @app.cli.command("set-password")
+    @click.argument("username")
+    @click.password_option()
+    def set_password(username, password):
+        """Set a user's password at once (as the operator on the server: in an office with
+        one admin nobody else could confirm the reopening a reset on the web waits for)."""
+        with rt.sessions() as session:
+            ctx = rt.context(session)
+            try:
+                user = users.actor_by_username(ctx, username)
+                users.reset_password(ctx, SYSTEM, user.id, password)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from None
+        click.echo(f"Password of {username} set; every session of theirs has ended.")
+
     audit_group = click.Group("audit", help="Audit trail commands.")
     app.cli.add_command(audit_group)
 

@@ -219,7 +219,10 @@ def test_password_reset(app, ctx, login, people):
     done = post(admin, f"{page}/password", page, password=NEW_PASSWORD,
                 confirmation=NEW_PASSWORD)
     assert done.status_code == 302
+    assert "It opens again when a second admin confirms" in admin.get(page).text
     assert try_login(app, "anna", PASSWORD)[1].status_code == 401
+    assert try_login(app, "anna", NEW_PASSWORD)[1].status_code == 401  # closed meanwhile
+    confirm_waiting(ctx, second_admin(ctx))
     assert try_login(app, "anna", NEW_PASSWORD)[1].status_code == 302
 
     [reset] = events(ctx, "password_reset")

@@ -121,3 +121,52 @@ def test_the_operators_command_line_grants_at_once(app, ctx):
     assert result.exit_code == 0, result.output
     assert fresh_user(ctx, "chefin").active is True
     assert try_login(app, "chefin", PASSWORD)[1].status_code == 302
+
+
+@pytest.mark.parametrize("username", ["anna", "ida", "eve"])
+def test_an_admin_who_sets_a_password_cannot_log_in_with_it_alone(app, ctx, login, people,
+                                                                   eve, username):
+    """Whoever set it knows it: the account opens again only when another admin confirms,
+    so no admin reads cases by resetting a counsellor's or an auditor's password."""
+    adam = login("adam")
+    target = fresh_user(ctx, username)
+    page = f"/admin/users/{target.id}"
+    done = post(adam, f"{page}/password", page, password="ein ganz neues Passwort",
+                confirmation="ein ganz neues Passwort")
+    assert done.status_code == 302
+    assert not fresh_user(ctx, username).active
+    assert try_login(app, username, "ein ganz neues Passwort")[1].status_code != 302
+    [grant] = users.pending_grants(ctx, people["adam"])
+    assert (grant.user_id, grant.activate, grant.requested_by_id) == \
+        (target.id, True, people["adam"].id)
+    with pytest.raises(Forbidden, match="Nobody confirms their own request"):
+        users.confirm_grant(ctx, people["adam"], grant.id)
+
+    other = eve
+    if username == "eve":  # her own reopening is confirmed by a third admin
+        tom = users.create_user(ctx, SYSTEM, username="tom", display_name="Tom",
+                                password=PASSWORD, role="admin", team_name=None)
+        other = Actor(tom.id, tom.username, tom.display_name, tom.role, None)
+    users.confirm_grant(ctx, other, grant.id)
+    assert try_login(app, username, "ein ganz neues Passwort")[1].status_code == 302
+    assert [e.details["user"] for e in events(ctx, "password_reset")] == [target.id]
+
+
+def test_an_admin_resets_their_own_password_at_once(ctx, people):
+    users.reset_password(ctx, people["adam"], people["adam"].id, "ein ganz neues Passwort")
+    assert fresh_user(ctx, "adam").active
+    assert users.pending_grants(ctx, people["adam"]) == []
+
+
+def test_the_operators_command_line_sets_a_password_at_once(app, ctx, people):
+    """A one-person office: no second admin could confirm a reset made on the web."""
+    done = app.test_cli_runner().invoke(args=["set-password", "anna"],
+                                        input="ein ganz neues Passwort\nein ganz neues Passwort\n")
+    assert done.exit_code == 0, done.output
+    assert try_login(app, "anna", "ein ganz neues Passwort")[1].status_code == 302
+    assert users.pending_grants(ctx, people["adam"]) == []
+    [reset] = events(ctx, "password_reset")
+    assert (reset.actor_id, reset.details) == (None, {"user": people["anna"].id})
+    unknown = app.test_cli_runner().invoke(args=["set-password", "nobody"],
+                                           input="ein ganz neues Passwort\n" * 2)
+    assert unknown.exit_code != 0 and "No such user." in unknown.output

@@ -10,7 +10,7 @@ from caseapp.services import users
 from tests.conftest import PASSWORD, csrf_token
 from tests.gunicorn_server import production_env, running_gunicorn
 from tests.http_visitor import Visitor
-from tests.test_admin_users import events, post
+from tests.test_admin_users import events, post, second_admin
 from tests.test_production import KEYS, ON_POSTGRESQL
 
 TOO_MANY = "Too many attempts in a short time."
@@ -105,6 +105,10 @@ def test_a_password_reset_also_lifts_the_login_limits(app, ctx, people):
     for _ in range(5):
         try_login(client, "sami")
     users.reset_password(ctx, people["adam"], people["sami"].id, "a brand new secret")
+    eve = second_admin(ctx)
+    ctx.session.rollback()
+    [grant] = users.pending_grants(ctx, eve)  # the account opens when a second admin agrees
+    users.confirm_grant(ctx, eve, grant.id)
     assert try_login(client, "sami", "a brand new secret").status_code == 302
 
 

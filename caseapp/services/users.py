@@ -377,8 +377,14 @@ def set_user_active(ctx: ServiceContext, actor: Actor, user_id: int, active: boo
 
 def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password: str) -> None:
     """Set a new password (the admin passes it on in person); also lifts the login limits
-    and ends every session of the user (whoever knew the old password is logged out)."""
-    require_role(actor, Role.ADMIN)
+    and ends every session of the user (whoever knew the old password is logged out).
+
+    Someone else's account then stays closed until a second admin confirms its reopening:
+    the admin who knows the new password could otherwise log in as a counsellor, a team
+    lead or an auditor and read cases, which admins may not (four eyes, as for grants).
+    The operator's command line (the system actor) acts at once, as it does for grants.
+    """
+    require_operator(actor)
     _check_password(new_password)
     password_hash = _hash(ctx, new_password)  # slow on purpose: before the write lock
     now = ctx.now()
@@ -387,8 +393,11 @@ def reset_password(ctx: ServiceContext, actor: Actor, user_id: int, new_password
         user.password_hash = password_hash
         rate_counters.clear_account(session, user.username)
         login_sessions.end_all(session, user.id)
-        audit.append(session, type_="password_reset", at=now, actor_id=actor.id,
+        audit.append(session, type_="password_reset", at=now, actor_id=actor.id or None,
                      details={"user": user.id})
+        if actor.role == Role.ADMIN and user.id != actor.id and user.active:
+            user.active = False
+            _request_grant(session, actor, user, now, activate=True)
 
 
 # --- four eyes: privileged roles and reactivations wait for a second admin -------------

@@ -284,8 +284,8 @@ def user_password(user_id: int):
         except (InvalidInput, Conflict) as exc:
             error = _refusal(form, exc)
         else:
-            flash(_("Password set. Pass it on in person; the account is unlocked and "
-                    "logged out everywhere."),
+            flash(_("Password set and the account logged out everywhere. It opens again "
+                    "when a second admin confirms; pass the password on in person."),
                   "success")
             return redirect(url_for("admin.user", user_id=user_id))
     return _render_user(user_id, password_form=form, error=error, status=422)
