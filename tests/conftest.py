@@ -70,6 +70,15 @@ def sqlite_url(tmp_path_factory):
 _migrated: set[str] = set()
 
 
+def own_sqlite_file(path: Path) -> str:
+    """A migrated SQLite file of one test's own, for tests that read the file's raw bytes
+    (the shared test database keeps other tests' deleted rows in its free pages)."""
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request):
     """A migrated, empty database on each backend."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from caseapp.db import make_engine
 from caseapp.migrate import upgrade
@@ -23,7 +23,7 @@ from caseapp.models import (
 from caseapp.services import cases, checkpoints, erasure, timers, users
 from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, csrf_token, own_sqlite_file
 from tests.factories import ANSWERS, PERSON
 from tests.worked_case import NOTE, REASSIGN_REASON, REOPEN_REASON, worked_case
 
@@ -122,11 +122,7 @@ class TestRawDatabaseFile:
 
     @pytest.fixture
     def db_url(self, tmp_path):
-        path = tmp_path / "erasure.db"
-        engine = create_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        engine.dispose()
-        return f"sqlite:///{path}"
+        return own_sqlite_file(tmp_path / "erasure.db")
 
     def test_no_byte_of_the_name_birth_date_or_an_answer_stays_in_the_file(
             self, ctx, people, worked, db_url):

@@ -8,15 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from caseapp import create_app
 from caseapp.config import ConfigurationError
-from caseapp.migrate import upgrade
 from caseapp.models import AuditChange, Base, HumanTask
 from caseapp.services import checkpoints, tasks
 from caseapp.services.special_category import DataKeyError, DataKeys
-from tests.conftest import PASSWORD, TestConfig, csrf_token
+from tests.conftest import PASSWORD, TestConfig, csrf_token, own_sqlite_file
 from tests.helpers import complete_until, open_case, ready_task
 
 # A special-category answer in the clear, as JSON would hold it.
@@ -42,11 +41,7 @@ def expecting(ctx, people):
 class TestRawDatabaseFile:
     @pytest.fixture
     def db_url(self, tmp_path):
-        path = tmp_path / "special.db"
-        engine = create_engine(f"sqlite:///{path}")
-        upgrade(engine)
-        engine.dispose()
-        return f"sqlite:///{path}"
+        return own_sqlite_file(tmp_path / "special.db")
 
     def test_the_value_is_unreadable_in_the_file_but_shown_to_the_counsellor(
             self, ctx, people, login, db_url):
