@@ -68,14 +68,18 @@ def init_app(app: Flask) -> None:
     @click.option("--name", "display_name", required=True)
     @click.option("--role", required=True, type=click.Choice(ROLES))
     @click.option("--team", default=None, help="Team name (counsellors and team leads).")
+    @click.option("--provider", default=None,
+                  help="Course provider's name, as in the catalogue (the provider's staff).")
     @click.password_option()
-    def create_user(username, display_name, role, team, password):
+    def create_user(username, display_name, role, team, provider, password):
         """Create a user (as the operator on the server)."""
         with rt.sessions() as session:
+            ctx = rt.context(session)
             try:
-                users.create_user(rt.context(session), SYSTEM, username=username,
+                provider_id = catalogue.provider_id(ctx, provider) if provider else None
+                users.create_user(ctx, SYSTEM, username=username,
                                   display_name=display_name, password=password, role=role,
-                                  team_name=team)
+                                  team_name=team, provider_id=provider_id)
             except ServiceError as exc:
                 raise click.ClickException(exc.message) from None
         click.echo(f"User {username} created.")
@@ -324,6 +328,7 @@ def _nightly_retention(rt: Runtime, retained_on: date | None) -> date | None:
 def load_demo(ctx) -> dict[str, int]:
     """Seed missing users and the catalogue; cases only with new users, so reruns add none."""
     data = json.loads(files("seed").joinpath("demo.json").read_text(encoding="utf-8"))
+    load_catalogue(ctx)  # first: a provider's staff name their provider
     made_users = 0
     for spec in data["users"]:
         if users.user_exists(ctx, spec["username"]):
@@ -331,9 +336,10 @@ def load_demo(ctx) -> dict[str, int]:
         users.create_user(ctx, SYSTEM, username=spec["username"], display_name=spec["name"],
                           password=data["password"], role=spec["role"],
                           team_name=spec.get("team"), work_phone=spec.get("work_phone"),
-                          work_email=spec.get("work_email"))
+                          work_email=spec.get("work_email"),
+                          provider_id=catalogue.provider_id(ctx, spec["provider"])
+                          if spec.get("provider") else None)
         made_users += 1
-    load_catalogue(ctx)
     made_cases = 0
     if made_users:
         for spec in data["newcomers"]:

@@ -19,11 +19,13 @@ class Role(StrEnum):
     TEAM_LEAD = "team_lead"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    PROVIDER = "provider"  # a course provider's staff (Kursträger): its own courses only
 
 
 ROLES = tuple(role.value for role in Role)
 ROLE_LABELS = {Role.COUNSELLOR: N_("counsellor"), Role.TEAM_LEAD: N_("team lead"),
-               Role.AUDITOR: N_("auditor"), Role.ADMIN: N_("admin")}
+               Role.AUDITOR: N_("auditor"), Role.ADMIN: N_("admin"),
+               Role.PROVIDER: N_("course provider")}
 # They work cases, so they belong to a team.
 TEAM_ROLES = (Role.COUNSELLOR.value, Role.TEAM_LEAD.value)
 # Granting these (and reactivating any account) takes a second admin's confirmation.
@@ -185,6 +187,33 @@ class CourseResult(StrEnum):
     BELOW_A2 = "below_a2"
     A2 = "A2"
     B1 = "B1"
+
+
+class CivicTestResult(StrEnum):
+    """The final test of the orientation course ("Leben in Deutschland")."""
+
+    PASSED = "passed"
+    NOT_PASSED = "not_passed"
+
+
+class DropOutReason(StrEnum):
+    """Why a participant left a course early, as the provider reports it: categories only,
+    never health or other special categories (Art. 9 DSGVO)."""
+
+    MOVED = "moved"
+    WORK = "work"
+    CHILDCARE = "childcare"
+    LEVEL = "level"  # the course did not fit the person's level
+    PERSONAL = "personal"  # personal reasons, not stated further
+    UNKNOWN = "unknown"  # stopped coming, reason not known
+
+
+DROP_OUT_REASON_LABELS = {
+    DropOutReason.MOVED: N_("moved away"), DropOutReason.WORK: N_("took up work"),
+    DropOutReason.CHILDCARE: N_("no childcare"),
+    DropOutReason.LEVEL: N_("course did not fit the level"),
+    DropOutReason.PERSONAL: N_("personal reasons"),
+    DropOutReason.UNKNOWN: N_("stopped coming, reason not known")}
 
 
 class ChainProblem(StrEnum):

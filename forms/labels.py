@@ -32,8 +32,9 @@ from domain.vocabulary import (
 from . import TASK_FORMS
 from .case_forms import NewCaseForm
 from .catalogue import SCHEDULES, TIMES_OF_DAY
-from .choices import LANE_LABELS, OFFER_LABELS, YES_NO
+from .choices import COURSE_RESULTS, LANE_LABELS, OFFER_LABELS, YES_NO
 from .i18n import lazy_gettext as _l
+from .provider import CIVIC_TEST_RESULTS, DROP_OUT_REASONS
 
 # The forms whose fields stored answers and change records name: every step's, and the
 # identity basics a case is opened with.
@@ -153,6 +154,9 @@ VOCABULARIES: dict[str, Mapping[str, Any]] = {
     "schedule": {choice.value: choice.label for choice in SCHEDULES},
     "time_of_day": {choice.value: choice.label for choice in TIMES_OF_DAY},
     "flag": {str(code).lower(): label for code, label in FLAG_LABELS.items()},
+    "drop_out_reason": {choice.value: choice.label for choice in DROP_OUT_REASONS},
+    "dtz_result": {choice.value: choice.label for choice in COURSE_RESULTS},
+    "civic_test_result": {choice.value: choice.label for choice in CIVIC_TEST_RESULTS},
 }
 
 

@@ -1,4 +1,5 @@
-"""Forms of the user administration (admins). The team choices are filled by the view."""
+"""Forms of the user administration (admins). The team and provider choices are filled
+by the view."""
 
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -18,10 +19,12 @@ from .i18n import N_
 from .i18n import lazy_gettext as _l
 
 ROLE_CHOICES = options(("counsellor", _l("Counsellor")), ("team_lead", _l("Team lead")),
-                       ("auditor", _l("Auditor")), ("admin", _l("Admin")))
+                       ("auditor", _l("Auditor")), ("admin", _l("Admin")),
+                       ("provider", _l("Course provider's staff")))
 # Beyond this form, pages name a role by its code with spaces, translated ("team lead").
 ROLE_NAMES = (N_("counsellor"), N_("team lead"), N_("auditor"), N_("admin"))
 TEAM_ROLES = ("counsellor", "team_lead")
+PROVIDER_ROLE = "provider"
 NO_TEAM = SelectChoice("", _l("– none –"))
 MIN_PASSWORD = 10
 
@@ -34,7 +37,7 @@ def team_id(value) -> int | None:
 
 
 def team_choices(teams) -> list[SelectChoice]:
-    """The team select's choices from (id, name) pairs, led by "– none –"."""
+    """The team (or provider) select's choices from (id, name) pairs, led by "– none –"."""
     return [NO_TEAM, *(SelectChoice(str(id_), name) for id_, name in teams)]
 
 
@@ -47,12 +50,24 @@ def _team_field() -> SelectField:
                        description=_l("Counsellors and team leads only."))
 
 
+def _provider_field() -> SelectField:
+    return SelectField(_l("Course provider"), coerce=team_id, choices=[NO_TEAM],
+                       description=_l("Course providers' staff only: they see the "
+                                      "referrals to this provider's courses."))
+
+
 class _TeamRule:
-    """Counsellors and team leads need a team (auditors and admins get none)."""
+    """Counsellors and team leads need a team (auditors and admins get none); a course
+    provider's staff their provider."""
 
     def validate_team_id(self, field):
         if self.role.data in TEAM_ROLES and field.data is None:
             raise ValidationError(_l("Counsellors and team leads belong to a team."))
+
+    def validate_provider_id(self, field):
+        if self.role.data == PROVIDER_ROLE and field.data is None:
+            raise ValidationError(_l("A course provider's staff belong to a provider: "
+                                     "choose it."))
 
 
 # Every password field of the app (the login form's too), by name: never echoed to a page.
@@ -78,6 +93,7 @@ class NewUserForm(_TeamRule, LocalizedForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = _role_field()
     team_id = _team_field()
+    provider_id = _provider_field()
     password, confirmation = _password_fields()
 
 
@@ -87,6 +103,7 @@ class EditUserForm(_TeamRule, LocalizedForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     role = _role_field()
     team_id = _team_field()
+    provider_id = _provider_field()
     work_phone = StringField(_l("Work phone"),
                              description=_l("Printed on the referral slips of the user's "
                                             "cases: a work number, never a private one."),

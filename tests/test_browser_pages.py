@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from caseapp.services import referrals, users
+from caseapp.services.actor import SYSTEM
+from tests.conftest import PASSWORD
 from tests.helpers import add_course, at_referral, complete_until, open_case
 from tests.test_admin_users import second_admin
 from tests.test_browser_interview import log_in, log_out
@@ -27,6 +29,8 @@ PAGES = {
     "ida": ["/", "/cases/{started}", "/audit/cases/{started}", "/audit/events",
             "/audit/events?type=case_opened", "/audit/access", "/audit/verify"],
     "adam": ["/", "/admin/users", "/admin/users/{anna}", "/admin/catalogue"],
+    "petra": ["/", "/provider/courses/{course}", "/provider/referrals/{booked}",
+              "/provider/courses/new", "/provider/demand"],
 }
 
 
@@ -44,7 +48,11 @@ def data(ctx, people, places):
                       role="admin", team_id=None)
     users.update_user(ctx, eve, people["lea"].id, display_name="Lea", role="auditor",
                       team_id=None)
-    return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id}
+    users.create_user(ctx, SYSTEM, username="petra", display_name="Petra Lange",
+                      password=PASSWORD, role="provider", team_name=None,
+                      provider_id=places["vhs"])
+    return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id,
+            "course": course}
 
 
 @pytest.mark.parametrize("locale, language", [("de-DE", "de"), ("en-GB", "en")])

@@ -1,8 +1,8 @@
 """Referrals: a seat or waiting place in a course, or a referral to another offer."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.vocabulary import ReferralKind
@@ -36,6 +36,15 @@ class Referral(Base):
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime]
+    # What the course provider confirmed (a course referral's seat): registration, start,
+    # an early end with its reason category, the final tests' results where known.
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    started_on: Mapped[date | None] = mapped_column(Date)
+    dropped_out_on: Mapped[date | None] = mapped_column(Date)
+    drop_out_reason: Mapped[str | None] = mapped_column(String(12))
+    dtz_result: Mapped[str | None] = mapped_column(String(10))  # CourseResult
+    civic_test_result: Mapped[str | None] = mapped_column(String(12))  # CivicTestResult
+    provider_updated_at: Mapped[datetime | None]
 
     course: Mapped[Course | None] = relationship(lazy="joined")
     provider: Mapped[Provider | None] = relationship(lazy="joined")

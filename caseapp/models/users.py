@@ -21,13 +21,16 @@ class Team(Base):
 
 
 class User(Base):
-    """An account, never deleted (the history names its actors); team roles need a team."""
+    """An account, never deleted (the history names its actors); team roles need a team,
+    a provider's staff their provider."""
 
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
-        CheckConstraint("role IN ('auditor', 'admin') OR team_id IS NOT NULL",
+        CheckConstraint("role IN ('auditor', 'admin', 'provider') OR team_id IS NOT NULL",
                         name="team_members_have_team"),
+        CheckConstraint("(role = 'provider') = (provider_id IS NOT NULL)",
+                        name="providers_staff_have_provider"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -36,6 +39,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # A course provider's staff work for exactly that provider (and see only its referrals).
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     # A work contact (never a private one), printed on the referral slips of the user's cases.

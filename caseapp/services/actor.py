@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.vocabulary import SYSTEM_ROLE, TEAM_ROLES
+from domain.vocabulary import SYSTEM_ROLE, TEAM_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class Actor:
     role: str
     team_id: int | None
     locale: str | None = None
+    provider_id: int | None = None  # a provider's staff: the provider they work for
 
     # The attributes Flask-Login expects of a user object.
     is_authenticated = True
@@ -29,6 +30,10 @@ class Actor:
     @property
     def is_writer(self) -> bool:
         return self.role in TEAM_ROLES
+
+    @property
+    def is_provider(self) -> bool:
+        return self.role == Role.PROVIDER and self.provider_id is not None
 
 
 SYSTEM = Actor(id=0, username="system", display_name="System", role=SYSTEM_ROLE, team_id=None)

@@ -27,6 +27,13 @@ def require_operator(actor: Actor) -> None:
     require_role(actor, Role.ADMIN, SYSTEM.role)
 
 
+def require_provider(actor: Actor) -> None:
+    """A course provider's staff, tied to their provider: what they read and confirm is
+    that provider's (the caller checks the course is)."""
+    if not actor.is_provider:
+        raise Forbidden("Your role may not do this.")
+
+
 def can_read_case(actor: Actor, case: Case) -> bool:
     """Auditors read every case; counsellors and team leads only their own team's."""
     if actor.role == Role.AUDITOR:

@@ -3,9 +3,11 @@
 It is due ``follow_up_after_start`` after the start of the earliest course the person holds
 a seat in (booked, or offered from the waiting list), counted from the beginning of that day
 in the office's time zone; while no seat is held (a waiting list, other offers only), it is
-due ``follow_up_period`` after the referral. The referral step hands the date to the process
-(``follow_up_due``, read by the timer ``Timer_follow_up_due``); every change to the case's
-seats moves the waiting timer. Once the follow-up step is open it stays open.
+due ``follow_up_period`` after the referral. Once a provider confirmed a start, it is due
+at once (and answered by that: services/confirmed_start.py). The referral step hands the
+date to the process (``follow_up_due``, read by the timer ``Timer_follow_up_due``); every
+change to the case's seats moves the waiting timer. Once the follow-up step is open it
+stays open.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from caseapp.models import Case, Course, HumanTask, ProcessInstance, Referral
-from domain.vocabulary import HELD_SEAT_STATUSES, ReferralKind, TaskState
+from domain.vocabulary import HELD_SEAT_STATUSES, ReferralKind, SeatStatus, TaskState
 from workflows import ProcessRun
 
 from . import audit
@@ -31,6 +33,10 @@ FOLLOW_UP_DUE = "follow_up_due"  # the process data the timer reads (an ISO 8601
 def due_at(session: Session, settings: ProcessSettings, case_id: int,
            referred_at: datetime) -> datetime:
     """When the follow-up of a case referred at ``referred_at`` is due, by its seats now."""
+    if session.scalar(select(Referral.id).where(
+            Referral.case_id == case_id, Referral.status == SeatStatus.BOOKED,
+            Referral.started_on.is_not(None)).limit(1)) is not None:
+        return referred_at.astimezone(UTC)  # a provider confirmed the start: nothing to wait for
     start = session.scalar(select(func.min(Course.start_date))
                            .join(Referral, Referral.course_id == Course.id)
                            .where(Referral.case_id == case_id,

@@ -46,7 +46,8 @@ def end_all(session: Session, user_id: int) -> int:
 
 
 _SESSION_ACTOR = (
-    select(User.id, User.username, User.display_name, User.role, User.team_id, User.locale)
+    select(User.id, User.username, User.display_name, User.role, User.team_id, User.locale,
+           User.provider_id)
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.token_digest == bindparam("digest"),
            LoginSession.created_at > bindparam("oldest"),

@@ -26,7 +26,7 @@ from forms.choices import COURSE_LABELS, OTHER_OFFER_CODES
 
 from . import audit, follow_up
 from .actor import Actor
-from .authz import require_case_readable, require_case_workable
+from .authz import require_case_readable, require_case_workable, require_writer
 from .context import ServiceContext, after_commit
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_referral
@@ -129,6 +129,7 @@ def _active_course_referral(ctx: ServiceContext, case_id: int, course_id: int) -
 
 def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str) -> None:
     """Give back a booked or offered seat (with a reason); the seat goes to who waits."""
+    require_writer(actor)
     if not reason.strip():
         raise InvalidInput("Please give a reason.")
     now = ctx.now()
@@ -230,6 +231,7 @@ def offer_all_free_seats(ctx: ServiceContext) -> int:
 def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
                 note: str = "") -> Referral:
     """Record a referral to another offer (Kita, school, recognition counselling, ...)."""
+    require_writer(actor)  # who asks first: a refusal says nothing about the input
     if offer not in OTHER_OFFER_CODES:
         raise InvalidInput("Unknown offer.")
     now = ctx.now()
@@ -249,6 +251,7 @@ def refer_offer(ctx: ServiceContext, actor: Actor, case_id: int, offer: str,
 
 def set_offer_status(ctx: ServiceContext, actor: Actor, referral_id: int, status: str) -> None:
     """Record how a referral to another offer went; audited with from and to."""
+    require_writer(actor)
     if status not in set(OfferStatus):
         raise InvalidInput("Unknown status.")
     now = ctx.now()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from caseapp.models import Case, ProcessInstance
 
-from . import audit, process_state
+from . import audit, confirmed_start, process_state
 from .context import ServiceContext
 from .locking import claim_case_with_due_timer
 
@@ -59,6 +59,9 @@ def _fire(ctx: ServiceContext, case: Case, instance: ProcessInstance, now):
     run = ctx.engine.load(instance.version, instance.state_json)
     fired = run.fire_due_timers(now)
     created = process_state.sync(ctx.session, case, instance, run, now)
+    if any(task.bpmn_id == confirmed_start.FOLLOW_UP_STEP for task in created):
+        # the provider confirmed the start already: nobody needs to ask
+        confirmed_start.answer_open_follow_up(ctx, ctx.session, case, instance, run, None, now)
     if not fired and instance.next_timer_at and instance.next_timer_at < now:
         # A stored due time the engine no longer knows: clear it, never spin on it.
         log.warning("case %s: timer index was stale; cleared", case.number)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from caseapp.models import ROLES, Case, PrivilegeRequest, Team, User
+from caseapp.models import ROLES, Case, PrivilegeRequest, Provider, Team, User
 from domain.vocabulary import PRIVILEGED_ROLES, TEAM_ROLES, CaseStatus, Role
 
 from . import audit, login_sessions, rate_counters
@@ -58,8 +58,7 @@ def authenticate(ctx: ServiceContext, username: str, password: str) -> Login:
         token = login_sessions.open_session(session, user.id, now,
                                             ctx.settings.session_lifetime)
         audit.append(session, type_="login", at=now, actor_id=user.id)
-    return Login(Actor(user.id, user.username, user.display_name, user.role, user.team_id,
-                       user.locale), token)
+    return Login(_actor(user), token)
 
 
 def lift_login_limits(ctx: ServiceContext, actor: Actor, user_id: int) -> int:
@@ -76,12 +75,15 @@ def lift_login_limits(ctx: ServiceContext, actor: Actor, user_id: int) -> int:
 
 def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_name: str,
                 password: str, role: str, team_name: str | None,
-                work_phone: str | None = None, work_email: str | None = None) -> User:
+                work_phone: str | None = None, work_email: str | None = None,
+                provider_id: int | None = None) -> User:
     """Create a user, as an admin or as the system actor (the command line, seeding). An
     admin's new team lead, auditor or admin stays inactive until a second admin confirms;
-    the operator's command line acts at once (how a one-person office starts)."""
+    the operator's command line acts at once (how a one-person office starts). A course
+    provider's staff name their provider."""
     require_operator(actor)
     _check_role(role)
+    provider_id = _provider_of(role, provider_id)
     work_phone = _work_contact("work_phone", work_phone, 60) or None
     work_email = _work_contact("work_email", work_email, 200) or None
     if role in TEAM_ROLES and not team_name:
@@ -94,6 +96,7 @@ def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_nam
         with ctx.transaction() as session:
             if session.scalars(select(User).where(User.username == username)).first():
                 raise taken
+            _check_provider(session, provider_id)
             team = None
             if team_name and role in TEAM_ROLES:
                 team = ensure_team(ctx, team_name)
@@ -101,12 +104,13 @@ def create_user(ctx: ServiceContext, actor: Actor, *, username: str, display_nam
             user = User(username=username, display_name=display_name,
                         password_hash=password_hash, role=role,
                         team_id=team.id if team else None, active=not waits, created_at=now,
-                        work_phone=work_phone, work_email=work_email)
+                        work_phone=work_phone, work_email=work_email, provider_id=provider_id)
             session.add(user)
             session.flush()
             audit.append(session, type_="user_created", at=now,
                          actor_id=actor.id,
-                         details={"user": user.id, "role": role, "team": user.team_id})
+                         details={"user": user.id, "role": role, "team": user.team_id,
+                                  "provider": provider_id})
             if waits:
                 _request_grant(session, actor, user, now, activate=True)
     except IntegrityError:  # the same name created at the same moment elsewhere
@@ -148,7 +152,12 @@ def actor_by_username(ctx: ServiceContext, username: str) -> Actor:
     user = ctx.session.scalars(select(User).where(User.username == username)).one_or_none()
     if user is None:
         raise NotFound("No such user.")
-    return Actor(user.id, user.username, user.display_name, user.role, user.team_id, user.locale)
+    return _actor(user)
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.id, user.username, user.display_name, user.role, user.team_id,
+                 user.locale, user.provider_id)
 
 
 # --- user administration (admins only) ------------------------------------------------
@@ -168,6 +177,8 @@ class UserRow:
     open_cases: int  # open cases assigned to this user: reassign before deactivating
     work_phone: str | None = None  # printed on referral slips
     work_email: str | None = None
+    provider_id: int | None = None  # a provider's staff: whose
+    provider_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +201,22 @@ def _check_role(role: str) -> None:
                         roles=", ".join(ROLES))
 
 
+def _provider_of(role: str, provider_id: int | None) -> int | None:
+    """The provider a user of ``role`` works for: a provider's staff need one, nobody else
+    has one."""
+    if role != Role.PROVIDER:
+        return None
+    if provider_id is None:
+        raise _at_field("provider_id", "A course provider's staff belong to a provider: "
+                        "choose it.")
+    return provider_id
+
+
+def _check_provider(session, provider_id: int | None) -> None:
+    if provider_id is not None and session.get(Provider, provider_id) is None:
+        raise _at_field("provider_id", "No such provider.")
+
+
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise _at_field("password", "Passwords need at least 10 characters.")
@@ -205,8 +232,9 @@ def _user_rows(ctx: ServiceContext, user_id: int | None = None) -> list[UserRow]
                   .group_by(Case.assignee_id).subquery())
     stmt = (select(User.id, User.username, User.display_name, User.role, User.team_id,
                    Team.name, User.active, func.coalesce(open_cases.c.n, 0),
-                   User.work_phone, User.work_email)
+                   User.work_phone, User.work_email, User.provider_id, Provider.name)
             .outerjoin(Team, Team.id == User.team_id)
+            .outerjoin(Provider, Provider.id == User.provider_id)
             .outerjoin(open_cases, open_cases.c.assignee_id == User.id)
             .order_by(User.active.desc(), User.role, User.username))
     if user_id is not None:
@@ -286,10 +314,11 @@ def _keep_an_admin(session, user: User) -> None:
 
 def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name: str,
                 role: str, team_id: int | None, work_phone: str | None = None,
-                work_email: str | None = None) -> User:
-    """Change name, role, team and work contact (None keeps it, "" clears it). Auditors and
-    admins belong to no team. Granting a privileged role waits for a second admin
-    (``confirm_grant``); the rest of the change applies at once."""
+                work_email: str | None = None, provider_id: int | None = None) -> User:
+    """Change name, role, team, provider and work contact (None keeps it, "" clears it).
+    Auditors, admins and providers' staff belong to no team; only providers' staff to a
+    provider. Granting a privileged role waits for a second admin (``confirm_grant``);
+    the rest of the change applies at once."""
     require_role(actor, Role.ADMIN)
     display_name = display_name.strip()
     if not display_name or len(display_name) > 200:
@@ -299,6 +328,7 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
     if work_email and "@" not in work_email:
         raise _at_field("work_email", "Please enter a work e-mail address.")
     _check_role(role)
+    provider_id = _provider_of(role, provider_id)
     if role not in TEAM_ROLES:
         team_id = None
     elif team_id is None:
@@ -308,11 +338,12 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
         user = _load_user(session, user_id, with_admins=True)
         if team_id is not None and session.get(Team, team_id) is None:
             raise _at_field("team_id", "No such team.")
+        _check_provider(session, provider_id)
         if user.role == Role.ADMIN and role != Role.ADMIN:
             _keep_an_admin(session, user)
         if role != user.role and role in PRIVILEGED_ROLES:  # waits for a second admin
             _request_grant(session, actor, user, now, role=role, team_id=team_id)
-            role, team_id = user.role, user.team_id
+            role, team_id, provider_id = user.role, user.team_id, user.provider_id
         open_cases = session.scalar(select(func.count()).select_from(Case).where(
             Case.assignee_id == user.id, Case.status == CaseStatus.OPEN))
         if open_cases and (team_id != user.team_id or role not in TEAM_ROLES):
@@ -327,14 +358,17 @@ def update_user(ctx: ServiceContext, actor: Actor, user_id: int, *, display_name
         contact = (work_phone, work_email)
         details = {"user": user.id, "role_from": user.role, "role_to": role,
                    "team_from": user.team_id, "team_to": team_id,
+                   "provider_from": user.provider_id, "provider_to": provider_id,
                    "name_changed": user.display_name != display_name,
                    "work_contact_changed": (user.work_phone, user.work_email) != contact}
-        if (user.role, user.team_id, user.display_name, user.work_phone, user.work_email) \
-                == (role, team_id, display_name, *contact):
+        if (user.role, user.team_id, user.provider_id, user.display_name, user.work_phone,
+                user.work_email) == (role, team_id, provider_id, display_name, *contact):
             return user  # nothing changed: nothing to record
-        if user.role != role:  # the old role's pages may be open: start afresh
+        if (user.role, user.provider_id) != (role, provider_id):
+            # the old role's (or provider's) pages may be open: start afresh
             details["sessions_ended"] = login_sessions.end_all(session, user.id)
         user.display_name, user.role, user.team_id = display_name, role, team_id
+        user.provider_id = provider_id
         user.work_phone, user.work_email = contact
         audit.append(session, type_="user_changed", at=now, actor_id=actor.id,
                      details=details)
@@ -487,7 +521,8 @@ def confirm_grant(ctx: ServiceContext, actor: Actor, grant_id: int) -> User:
                                    "lead to reassign them first.", name=user.display_name,
                                    count=open_cases)
             details["sessions_ended"] = login_sessions.end_all(session, user.id)
-            user.role, user.team_id = grant.role, grant.team_id
+            # a privileged role is never a provider's: the provider goes with the old role
+            user.role, user.team_id, user.provider_id = grant.role, grant.team_id, None
         if grant.activate:
             rate_counters.clear_account(session, user.username)  # a fresh start
             user.active = True

@@ -92,7 +92,10 @@ def course_seats(course_id: int):
 
 
 def _with_teams(form, teams):
+    """The form with the teams and the course providers to choose from."""
     form.team_id.choices = team_choices((t.id, t.name) for t in teams)
+    providers, _courses = catalogue.catalogue(svc())
+    form.provider_id.choices = team_choices((p.id, p.name) for p in providers)
     return form
 
 
@@ -131,7 +134,8 @@ def create_user():
                                         username=form.username.data.strip(),
                                         display_name=form.display_name.data.strip(),
                                         password=form.password.data, role=form.role.data,
-                                        team_name=team_name)
+                                        team_name=team_name,
+                                        provider_id=form.provider_id.data)
         except (InvalidInput, Conflict) as exc:
             error = _refusal(form, exc)
         else:
@@ -168,7 +172,8 @@ def _render_user(user_id: int, *, form=None, password_form=None, error=None, sta
     teams = users.list_teams(ctx, current_user)
     if form is None:
         form = EditUserForm(data={"display_name": user.display_name, "role": user.role,
-                                  "team_id": user.team_id, "work_phone": user.work_phone,
+                                  "team_id": user.team_id, "provider_id": user.provider_id,
+                                  "work_phone": user.work_phone,
                                   "work_email": user.work_email})
     return render_template("admin/user.html", user=user, form=_with_teams(form, teams),
                            password_form=password_form or PasswordForm(), error=error), status
@@ -188,6 +193,7 @@ def user(user_id: int):
             changed = users.update_user(svc(), current_user, user_id,
                                         display_name=form.display_name.data,
                                         role=form.role.data, team_id=form.team_id.data,
+                                        provider_id=form.provider_id.data,
                                         work_phone=form.work_phone.data or "",
                                         work_email=form.work_email.data or "")
         except (InvalidInput, Conflict) as exc:

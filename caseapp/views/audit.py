@@ -74,6 +74,11 @@ EVENT_LABELS = {
     "provider_created": _l("Provider created"),
     "course_created": _l("Course created"),
     "course_seats_changed": _l("Course seats changed"),
+    "course_changed": _l("Course changed"),
+    "registration_confirmed": _l("Registration confirmed by the provider"),
+    "course_start_confirmed": _l("Course start confirmed by the provider"),
+    "drop_out_reported": _l("Early end reported by the provider"),
+    "exam_result_reported": _l("Final test results reported by the provider"),
 }
 
 DETAIL_LABELS = {
@@ -119,9 +124,15 @@ DETAIL_LABELS = {
     "matches": _l("Matches"),
     "grant": _l("Request"),
     "activate": _l("Open the account"),
+    "provider_from": _l("Provider before"),
+    "provider_to": _l("Provider after"),
+    "confirmed_by_provider": _l("Answered by the provider's confirmation (referral)"),
+    "dtz": _l("DTZ result"),
+    "civic_test": _l("“Leben in Deutschland” result"),
+    "before": _l("Before"),
 }
 
-VIEW_LABELS = {"history": _l("History view")}
+VIEW_LABELS = {"history": _l("History view"), "provider": _l("Course provider's view")}
 
 # Keys of details and change records that the page shows without a row of their own:
 # "form" names the step's form, whose labels the changed fields are shown with.
@@ -130,10 +141,12 @@ HIDDEN_DETAILS = ("form",)
 # whose meaning depends on the event's type ("from"/"to" are users, seats or statuses).
 DETAIL_VOCABULARIES = {"outcome": "outcome", "course_type": "offer", "offer": "offer",
                        "role": "role", "role_from": "role", "role_to": "role",
-                       "because": "seat_change_reason"}
+                       "because": "seat_change_reason", "dtz": "dtz_result",
+                       "civic_test": "civic_test_result"}
 DETAIL_VOCABULARIES_BY_TYPE = {
     "referral_status_changed": {"from": "referral_status", "to": "referral_status"},
-    "data_erased": {"by": "erasure_cause"}}
+    "data_erased": {"by": "erasure_cause"},
+    "drop_out_reported": {"reason": "drop_out_reason"}}
 MOMENT_KEYS = ("retry_at",)
 MOMENT_KEYS_BY_TYPE = {"follow_up_moved": ("from", "to")}
 FILTER_LABELS = {"actor": _l("By"), "type": _l("Event"), "case": _l("Case number"),

@@ -62,13 +62,19 @@ def format_number(value: float | int | None) -> str:
     return numbers.format_decimal(value, locale=_formatting_locale())
 
 
+def _shown_params(exc: ServiceError) -> dict:
+    """A message's parameters for the reader: texts translated, moments in the office's
+    time zone, days day first."""
+    return {k: gettext(v) if isinstance(v, str)
+            else format_when(v, "short") if isinstance(v, datetime)
+            else format_day(v) if isinstance(v, date) else v
+            for k, v in exc.params.items()}
+
+
 def translate_error(exc: ServiceError) -> str:
     """The service's message in the reader's language (step titles included, moments in
     the office's time zone)."""
-    params = {k: gettext(v) if isinstance(v, str)
-              else format_when(v, "short") if isinstance(v, datetime) else v
-              for k, v in exc.params.items()}
-    return gettext(exc.template, **params)
+    return gettext(exc.template, **_shown_params(exc))
 
 
 def field_errors_onto(form, exc: ServiceError) -> bool:
@@ -78,7 +84,7 @@ def field_errors_onto(form, exc: ServiceError) -> bool:
     for name, messages in getattr(exc, "field_errors", {}).items():
         if name in form:
             form[name].errors = [*form[name].errors,
-                                 *(gettext(m, **exc.params) for m in messages)]
+                                 *(gettext(m, **_shown_params(exc)) for m in messages)]
             placed = True
     return placed
 
