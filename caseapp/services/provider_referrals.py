@@ -33,7 +33,6 @@ from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_referral
 
-
 PROVIDER_VIEW = "provider"  # the access event's ``view``: a participant's seat, not the case
 
 
