@@ -704,7 +704,7 @@ def table(args, generated: Generated, summary: dict) -> str:
         lines.append(f"{action:<20}{h50:>10.1f}{h95:>10.1f}{s50:>12.1f}{s95:>12.1f}"
                      f"{row['samples']:>7}")
     for action in NOT_YET:
-        lines.append(f"{action:<20}{'(not built yet: slot kept for issue 11)':>51}")
+        lines.append(f"{action:<20}{'(not built yet: comes with the monitoring)':>51}")
     f50, f95 = summary["floor"]
     lines += [f"{'engine floor':<20}{'':>20}{f50:>12.2f}{f95:>12.2f}",
               f"complete-task / engine floor: {summary['ratio']:.1f}x",
