@@ -576,9 +576,12 @@ def _earlier_breaks(session: Session, key: bytes, shown: Iterable[int],
         select(AuditEvent).where(AuditEvent.seq.in_(sorted(claimed))))} if claimed else {}
     before = {(event.chain, event.chain_seq - 1) for event, _ in rows if event.chain_seq > 1}
     links = {(chain, seq): hash_ for chain, seq, hash_ in session.execute(
-        select(AuditEvent.chain, AuditEvent.chain_seq, AuditEvent.hash).where(or_(*(
-            and_(AuditEvent.chain == chain, AuditEvent.chain_seq == seq)
-            for chain, seq in sorted(before)))))} if before else {}
+        # two expanding lists, looked up along the (chain, position) index: the statement
+        # is compiled once, whatever the events shown; the few extra pairs are dropped
+        select(AuditEvent.chain, AuditEvent.chain_seq, AuditEvent.hash).where(
+            AuditEvent.chain.in_(sorted({chain for chain, _ in before})),
+            AuditEvent.chain_seq.in_(sorted({seq for _, seq in before}))))
+        if (chain, seq) in before} if before else {}
     found = []
     for event, change in sorted(rows, key=lambda row: row[0].seq):
         # its own content, and its link to the event before it (deleted, or another)
