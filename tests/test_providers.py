@@ -10,11 +10,27 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from caseapp.models import AuditEvent, Case, HumanTask, Referral
-from caseapp.services import catalogue, demand, provider_referrals, referrals, timers, users
+from caseapp.models import AuditEvent, Case, HumanTask, ProcessInstance, Referral
+from caseapp.services import (
+    catalogue,
+    demand,
+    provider_referrals,
+    referrals,
+    tasks,
+    timers,
+    users,
+)
 from caseapp.services.actor import SYSTEM, Actor
 from caseapp.services.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.helpers import add_course, at_referral, complete, open_case, ready_task
+from tests.factories import answers
+from tests.helpers import (
+    add_course,
+    at_referral,
+    complete,
+    open_case,
+    ready_task,
+    run_concurrently,
+)
 
 PHONE, EMAIL = "0151 2345 678", "amina@example.org"
 
@@ -300,3 +316,34 @@ def test_a_provider_account_needs_its_provider(ctx, people, places):
                       team_id=people["anna"].team_id)
     ctx.session.rollback()
     assert users.get_user(ctx, people["adam"], made.id).provider_id is None
+
+
+def test_a_confirmation_and_the_counsellors_answer_at_once_answer_it_once(runtime, ctx, people,
+                                                                          places, petra,
+                                                                          clock):
+    """The provider confirms the start while the counsellor answers the open follow-up:
+    one of them answers it, the other's is kept as a record or refused with who did it;
+    no error, no deadlock, one answer in the history."""
+    anna = people["anna"]
+    course = add_course(ctx, places["vhs"], days=10)
+    case_id, seat = referred(ctx, anna, course, contact=False)
+    clock.advance(days=18)
+    timers.fire_due_timers(ctx)
+    task = ready_task(ctx, case_id)
+    version = ctx.session.scalar(select(ProcessInstance.row_version)
+                                 .where(ProcessInstance.case_id == case_id))
+    started = today(ctx) - timedelta(days=8)
+    outcomes = run_concurrently(
+        runtime,
+        lambda c: provider_referrals.confirm_start(c, petra, seat, started),
+        lambda c: tasks.complete_task(c, anna, case_id, task.id, answers("follow_up"),
+                                      version, "follow_up"))
+    assert outcomes[0] == ("ok", "")
+    assert outcomes[1][0] in ("ok", "refused"), outcomes
+    ctx.session.rollback()
+    answered = ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == case_id, AuditEvent.type == "task_completed",
+        AuditEvent.details["task"].as_string() == "Task_follow_up")).all()
+    assert len(answered) == 1
+    assert ctx.session.get(Referral, seat).started_on == started
+    assert ctx.session.get(Case, case_id).status == "closed"
