@@ -19,7 +19,7 @@ ICON = ("(document.querySelector('link[rel~=icon]') || {}).href"
 
 # What each role can open (paths with {names} from the test data), the address bar's view.
 PAGES = {
-    None: ["/login"],
+    None: ["/login", "/offers"],
     "anna": ["/", "/cases/new", "/cases/search?q=Haddad", "/referrals/{booked}/slip",
              "/cases/{started}", "/cases/{at_referral}", "/cases/{at_referral}/process"],
     "lea": ["/", "/team/", "/cases/{started}/subject-access", "/cases/{started}/erase",

@@ -8,6 +8,7 @@ from . import (
     diagram,
     health,
     home,
+    offers,
     referrals,
     site_files,
     subject_access,
@@ -15,4 +16,5 @@ from . import (
 )
 
 BLUEPRINTS = [module.bp for module in (auth, home, cases, subject_access, audit, referrals,
-                                       admin, team, diagram, health, site_files)]
+                                       admin, team, diagram, health, site_files,
+                                       offers)]
