@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from caseapp.services import referrals, users
+from caseapp.services import network_offers, referrals, users
 from tests.helpers import add_course, at_referral, complete_until, open_case
 from tests.test_admin_users import second_admin
 from tests.test_browser_interview import log_in, log_out
@@ -26,7 +26,8 @@ PAGES = {
             "/cases/{started}"],
     "ida": ["/", "/cases/{started}", "/audit/cases/{started}", "/audit/events",
             "/audit/events?type=case_opened", "/audit/access", "/audit/verify"],
-    "adam": ["/", "/admin/users", "/admin/users/{anna}", "/admin/catalogue"],
+    "adam": ["/", "/admin/users", "/admin/users/{anna}", "/admin/catalogue",
+             "/admin/network-offers", "/admin/network-offers/{offer}"],
 }
 
 
@@ -44,7 +45,12 @@ def data(ctx, people, places):
                       role="admin", team_id=None)
     users.update_user(ctx, eve, people["lea"].id, display_name="Lea", role="auditor",
                       team_id=None)
-    return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id}
+    offer = network_offers.create_network_offer(
+        ctx, people["adam"], network_offers.NetworkOfferText(
+            name="Sprachcafé", kind="volunteer_german_group", municipality="Hildesheim",
+            description="Deutsch üben", schedule="dienstags 17 Uhr")).id
+    return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id,
+            "offer": offer}
 
 
 @pytest.mark.parametrize("locale, language", [("de-DE", "de"), ("en-GB", "en")])

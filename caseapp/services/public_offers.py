@@ -1,6 +1,7 @@
 """The public overview of offers for newcomers (no login): courses of active providers
 that start soon or started recently, per municipality and type, and whether places are
-free. It holds nothing about people: no names, no case numbers, no figures of seats."""
+free, and the other offers of the network as admins entered them. It holds nothing about
+people: no names, no case numbers, no figures of seats."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from caseapp.models import Course, Provider
+from caseapp.models import Course, NetworkOffer, Provider
 from forms.choices import COURSE_TYPES
 
 from .context import Office, ServiceContext
@@ -45,6 +46,19 @@ class PublicCourse:
 
 
 @dataclass(frozen=True)
+class PublicNetworkOffer:
+    """Another offer of the network (``kind``: volunteer_german_group, counselling, other)."""
+
+    id: int
+    kind: str
+    name: str
+    description: str
+    schedule: str
+    address: str
+    contact: str
+
+
+@dataclass(frozen=True)
 class CourseGroup:
     course_type: str
     courses: tuple[PublicCourse, ...]
@@ -54,6 +68,7 @@ class CourseGroup:
 class MunicipalityOffers:
     name: str
     course_groups: tuple[CourseGroup, ...]
+    network_offers: tuple[PublicNetworkOffer, ...]
 
 
 @dataclass(frozen=True)
@@ -82,15 +97,20 @@ def public_offers(ctx: ServiceContext, municipality: str | None = None) -> Publi
     courses = ctx.session.scalars(
         select(Course).join(Course.provider)
         .where(Provider.active, Course.start_date >= today - RECENTLY_STARTED)
-        .order_by(Provider.municipality, Course.start_date, Course.id)).all()
-    listed = [(course.provider.municipality, _public(course, today)) for course in courses]
-    names = tuple(sorted({name for name, _ in listed}))
+        .order_by(Course.start_date, Course.id)).all()
+    courses_in: dict[str, list[PublicCourse]] = {}
+    for course in courses:
+        courses_in.setdefault(course.provider.municipality, []).append(_public(course, today))
+    others_in: dict[str, list[PublicNetworkOffer]] = {}
+    for other in ctx.session.scalars(select(NetworkOffer).where(NetworkOffer.active)
+                                     .order_by(NetworkOffer.name, NetworkOffer.id)):
+        others_in.setdefault(other.municipality, []).append(_public_other(other))
+    names = tuple(sorted({*courses_in, *others_in}))
     if municipality and municipality not in names:
         raise NotFound("No offers are listed for this municipality.")
-    shown = tuple(
-        MunicipalityOffers(name, _by_type([course for _, course in group]))
-        for name, group in groupby(listed, key=lambda pair: pair[0])
-        if municipality in (None, "", name))
+    shown = tuple(MunicipalityOffers(name, _by_type(courses_in.get(name, [])),
+                                     tuple(others_in.get(name, ())))
+                  for name in names if municipality in (None, "", name))
     return PublicOffers(office=ctx.settings.office, generated_at=now, today=today,
                         municipality=municipality or None, municipalities=names, places=shown)
 
@@ -110,3 +130,9 @@ def _public(course: Course, today: date) -> PublicCourse:
         time_of_day=course.time_of_day, childcare=course.childcare,
         provider_name=course.provider.name, address=course.location,
         contact=course.provider.contact, places=places(course.seats_free))
+
+
+def _public_other(offer: NetworkOffer) -> PublicNetworkOffer:
+    return PublicNetworkOffer(id=offer.id, kind=offer.kind, name=offer.name,
+                              description=offer.description, schedule=offer.schedule,
+                              address=offer.address, contact=offer.contact)

@@ -8,6 +8,7 @@ from . import (
     diagram,
     health,
     home,
+    network_offers,
     offers,
     referrals,
     site_files,
@@ -16,5 +17,5 @@ from . import (
 )
 
 BLUEPRINTS = [module.bp for module in (auth, home, cases, subject_access, audit, referrals,
-                                       admin, team, diagram, health, site_files,
-                                       offers)]
+                                       admin, network_offers, team, diagram, health,
+                                       site_files, offers)]

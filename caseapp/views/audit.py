@@ -74,6 +74,10 @@ EVENT_LABELS = {
     "provider_created": _l("Provider created"),
     "course_created": _l("Course created"),
     "course_seats_changed": _l("Course seats changed"),
+    "network_offer_created": _l("Network offer added"),
+    "network_offer_changed": _l("Network offer changed"),
+    "network_offer_deactivated": _l("Network offer deactivated"),
+    "network_offer_reactivated": _l("Network offer listed again"),
 }
 
 DETAIL_LABELS = {
@@ -108,6 +112,8 @@ DETAIL_LABELS = {
     "cases": _l("Cases shown"),
     "from_waiting_list": _l("From the waiting list"),
     "municipality": _l("Municipality"),
+    "network_offer": _l("Network offer"),
+    "kind": _l("Kind of offer"),
     "format": _l("Format"),
     "filters": _l("Filters"),
     "events": _l("Events"),
@@ -130,7 +136,7 @@ HIDDEN_DETAILS = ("form",)
 # whose meaning depends on the event's type ("from"/"to" are users, seats or statuses).
 DETAIL_VOCABULARIES = {"outcome": "outcome", "course_type": "offer", "offer": "offer",
                        "role": "role", "role_from": "role", "role_to": "role",
-                       "because": "seat_change_reason"}
+                       "because": "seat_change_reason", "kind": "network_offer_kind"}
 DETAIL_VOCABULARIES_BY_TYPE = {
     "referral_status_changed": {"from": "referral_status", "to": "referral_status"},
     "data_erased": {"by": "erasure_cause"}}

@@ -31,6 +31,12 @@ def feed_document(offers: PublicOffers, texts: NewcomerTexts) -> dict[str, Any]:
                    "phone": offers.office.phone or None, "email": offers.office.email or None},
         "municipalities": [
             {"name": place.name,
-             "courses": [course(item) for group in place.course_groups for item in group.courses]}
+             "courses": [course(item) for group in place.course_groups for item in group.courses],
+             "network_offers": [
+                 {"id": other.id, "kind": coded("offer_kind", other.kind), "name": other.name,
+                  "description": other.description or None,
+                  "schedule": other.schedule or None, "address": other.address or None,
+                  "contact": other.contact or None}
+                 for other in place.network_offers]}
             for place in offers.places],
     }
