@@ -14,7 +14,6 @@ from caseapp.web.request_context import svc
 bp = Blueprint("offers", __name__)
 
 
-
 @bp.after_request
 def _cacheable(response):
     """Public, changing as the desk books: caches may keep them for five minutes, shared

@@ -33,7 +33,7 @@ class NewcomerTexts:
 
     @property
     def direction(self) -> str:
-        """"rtl" for Arabic, Farsi ... (CLDR's character order), else "ltr"."""
+        """Right to left (rtl) for Arabic, Farsi ... as CLDR's character order says."""
         return "rtl" if Locale.parse(self.code).character_order == "right-to-left" else "ltr"
 
     @property
@@ -42,9 +42,8 @@ class NewcomerTexts:
         name = Locale.parse(self.code).display_name
         return name[:1].upper() + name[1:]
 
-    def __call__(self, message: str, **params) -> str:
-        text = _catalogue(self.code).ugettext(message)
-        return text % params if params else text
+    def __call__(self, message: str) -> str:
+        return _catalogue(self.code).ugettext(message)
 
     def label(self, vocabulary: str, code: str) -> str:
         message = NEWCOMER_LABELS[vocabulary].get(code)
