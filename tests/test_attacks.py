@@ -87,8 +87,9 @@ ATTACKS = [
      "test_files_and_headers::test_every_security_header_on_a_logged_in_page"),
 ]
 
+# Open to anyone: the public offers carry no personal data (tests/test_public_offers.py).
 PUBLIC = {"static", "site_files.favicon", "health.alive", "health.ready", "auth.login",
-          "auth.language"}
+          "auth.language", "offers.page", "offers.feed"}
 SCRIPT = "<script>alert('x')</script>"
 
 
