@@ -22,7 +22,6 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -42,7 +41,7 @@ from .compat import (
     reset_to_task,
 )
 from .library import FORM_KEY_PROPERTY, ProcessLibrary
-from .sandbox import SandboxEnvironment
+from .sandbox import SandboxEnvironment, SandboxScriptEngine
 from .timers import engine_time, with_engine_timers
 
 
@@ -133,7 +132,7 @@ class ProcessEngine:
         self.library = library
         self._spec_serializer, self._serializer = spiff_serializer(), _instance_serializer()
         self._json_encoder = create_encoder(self._serializer.registry)
-        self._script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers))
+        self._script_engine = SandboxScriptEngine(SandboxEnvironment(helpers))
         self._stored_spec = stored_spec
         self._specs = {library.version: (library.spec, library.subprocess_specs)}
         self._outlines: dict[str, list[Step]] = {}
