@@ -87,6 +87,8 @@ class Config:
     # The office's time zone: every time a page or message shows is in it.
     BABEL_DEFAULT_TIMEZONE = _time_zone("ANKOMMEN_TIME_ZONE", "Europe/Berlin")
     LANGUAGES = ("de", "en")
+    # The folder of BPMN and DMN files loaded at start-up (default: the package bpmn/).
+    BPMN_DIR = os.environ.get("ANKOMMEN_BPMN_DIR", "").strip() or None
     # Process settings, handed to each new case's workflow.
     MAIN_PROCESS = "first_orientation"
     # The follow-up is due this long after the referral when no seat is held ...

@@ -50,3 +50,9 @@ class ProcessStopped(ServiceError):
     file needs correcting, the input is shown again."""
 
     status = 422
+
+
+class ProcessUnavailable(ServiceError):
+    """No process version can be started: the folder did not load and none is stored."""
+
+    status = 503

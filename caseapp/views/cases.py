@@ -9,7 +9,13 @@ from werkzeug.datastructures import MultiDict
 
 from caseapp.services import cases, erasure, tasks
 from caseapp.services.case_page import case_page
-from caseapp.services.errors import Conflict, InvalidInput, ProcessStopped, ServiceError
+from caseapp.services.errors import (
+    Conflict,
+    InvalidInput,
+    ProcessStopped,
+    ProcessUnavailable,
+    ServiceError,
+)
 from caseapp.web.i18n import field_errors_onto, format_when, translate_error
 from caseapp.web.input_guard import autosave_request, fields_checked_by
 from caseapp.web.int_params import bounded_int
@@ -40,7 +46,7 @@ def new():
                     given_names=form.given_names.data, family_name=form.family_name.data,
                     birth_date=form.birth_date.data, municipality=form.municipality.data,
                     phone=form.phone.data, email=form.email.data))
-            except ProcessStopped as exc:
+            except (ProcessStopped, ProcessUnavailable) as exc:
                 flash(translate_error(exc), "error")
                 return render_template("cases/new.html", form=form, duplicates=[]), exc.status
             flash(_("Case %(number)s opened.", number=case.number), "success")
