@@ -143,7 +143,13 @@ def test_ordinary_scripts_stay_within_the_budget():
     env.execute("school_age = [a for a in children if a >= 6]\n"
                 "label = '{} ({})'.format(name, len(children))\n"
                 "line = f'{name:>6}|' + '-' * 3\nshare = '%d%%' % 50\n"
-                "total = sum(children) ** 2\nrows = sorted(children * 2)", data)
+                "total = sum(children) ** 2\nrows = sorted(children * 2)\n"
+                "is_text = isinstance(name, str) and not isinstance(children, dict)\n"
+                "names = sorted(['b', 'A'], key=str.lower)\nlisted = list(range(3))\n"
+                "def ages():\n    while True:\n        yield 1\n"
+                "first = [a for a, c in zip(ages(), children)]", data)
+    assert data["is_text"] and data["names"] == ["A", "b"] and data["listed"] == [0, 1, 2]
+    assert data["first"] == [1, 1]
     assert data["school_age"] == [7] and data["label"] == "Amal (2)"
     assert data["line"] == "  Amal|---" and data["share"] == "50%"
     assert data["total"] == 100 and data["rows"] == [3, 3, 7, 7]

@@ -113,12 +113,13 @@ def _endless(loop: ast.While) -> bool:
     todo = list(loop.body)
     while todo:
         node = todo.pop()
-        if isinstance(node, ast.Return | ast.Raise | ast.Break):
+        if isinstance(node, ast.Return | ast.Raise | ast.Break | ast.Yield | ast.YieldFrom):
             return False
         if not isinstance(node, ast.While | ast.For | ast.FunctionDef | ast.Lambda):
             todo.extend(ast.iter_child_nodes(node))  # a nested loop's break is its own
         elif isinstance(node, ast.While | ast.For):
-            todo.extend(n for n in ast.walk(node) if isinstance(n, ast.Return | ast.Raise))
+            todo.extend(n for n in ast.walk(node)
+                        if isinstance(n, ast.Return | ast.Raise | ast.Yield | ast.YieldFrom))
     return True
 
 

@@ -327,13 +327,11 @@ def guarded_method(obj, name: str):
     unbound when ``obj`` is the type, as in ``str.join``); None for any other."""
     if isinstance(obj, str | bytes) or obj in (str, bytes):
         method = _TEXT_METHODS.get(name)
-        if name == "format_map" and obj is bytes:
-            method = None
     elif isinstance(obj, list) or obj is list:
         method = _extend if name == "extend" else None
     else:
         return None
-    if method is None:
+    if method is None or not hasattr(obj, name):
         return None
     if isinstance(obj, type):
         return method
@@ -368,10 +366,17 @@ def _sum(iterable, /, start=0):
     return sum(iterable, start)
 
 
-GUARDED_BUILTINS = {
-    "range": _guarded_range, "str": _str, "sum": _sum,
-    **{b.__name__: _copying(b) for b in (list, tuple, set, dict, sorted)},
-}
+# Builtins that stand in for Python's own in a script's namespace (not types: isinstance).
+GUARDED_BUILTINS = {"range": _guarded_range, "sum": _sum, "sorted": _copying(sorted)}
+# Types that build from an argument: their calls are routed through built_by (below).
+_BUILDING_TYPES = {str: _str, **{t: _copying(t) for t in (list, tuple, set, dict)}}
+
+
+def built_by(func, *args, **kwargs):
+    """A call ``func(...)`` of a name that builds a value: guarded when it is one of the
+    builtin types, so ``str`` and ``list`` stay the types (``isinstance``, ``str.lower``)."""
+    guard = _BUILDING_TYPES.get(func) if isinstance(func, type) else None
+    return (guard or func)(*args, **kwargs)
 
 
 def slice_of(obj, key):
@@ -432,6 +437,14 @@ class BudgetTransformer(RestrictingNodeTransformer):
             return node
         return _call(guard[0], [node.left, node.right], node)
 
+    def visit_Call(self, node):
+        node = super().visit_Call(node)
+        if isinstance(node.func, ast.Name) and node.func.id in ("str", "list", "tuple", "set",
+                                                                "dict"):
+            node.args.insert(0, node.func)
+            node.func = ast.copy_location(ast.Name(id="_built_by_", ctx=ast.Load()), node)
+        return node
+
     def visit_FormattedValue(self, node):
         node = super().visit_FormattedValue(node)
         spec = ""
@@ -448,7 +461,7 @@ class BudgetTransformer(RestrictingNodeTransformer):
 
 
 GUARDS = {
-    "_step_": step, "_formatted_": formatted,
+    "_step_": step, "_formatted_": formatted, "_built_by_": built_by,
     **{name: function for name, function in OPERATORS.values()},
 }
 
