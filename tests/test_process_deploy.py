@@ -13,7 +13,7 @@ from caseapp import create_app
 from caseapp.models import HumanTask, ProcessInstance
 from tests.conftest import TestConfig
 from tests.helpers import complete, open_case, ready_task
-from tests.test_script_budget import insert_script
+from tests.process_files import insert_script
 
 BPMN = Path(str(files("bpmn")))
 ORIGINAL = (BPMN / "first_orientation.bpmn").read_text()

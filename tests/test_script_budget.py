@@ -19,6 +19,7 @@ from caseapp.services.errors import ProcessStopped
 from tests.conftest import TestConfig
 from tests.factories import posted
 from tests.helpers import at_referral, complete, open_case, ready_task, row_version
+from tests.process_files import insert_script
 from tests.test_process_validation import load, with_script
 from tests.test_web import task_form
 from workflows import ProcessEngine, ScriptRefused, ScriptStopped
@@ -162,23 +163,6 @@ ENDLESS_PLACE = "Endlos"
 AFTER_PERSON = (f"n = 0\nwhile place_of_birth == '{ENDLESS_PLACE}' and n >= 0:\n"
                 "    n += 1")
 AFTER_TIMER = "n = 0\nwhile age_at_intake > 60 and n >= 0:\n    n += 1"
-
-
-def insert_script(bpmn: str, flow: str, script_id: str, script: str) -> str:
-    """A script task on sequence flow ``flow``, between its source and its target."""
-    start = bpmn.index(f'<bpmn:sequenceFlow id="{flow}" ')
-    end = bpmn.index("/>", start) + 2
-    original = bpmn[start:end]
-    target = original.split('targetRef="')[1].split('"')[0]
-    task = (f'<bpmn:scriptTask id="{script_id}"><bpmn:incoming>{flow}</bpmn:incoming>'
-            f'<bpmn:outgoing>{flow}_on</bpmn:outgoing><bpmn:script>{escape(script)}'
-            f'</bpmn:script></bpmn:scriptTask><bpmn:sequenceFlow id="{flow}_on" '
-            f'sourceRef="{script_id}" targetRef="{target}" />')
-    bpmn = bpmn[:start] + original.replace(f'targetRef="{target}"', f'targetRef="{script_id}"') \
-        + task + bpmn[end:]
-    incoming = f"<bpmn:incoming>{flow}</bpmn:incoming>"
-    at = bpmn.index(incoming, bpmn.index(f'id="{target}"'))  # the target's own incoming
-    return bpmn[:at] + f"<bpmn:incoming>{flow}_on</bpmn:incoming>" + bpmn[at + len(incoming):]
 
 
 @pytest.fixture
