@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from caseapp import create_app
-from caseapp.models import HumanTask, ProcessInstance
+from caseapp.models import AuditEvent, HumanTask, ProcessInstance
 from tests.conftest import TestConfig
 from tests.helpers import complete, open_case, ready_task
 from tests.process_files import insert_script
@@ -93,6 +93,10 @@ def test_deploy_a_changed_folder_while_a_case_runs(app, ctx, people, tmp_path, c
                                                ProcessInstance.version)).all())
     assert versions[running.id] != versions[new.id]
     assert deployed.output.split("version ")[1].split(",")[0] == versions[new.id]
+    event = ctx.session.scalars(select(AuditEvent)
+                                .where(AuditEvent.type == "process_deployed")).one()
+    assert event.details["version"] == versions[new.id]
+    assert invoke(app, "audit", "verify").exit_code == 0
     for case in (running, new):
         complete(ctx, anna, case.id, "person")
         assert ready_task(ctx, case.id).form_key == "residence"

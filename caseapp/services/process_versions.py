@@ -21,7 +21,7 @@ from caseapp.models import ProcessVersion
 from workflows import ProcessLibrary
 from workflows.engine import library_spec_json
 
-from . import process_state
+from . import audit, process_state
 from .context import ServiceContext
 
 
@@ -40,7 +40,8 @@ def newest_version(session: Session) -> str | None:
 
 
 def deploy(ctx: ServiceContext, library: ProcessLibrary) -> Deployment:
-    """Store a checked set of process files as the newest version (the operator's command)."""
+    """Store a checked set of process files as the newest version (the operator's command),
+    audited in the system's chain."""
     now = ctx.now()
     with ctx.transaction() as session:
         row = session.get(ProcessVersion, library.version)
@@ -51,6 +52,9 @@ def deploy(ctx: ServiceContext, library: ProcessLibrary) -> Deployment:
                                        deployed_at=now))
         else:
             row.deployed_at = now
+        audit.append(session, type_="process_deployed", at=now, actor_id=None,
+                     details={"version": library.version, "files": sorted(library.sources),
+                              "stored_before": row is not None})
     return Deployment(library.version, now, new=row is None)
 
 
