@@ -50,14 +50,18 @@ system-packages:
 	./scripts/ensure-system-packages
 
 translations: install
-	@if ls caseapp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	@if ls caseapp/translations/*/LC_MESSAGES/*.po >/dev/null 2>&1; then \
 	  $(BIN)/pybabel compile --statistics -d caseapp/translations 2>&1 | grep -v '^compiling' || true; fi
 
 # Extract every message into messages.pot and merge it into each language's messages.po
-# (options in pyproject.toml, [tool.babel.*]); then report what is left to translate.
+# (options in pyproject.toml, [tool.babel.*]), the same for the newcomer texts into each
+# newcomer.po (options in caseapp/translations/newcomer.toml); then report what is left.
+NEWCOMER_BABEL := BABEL_PYPROJECT_TOML=caseapp/translations/newcomer.toml
 messages: install
 	$(BIN)/pybabel -q extract
 	$(BIN)/pybabel -q update
+	$(NEWCOMER_BABEL) $(BIN)/pybabel -q extract
+	$(NEWCOMER_BABEL) $(BIN)/pybabel -q update
 	@$(BIN)/pybabel compile --statistics -d caseapp/translations 2>&1 | grep -v '^compiling'
 
 lint: install

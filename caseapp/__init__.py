@@ -29,6 +29,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
         input_guard,
         int_params,
         labels,
+        newcomer_texts,
         outage,
         proxy,
         rate_limits,
@@ -46,6 +47,7 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     input_guard.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    newcomer_texts.init_app(app)
     request_context.init_app(app)
     error_pages.init_app(app)
     headers.init_app(app)

@@ -26,6 +26,7 @@ from .services import (
     catalogue,
     checkpoints,
     erasure,
+    network_offers,
     process_versions,
     referrals,
     retention,
@@ -392,7 +393,8 @@ def load_demo(ctx) -> dict[str, int]:
 
 
 def load_catalogue(ctx) -> None:
-    """Municipalities, providers and courses (start dates relative to today), once."""
+    """Municipalities, providers and courses (start dates relative to today) and the
+    network's other offers, once."""
     data = json.loads(files("seed").joinpath("catalogue.json").read_text(encoding="utf-8"))
     providers, _courses = catalogue.catalogue(ctx)
     if providers:
@@ -414,6 +416,8 @@ def load_catalogue(ctx) -> None:
             location=f"{provider['street']}, {provider['postcode']} {provider['municipality']}",
             seats_total=spec["seats_total"], what_to_bring=data["what_to_bring"]))
         catalogue.set_initial_occupancy(ctx, course.id, spec["seats_taken"])
+    for spec in data["network_offers"]:
+        network_offers.create_network_offer(ctx, SYSTEM, network_offers.NetworkOfferText(**spec))
 
 
 __all__ = ["init_app", "load_demo"]

@@ -8,7 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale, UnknownLocaleError
 from limits import parse_many
+
+# The message catalogues; the newcomer texts (slip, public offers) are the domain "newcomer".
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+NEWCOMER_DOMAIN = "newcomer"
 
 
 def _instance_dir() -> Path:
@@ -46,6 +51,26 @@ def _time_zone(name: str, default: str) -> str:
         raise ConfigurationError(f"{name} must be a time zone such as Europe/Berlin, "
                                  f"not {value!r}.") from None
     return value
+
+
+def parse_newcomer_languages(value: str,
+                             name: str = "ANKOMMEN_NEWCOMER_LANGUAGES") -> tuple[str, ...]:
+    """The codes of NEWCOMER_LANGUAGES, each with a catalogue of newcomer texts in the
+    repository (German, the reference, is always printed and so is not one of them)."""
+    codes = tuple(dict.fromkeys(code.strip() for code in value.split(",") if code.strip()))
+    for code in codes:
+        try:
+            Locale.parse(code)
+        except (ValueError, UnknownLocaleError):
+            raise ConfigurationError(f"{name}: {code!r} is not a language code such as "
+                                     f"'ar' or 'uk'.") from None
+        catalogue = TRANSLATIONS_DIR / code / "LC_MESSAGES" / f"{NEWCOMER_DOMAIN}.po"
+        if code == "de" or not catalogue.is_file():
+            raise ConfigurationError(
+                f"{name}: {code!r} has no catalogue of newcomer texts "
+                f"(caseapp/translations/{code}/LC_MESSAGES/{NEWCOMER_DOMAIN}.po); German is "
+                "always printed and is not listed.")
+    return codes
 
 
 def _development_secret(instance: Path, name: str) -> str:
@@ -89,6 +114,10 @@ class Config:
     LANGUAGES = ("de", "en")
     # The folder of BPMN and DMN files loaded at start-up (default: the package bpmn/).
     BPMN_DIR = os.environ.get("ANKOMMEN_BPMN_DIR", "").strip() or None
+    # The newcomers' languages of the referral slip and the public offers, besides German.
+    # (checked at start-up: parse_newcomer_languages)
+    NEWCOMER_LANGUAGES = os.environ.get("ANKOMMEN_NEWCOMER_LANGUAGES", "").strip() or \
+        "en,ar,fa,uk,ru,tr"
     # Process settings, handed to each new case's workflow.
     MAIN_PROCESS = "first_orientation"
     # The follow-up is due this long after the referral when no seat is held ...

@@ -109,6 +109,14 @@ class OfferStatus(StrEnum):
     DECLINED = N_("declined")
 
 
+class NetworkOfferKind(StrEnum):
+    """What another offer of the network is (the public offers list them)."""
+
+    VOLUNTEER_GERMAN_GROUP = "volunteer_german_group"
+    COUNSELLING = "counselling"
+    OTHER = "other"
+
+
 class Outcome(StrEnum):
     """The follow-up's answer: did the booked course start?"""
 

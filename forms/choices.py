@@ -83,6 +83,22 @@ COURSE_RESULTS = options(
 COURSE_LABELS = {choice.value: choice.label for choice in COURSE_TYPES}
 
 
+# The languages printed information is given in: German and the newcomer languages the
+# app offers (set once at start-up from its configuration; forms read no settings).
+_WRITTEN_LANGUAGES = [SelectChoice("de", "Deutsch", render_kw={"lang": "de"})]
+
+
+def offer_written_languages(languages) -> None:
+    """Offer these (code, own name, direction) after German, in this order."""
+    _WRITTEN_LANGUAGES[1:] = [SelectChoice(code, name, render_kw={"lang": code, "dir": direction})
+                              for code, name, direction in languages]
+
+
+def written_languages() -> list[SelectChoice]:
+    """The choices of the language for printed information, each named in itself."""
+    return blank_first(_WRITTEN_LANGUAGES)
+
+
 def blank_first(choices):
     """The choices of a select that starts unanswered (pairs or SelectChoices)."""
     return [BLANK, *(c if isinstance(c, SelectChoice) else SelectChoice(*c) for c in choices)]

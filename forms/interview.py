@@ -45,6 +45,7 @@ from .choices import (
     YES_NO_UNKNOWN,
     blank_first,
     options,
+    written_languages,
 )
 from .conditional import is_shown, require_when, show_when
 from .i18n import lazy_gettext as _l
@@ -96,6 +97,10 @@ class PersonForm(LocalizedForm):
         description=_l("Language (and dialect, if it matters) the interpreter should speak."),
         validators=[Optional(), Length(max=100)],
         render_kw=show_when("interpreter_needed", "yes"))
+    written_language = SelectField(
+        _l("Language for printed information"),
+        description=_l("The referral slip is printed in German and in this language."),
+        choices=written_languages, validators=[Optional()])
     data_protection_notice_given = DateField(
         _l("Data protection notice given on"), format=DATE_FORMAT,
         description=_l("Date the person received the data protection notice (Art. 13 "

@@ -34,6 +34,7 @@ from .case_forms import NewCaseForm
 from .catalogue import SCHEDULES, TIMES_OF_DAY
 from .choices import COURSE_RESULTS, LANE_LABELS, OFFER_LABELS, YES_NO
 from .i18n import lazy_gettext as _l
+from .network_offers import NETWORK_OFFER_KINDS
 from .provider import CIVIC_TEST_RESULTS, DROP_OUT_REASONS
 
 # The forms whose fields stored answers and change records name: every step's, and the
@@ -153,6 +154,7 @@ VOCABULARIES: dict[str, Mapping[str, Any]] = {
     "offer": dict(OFFER_LABELS),  # course types and other offers
     "schedule": {choice.value: choice.label for choice in SCHEDULES},
     "time_of_day": {choice.value: choice.label for choice in TIMES_OF_DAY},
+    "network_offer_kind": {choice.value: choice.label for choice in NETWORK_OFFER_KINDS},
     "flag": {str(code).lower(): label for code, label in FLAG_LABELS.items()},
     "drop_out_reason": {choice.value: choice.label for choice in DROP_OUT_REASONS},
     "dtz_result": {choice.value: choice.label for choice in COURSE_RESULTS},

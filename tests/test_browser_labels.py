@@ -34,7 +34,7 @@ def test_a_walk_through_every_page_of_a_worked_case_speaks_one_language(
             response = page.goto(live_server + path)
             assert response.status == 200, path
             assert page.locator("html").get_attribute("lang") == language, path
-            wrong = problems(page.evaluate(BROWSER_TEXT), language, codes, messages)
+            wrong = problems(page.evaluate(BROWSER_TEXT, language), language, codes, messages)
             if wrong:
                 found[f"{user} {path}"] = wrong
             visited += 1

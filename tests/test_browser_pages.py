@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from caseapp.services import referrals, users
+from caseapp.services import network_offers, referrals, users
 from caseapp.services.actor import SYSTEM
 from tests.conftest import PASSWORD
 from tests.helpers import add_course, at_referral, complete_until, open_case
@@ -21,14 +21,15 @@ ICON = ("(document.querySelector('link[rel~=icon]') || {}).href"
 
 # What each role can open (paths with {names} from the test data), the address bar's view.
 PAGES = {
-    None: ["/login"],
+    None: ["/login", "/offers"],
     "anna": ["/", "/cases/new", "/cases/search?q=Haddad", "/referrals/{booked}/slip",
              "/cases/{started}", "/cases/{at_referral}", "/cases/{at_referral}/process"],
     "lea": ["/", "/team/", "/cases/{started}/subject-access", "/cases/{started}/erase",
             "/cases/{started}"],
     "ida": ["/", "/cases/{started}", "/audit/cases/{started}", "/audit/events",
             "/audit/events?type=case_opened", "/audit/access", "/audit/verify"],
-    "adam": ["/", "/admin/users", "/admin/users/{anna}", "/admin/catalogue"],
+    "adam": ["/", "/admin/users", "/admin/users/{anna}", "/admin/catalogue",
+             "/admin/network-offers", "/admin/network-offers/{offer}"],
     "petra": ["/", "/provider/courses/{course}", "/provider/referrals/{booked}",
               "/provider/courses/new", "/provider/demand"],
 }
@@ -48,11 +49,15 @@ def data(ctx, people, places):
                       role="admin", team_id=None)
     users.update_user(ctx, eve, people["lea"].id, display_name="Lea", role="auditor",
                       team_id=None)
+    offer = network_offers.create_network_offer(
+        ctx, people["adam"], network_offers.NetworkOfferText(
+            name="Sprachcafé", kind="volunteer_german_group", municipality="Hildesheim",
+            description="Deutsch üben", schedule="dienstags 17 Uhr")).id
     users.create_user(ctx, SYSTEM, username="petra", display_name="Petra Lange",
                       password=PASSWORD, role="provider", team_name=None,
                       provider_id=places["vhs"])
     return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id,
-            "course": course}
+            "offer": offer, "course": course}
 
 
 @pytest.mark.parametrize("locale, language", [("de-DE", "de"), ("en-GB", "en")])

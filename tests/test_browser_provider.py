@@ -1,6 +1,8 @@
 """The providers' loop in a real browser, in German: a counsellor refers a person who agreed
-to share name and phone; the provider's staff see exactly those, confirm the start by
-keyboard; the counsellor's follow-up is gone and the case shows the start date."""
+to share name and phone and prints her slip, in Arabic right to left; the provider's staff
+see exactly those two fields and confirm the start by keyboard; the counsellor's follow-up
+is gone and the case shows the start date; the public offers list the course with its free
+places."""
 
 from __future__ import annotations
 
@@ -41,6 +43,15 @@ def test_the_provider_confirms_the_start_and_the_follow_up_is_answered(page, liv
     assert page.locator(".flash.success").inner_text().startswith("Platz gebucht.")
     task_form(page).locator("#course_type").select_option(answers("referral")["course_type"])
     complete_step(page)
+    with page.expect_popup() as popup:
+        page.locator("table.referral-list a[href$='/slip']").click()
+    slip = popup.value
+    slip.wait_for_load_state()
+    arabic = slip.locator("main .translation[lang=ar]")
+    assert arabic.first.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert "يرجى إحضار" in arabic.all_inner_texts()  # "please bring", in the person's language
+    assert PHONE in slip.locator("main").inner_text()
+    slip.close()
     log_out(page)
 
     clock.advance(days=8)  # the course began yesterday
@@ -75,3 +86,10 @@ def test_the_provider_confirms_the_start_and_the_follow_up_is_answered(page, liv
     confirmed = page.locator("table.referral-list .confirmed-start")
     assert confirmed.inner_text() == f"Begonnen am {started.strftime('%d.%m.%Y')}"
     assert "vom Träger bestätigt" in page.locator("table.referral-list .status").inner_text()
+    log_out(page)
+
+    page.goto(f"{live_server}/offers")  # no login: the public overview
+    listed = page.locator(f"tr[data-course='{course}']")
+    assert "Integrationskurs vormittags" in listed.inner_text()
+    assert listed.locator(".places").inner_text() == "Plätze frei"
+    assert PERSON["family_name"] not in page.content() and PHONE not in page.content()

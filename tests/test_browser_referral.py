@@ -98,3 +98,34 @@ def test_a_recommendation_other_than_the_general_course_is_preselected_and_needs
     assert page.locator(".error").count() == 0
     assert page.locator(".steps [aria-current=step]").count() == 0
     assert page.locator(".steps .step.done").count() >= 8
+
+
+def test_the_arabic_slip_reads_right_to_left_beside_the_german_and_prints(
+        page, live_server, ctx, people, places):
+    """The language recorded in the interview (Arabic): the Arabic texts right to left and
+    marked as Arabic, the German left to right; in print the page tools are gone."""
+    anna = people["anna"]
+    case_id = at_referral(ctx, anna)
+    seat = referrals.book_seat(ctx, anna, case_id, add_course(ctx, places["vhs"])).id
+    log_in(page, live_server, "anna")
+    page.goto(f"{live_server}/referrals/{seat}/slip")
+    arabic = page.locator("dt .translation[lang=ar]").first
+    german = page.locator("dt span[lang=de]").first
+    assert arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert german.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    labels = page.locator("main .translation[lang=ar]").all_inner_texts()
+    assert "يرجى إحضار" in labels and "الدورة" in labels
+    # the Arabic line starts at the right edge, the German one at the left
+    arabic_box, german_box = arabic.bounding_box(), german.bounding_box()
+    dt_box = page.locator("dt").first.bounding_box()
+    assert abs(arabic_box["x"] + arabic_box["width"] - (dt_box["x"] + dt_box["width"])) < 2
+    assert abs(german_box["x"] - dt_box["x"]) < 2
+    assert page.get_by_role("button", name="Drucken").is_visible()
+    page.get_by_label("Zweite Sprache des Scheins").select_option("fa")
+    page.get_by_role("button", name="Anzeigen").click()
+    assert page.locator("dt .translation[lang=fa]").first.evaluate(
+        "e => getComputedStyle(e).direction") == "rtl"
+    page.emulate_media(media="print")
+    assert not page.get_by_role("button", name="Drucken").is_visible()
+    assert page.locator("dt .translation[lang=fa]").first.is_visible()
+    assert "Bitte mitbringen" in page.locator("main").inner_text()

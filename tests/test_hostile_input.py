@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from caseapp.models import AuditEvent, Case, Referral
-from caseapp.services import referrals, users
+from caseapp.services import network_offers, referrals, users
 from caseapp.services.actor import SYSTEM
 from forms import TASK_FORMS, NewCaseForm
 from forms.catalogue import CourseForm, ProviderForm, SeatsForm
 from forms.interview import GoalsPlanForm, PersonForm, PracticalForm
+from forms.network_offers import NetworkOfferForm
 from forms.users import EditUserForm, NewTeamForm, NewUserForm, PasswordForm
 from tests.conftest import PASSWORD, csrf_token
 from tests.helpers import add_course, at_referral, open_case, ready_task
@@ -23,13 +24,14 @@ HOSTILE_IDS = (0, -1, 2**31, 2**63 + 1, 10**30)
 READ_EVENTS = {"case_viewed", "cases_searched"}
 FORM_FIELDS = {field.name for form in (*TASK_FORMS.values(), NewCaseForm, CourseForm,
                                        ProviderForm, SeatsForm, EditUserForm, NewTeamForm,
-                                       NewUserForm, PasswordForm) for field in form()}
+                                       NewUserForm, PasswordForm, NetworkOfferForm)
+               for field in form()}
 # What views read beside the forms: ids, reasons and notes, choices, filters, log-in.
 RAW_PARAMETERS = {"case_id", "course_id", "provider_id", "to_user", "from_user", "to_team",
                   "row_version", "course_type", "offer", "note", "status", "reason",
                   "decision", "active", "confirm_new", "q", "page", "actor", "type", "case",
                   "from", "to", "step", "municipality", "due_before", "assignee", "username",
-                  "password", "locale", "next"}
+                  "password", "locale", "next", "lang"}
 ID_PARAMETERS = {"case_id", "course_id", "provider_id", "to_user", "from_user", "to_team",
                  "row_version", "actor"}
 # Plausible values, so that a request gets past its first check to the one under test.
@@ -86,13 +88,15 @@ def test_no_route_answers_5xx_or_commits_a_refusal(app, login, ctx, people, plac
     users.update_user(ctx, people["adam"], spare, display_name="Spare", role="admin",
                       team_id=None)
     [grant] = users.pending_grants(ctx, people["adam"])
+    offer = network_offers.create_network_offer(ctx, SYSTEM, network_offers.NetworkOfferText(
+        name="Sprachcafé", kind="other", municipality="Hildesheim")).id
     real = {"provider_id": places["vhs"], "to_user": spare, "from_user": people["anna"].id,
             "to_team": people["sami"].team_id, "row_version": 1, "actor": people["anna"].id}
     # Two cases in turn: one at its referral step with a course chosen, one at its first
     # step with none (so a waiting list takes the provider and the hostile course type).
     id_sets = [{"case_id": case_id, "task_id": ready_task(ctx, case_id).id,
                 "referral_id": referral.id, "course_id": course, "user_id": spare,
-                "grant_id": grant.id, "filename": "app.css",
+                "grant_id": grant.id, "offer_id": offer, "filename": "app.css",
                 "form_key": ready_task(ctx, case_id).form_key,
                 "real": {name: str(value) for name, value in
                          {**real, "case_id": case_id, **chosen}.items()}}

@@ -41,7 +41,7 @@ def test_every_page_of_a_worked_case_shows_labels_in_one_language(ctx, login, wo
         for path in paths:
             response = client.get(path)
             assert response.status_code == 200, path
-            wrong = problems(PageText.of(response.text), language, codes, messages)
+            wrong = problems(PageText.of(response.text, language), language, codes, messages)
             if wrong:
                 found[f"{user} {path}"] = wrong
     assert found == {}

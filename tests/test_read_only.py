@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from caseapp.models import AuditEvent, Base, Referral
-from caseapp.services import cases, referrals, tasks, users
+from caseapp.services import cases, network_offers, referrals, tasks, users
+from caseapp.services.actor import SYSTEM
 from caseapp.services.errors import Forbidden
 from tests.conftest import csrf_token
 from tests.factories import answers, posted
@@ -61,9 +62,11 @@ def test_every_write_route_refuses_an_auditor(app, login, ctx, people, places):
     users.update_user(ctx, people["adam"], people["ben"].id, display_name="Ben",
                       role="admin", team_id=None)
     [grant] = users.pending_grants(ctx, people["adam"])
+    offer = network_offers.create_network_offer(ctx, SYSTEM, network_offers.NetworkOfferText(
+        name="Sprachcafé", kind="other", municipality="Hildesheim"))
     ids = {"case_id": case_id, "task_id": task_id, "referral_id": referral.id,
            "course_id": course, "user_id": people["anna"].id, "team_id": people["anna"].team_id,
-           "grant_id": grant.id}
+           "grant_id": grant.id, "offer_id": offer.id}
     client = login("ida")
     token = csrf_token(client.get("/").text)
     before = fingerprint(ctx)

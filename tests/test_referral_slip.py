@@ -43,12 +43,12 @@ def test_the_slip_names_office_day_of_issue_and_counsellor_in_german(
     """Late in the evening (UTC), the slip carries the office's day, not the server's."""
     give_work_contact(ctx, people, "anna")
     clock.current = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)  # 3 March, 00:30 in Hildesheim
-    slip = login("lea", "de").get(f"/referrals/{booked}/slip").text  # the team lead prints
+    slip = login("lea", "de").get(f"/referrals/{booked}/slip?lang=de").text  # the lead prints
     for expected in (TestConfig.OFFICE_NAME, TestConfig.OFFICE_ADDRESS,
                      TestConfig.OFFICE_PHONE, TestConfig.OFFICE_EMAIL,
                      "Ausgestellt am", "Ihre Ansprechperson", "Anna", WORK_PHONE, WORK_EMAIL):
         assert expected in slip, expected
-    assert '<dd class="issued-on">3. März 2026</dd>' in slip
+    assert '<dd class="issued-on"><span lang="de">3. März 2026</span></dd>' in slip
 
 
 def test_the_slip_shows_no_more_of_the_person_than_the_provider_needs(ctx, login, booked):
@@ -137,17 +137,17 @@ def test_the_course_type_is_named_only_where_the_title_does_not_say_it(ctx, logi
                         title="Erstorientierungskurs (EOK)")
     case_id = at_referral(ctx, people["anna"])
     seat = referrals.book_seat(ctx, people["anna"], case_id, course).id
-    german = login("anna", "de").get(f"/referrals/{seat}/slip").text
+    german = login("anna", "de").get(f"/referrals/{seat}/slip?lang=de").text
     assert '<dd class="course">Erstorientierungskurs (EOK)</dd>' in german
-    english = login("anna").get(f"/referrals/{seat}/slip").text
-    assert ('<dd class="course">Erstorientierungskurs (EOK) (First orientation course (EOK))'
-            '</dd>') in english
+    english = login("anna").get(f"/referrals/{seat}/slip?lang=en").text
+    assert ('<dd class="course">Erstorientierungskurs (EOK)<span class="translation" lang="en" '
+            'dir="ltr">First orientation course</span></dd>') in english
 
 
 def test_issued_by_names_the_office_with_its_address(ctx, login, booked):
     """Under "Ausgestellt von" stands who issued it: the office, then day and counsellor."""
-    slip = login("anna", "de").get(f"/referrals/{booked}/slip").text
-    issued = slip.split("<h2>Ausgestellt von</h2>", 1)[1]
+    slip = login("anna", "de").get(f"/referrals/{booked}/slip?lang=de").text
+    issued = slip.split('<h2><span lang="de">Ausgestellt von</span></h2>', 1)[1]
     assert (f'<dd class="issuing-office">{TestConfig.OFFICE_NAME}<br>'
             f'{TestConfig.OFFICE_ADDRESS}</dd>') in issued
     assert issued.index("issuing-office") < issued.index("issued-on")
@@ -167,3 +167,48 @@ def test_the_referral_step_says_what_each_kind_of_recipient_may_receive(
     page = login("anna", "de").get(f"/cases/{case.id}").text
     assert "Der Kursträger erhält Name, Fallnummer, Telefon und E-Mail" in page
     assert said in page
+
+
+def test_the_slip_is_in_german_and_the_language_recorded_in_the_interview(ctx, login, booked):
+    """Amina asked for Arabic: each label in German and below it in Arabic, right to left;
+    what the provider wrote stays as entered, the course type and the day are translated."""
+    slip = login("anna", "de").get(f"/referrals/{booked}/slip").text
+    assert ('<dt><span lang="de">Bitte mitbringen</span><span class="translation" lang="ar" '
+            'dir="rtl">يرجى إحضار</span></dt>') in slip
+    assert '<span class="translation" lang="ar" dir="rtl">دورة الاندماج</span>' in slip
+    assert "Integrationskurs vormittags" in slip
+    start = slip.split("<dt><span lang=\"de\">Beginn</span>", 1)[1].split("</dd>", 1)[0]
+    assert re.search(r'lang="ar" dir="rtl">[^<]*(يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو)', start)
+    assert re.search(r'<option value="ar" lang="ar" dir="rtl" selected>العربية</option>', slip)
+
+
+def test_the_counsellor_chooses_another_language_or_german_alone(ctx, login, booked):
+    counsellor = login("anna", "de")
+    ukrainian = counsellor.get(f"/referrals/{booked}/slip?lang=uk").text
+    assert 'lang="uk" dir="ltr">Візьміть із собою</span>' in ukrainian
+    assert 'class="translation" lang="ar"' not in ukrainian
+    german = counsellor.get(f"/referrals/{booked}/slip?lang=de").text
+    assert 'class="translation"' not in german and "Bitte mitbringen" in german
+    assert '<option value="de" selected>Nur Deutsch</option>' in german
+
+
+def test_without_a_recorded_language_the_slip_is_german_only(ctx, login, people, places):
+    anna = people["anna"]
+    case = open_case(ctx, anna)
+    complete_until(ctx, anna, case.id, "language_literacy", person={"written_language": ""})
+    booked = referrals.book_seat(ctx, anna, case.id, add_course(ctx, places["vhs"])).id
+    slip = login("anna", "de").get(f"/referrals/{booked}/slip").text
+    assert "Bitte mitbringen" in slip and 'class="translation"' not in slip
+
+
+@pytest.mark.parametrize("code", ["xx", "fr", "<b>ar</b>"])
+def test_a_language_not_offered_is_refused_clearly_and_nothing_is_issued(ctx, login, booked,
+                                                                         code):
+    """An unknown code, or one without a catalogue: a message, no slip, no audit event."""
+    refused = login("anna", "de").get(f"/referrals/{booked}/slip", query_string={"lang": code})
+    assert refused.status_code == 400
+    assert "Der Schein kann nicht in dieser Sprache gedruckt werden" in refused.text
+    assert "<b>ar</b>" not in refused.text
+    ctx.session.rollback()
+    assert not ctx.session.scalars(
+        select(AuditEvent).where(AuditEvent.type == "slip_issued")).all()

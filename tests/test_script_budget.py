@@ -4,7 +4,7 @@ naming the element; a counsellor's step and the timer worker survive it."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -13,14 +13,22 @@ import pytest
 from sqlalchemy import select
 
 from caseapp import create_app
-from caseapp.models import AuditEvent, HumanTask
-from caseapp.services import checkpoints, timers
+from caseapp.models import AuditEvent, Case, HumanTask, Referral
+from caseapp.services import checkpoints, provider_referrals, referrals, timers
 from caseapp.services.errors import ProcessStopped
 from tests.conftest import TestConfig
 from tests.factories import posted
-from tests.helpers import at_referral, complete, open_case, ready_task, row_version
+from tests.helpers import (
+    add_course,
+    at_referral,
+    complete,
+    open_case,
+    ready_task,
+    row_version,
+)
 from tests.process_files import insert_script
 from tests.test_process_validation import load, with_script
+from tests.test_providers import staff_of
 from tests.test_web import task_form
 from workflows import ProcessEngine, ScriptRefused, ScriptStopped
 from workflows.library import parse_library
@@ -243,3 +251,24 @@ def test_the_stopped_budget_holds_a_script_that_catches_the_error():
 def test_big_but_cheap_values_pass():
     """Guards look at sizes, not at values: a large number within the bits is fine."""
     assert SandboxEnvironment().evaluate("10**18 * 10**18", {}) == 10**36
+
+
+def test_a_confirmed_start_stands_when_the_process_stops_a_script(ctx, people, places, clock):
+    """The provider's confirmation is kept; the follow-up, which the stopped script guards,
+    is left for the counsellor, and nothing of the attempt is saved."""
+    anna = people["anna"]
+    staff = staff_of(ctx, places["vhs"])
+    course = add_course(ctx, places["vhs"], days=10)
+    old = at_referral(ctx, anna, family_name="Eins", birth_date=date(1950, 1, 1))
+    seat = referrals.book_seat(ctx, anna, old, course).id
+    complete(ctx, anna, old, "referral")
+    clock.advance(days=11)
+    started = clock.current.date() - timedelta(days=1)
+    assert provider_referrals.confirm_start(ctx, staff, seat, started) is False
+    ctx.session.rollback()
+    assert ctx.session.get(Referral, seat).started_on == started
+    assert ctx.session.get(Case, old).status == "open"
+    assert ready_task(ctx, old) is None  # the follow-up still waits for its time
+    assert not ctx.session.scalars(select(AuditEvent).where(
+        AuditEvent.case_id == old, AuditEvent.type.in_(("timer_fired", "task_completed")),
+        AuditEvent.details["task"].as_string() == "Task_follow_up")).all()

@@ -208,38 +208,71 @@ def problems(text: str, language: str, codes: set[str], messages: list[re.Patter
 
 
 class PageText(HTMLParser):
-    """What a page shows as text: its text and the labels of its elements (aria-label,
-    title, placeholder, alt), without scripts, styles and hidden elements' data."""
+    """What a page shows as text in the reader's language: its text and the labels of its
+    elements (aria-label, title, placeholder, alt), without scripts, styles and hidden
+    elements' data, and without what is marked as another language (``lang``), such as the
+    German referral slip on an English page."""
 
     ATTRIBUTES = ("aria-label", "title", "placeholder", "alt")
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                      "meta", "source", "track", "wbr"})
 
-    def __init__(self):
+    def __init__(self, language: str | None = None):
         super().__init__()
         self.parts: list[str] = []
         self._skip = 0
+        self._language = language
+        self._open: list[tuple[str, str | None]] = []  # (tag, its lang attribute)
+
+    def _in_reader_language(self) -> bool:
+        marked = next((lang for _, lang in reversed(self._open) if lang), None)
+        return self._language is None or marked is None or \
+            marked.split("-")[0] == self._language
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
             self._skip += 1
-        self.parts += [value for name, value in attrs if name in self.ATTRIBUTES and value]
+        if tag not in self.VOID:
+            self._open.append((tag, dict(attrs).get("lang")))
+        if self._in_reader_language():
+            self.parts += [value for name, value in attrs
+                           if name in self.ATTRIBUTES and value]
 
     def handle_endtag(self, tag):
         if tag in ("script", "style") and self._skip:
             self._skip -= 1
+        if any(open_tag == tag for open_tag, _ in self._open):  # closes what it left open
+            while self._open.pop()[0] != tag:
+                pass
 
     def handle_data(self, data):
-        if not self._skip:
+        if not self._skip and self._in_reader_language():
             self.parts.append(data)
 
     @classmethod
-    def of(cls, html: str) -> str:
-        parser = cls()
+    def of(cls, html: str, language: str | None = None) -> str:
+        parser = cls(language)
         parser.feed(html)
         return "\n".join(parser.parts)
 
 
 # The same in a browser: what the page renders as text, and its elements' labels.
-BROWSER_TEXT = """() => [document.title, document.body.innerText, ...Array.from(
-    document.querySelectorAll('[aria-label],[title],[placeholder],[alt]'),
-    el => ['aria-label', 'title', 'placeholder', 'alt'].map(a => el.getAttribute(a) || '')
-          .join('\\n'))].join('\\n')"""
+# What is marked as another language is left out, its parts in the reader's language kept.
+BROWSER_TEXT = """(language) => {
+    const own = el => { const marked = el.closest('[lang]');
+                        return !marked || marked.lang.split('-')[0] === language; };
+    const foreign = Array.from(document.querySelectorAll('body [lang]'))
+        .filter(el => !own(el) && own(el.parentElement));
+    let text = document.body.innerText;
+    const kept = [];
+    for (const el of foreign) {
+        text = text.replace(el.innerText, '\\n');
+        kept.push(...Array.from(el.querySelectorAll('[lang]'))
+            .filter(inner => own(inner) && !own(inner.parentElement))
+            .map(inner => inner.innerText));
+    }
+    return [document.title, text, ...kept, ...Array.from(
+        document.querySelectorAll('[aria-label],[title],[placeholder],[alt]'),
+        el => own(el) ? ['aria-label', 'title', 'placeholder', 'alt']
+            .map(a => el.getAttribute(a) || '').join('\\n') : '')].join('\\n');
+}"""

@@ -11,14 +11,16 @@ from .audit import (
 from .base import Base
 from .cases import Case, NameWord, Person, RecentCase
 from .catalogue import Course, Municipality, Provider
+from .network_offers import NETWORK_OFFER_KINDS, NetworkOffer
 from .process import HumanTask, ProcessInstance, ProcessVersion
 from .rate_limits import RateCounter
 from .referrals import Referral
 from .users import ROLES, LoginSession, PrivilegeRequest, Team, User
 
 __all__ = [
-    "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint", "AuditEvent", "AuditSeal",
-    "AuditVerified", "Base", "Case", "Course", "HumanTask", "LoginSession", "Municipality",
-    "NameWord", "Person", "PrivilegeRequest", "ProcessInstance", "ProcessVersion", "Provider",
-    "RateCounter", "RecentCase", "Referral", "Team", "User",
+    "NETWORK_OFFER_KINDS", "ROLES", "AuditChain", "AuditChange", "AuditCheckpoint",
+    "AuditEvent", "AuditSeal", "AuditVerified", "Base", "Case", "Course", "HumanTask",
+    "LoginSession", "Municipality", "NameWord", "NetworkOffer", "Person", "PrivilegeRequest",
+    "ProcessInstance", "ProcessVersion", "Provider", "RateCounter", "RecentCase", "Referral",
+    "Team", "User",
 ]

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -47,8 +48,9 @@ class ReferralSlip:
     provider_contact: str
     what_to_bring: str
     office: Office
-    issued_at: datetime  # shown as the office's day
+    issued_on: date  # the office's day
     counsellor: Counsellor | None
+    written_language: str | None  # recorded in the interview: the slip's second language
 
 
 def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> ReferralSlip:
@@ -76,8 +78,10 @@ def referral_slip(ctx: ServiceContext, actor: Actor, referral_id: int) -> Referr
             schedule=course.schedule, time_of_day=course.time_of_day,
             provider_name=course.provider.name, location=course.location,
             provider_contact=course.provider.contact, what_to_bring=course.what_to_bring,
-            office=ctx.settings.office, issued_at=now,
-            counsellor=_counsellor(session, case, referral))
+            office=ctx.settings.office,
+            issued_on=now.astimezone(ZoneInfo(ctx.settings.time_zone)).date(),
+            counsellor=_counsellor(session, case, referral),
+            written_language=answers.get("written_language") or None)
         # the slip goes to a third party (the provider): who issued it, when, for which seat
         audit.append(session, type_="slip_issued", at=now, actor_id=actor.id,
                      case_id=case.id, details={"referral": referral.id, "course": course.id})

@@ -8,6 +8,8 @@ from . import (
     diagram,
     health,
     home,
+    network_offers,
+    offers,
     provider,
     referrals,
     site_files,
@@ -16,4 +18,5 @@ from . import (
 )
 
 BLUEPRINTS = [module.bp for module in (auth, home, cases, subject_access, audit, referrals,
-                                       admin, team, provider, diagram, health, site_files)]
+                                       admin, network_offers, team, provider, diagram, health,
+                                       site_files, offers)]

@@ -80,6 +80,10 @@ EVENT_LABELS = {
     "course_start_confirmed": _l("Course start confirmed by the provider"),
     "drop_out_reported": _l("Early end reported by the provider"),
     "exam_result_reported": _l("Final test results reported by the provider"),
+    "network_offer_created": _l("Network offer added"),
+    "network_offer_changed": _l("Network offer changed"),
+    "network_offer_deactivated": _l("Network offer deactivated"),
+    "network_offer_reactivated": _l("Network offer listed again"),
 }
 
 DETAIL_LABELS = {
@@ -114,6 +118,8 @@ DETAIL_LABELS = {
     "cases": _l("Cases shown"),
     "from_waiting_list": _l("From the waiting list"),
     "municipality": _l("Municipality"),
+    "network_offer": _l("Network offer"),
+    "kind": _l("Kind of offer"),
     "format": _l("Format"),
     "filters": _l("Filters"),
     "events": _l("Events"),
@@ -143,7 +149,7 @@ HIDDEN_DETAILS = ("form",)
 DETAIL_VOCABULARIES = {"outcome": "outcome", "course_type": "offer", "offer": "offer",
                        "role": "role", "role_from": "role", "role_to": "role",
                        "because": "seat_change_reason", "dtz": "dtz_result",
-                       "civic_test": "civic_test_result"}
+                       "civic_test": "civic_test_result", "kind": "network_offer_kind"}
 DETAIL_VOCABULARIES_BY_TYPE = {
     "referral_status_changed": {"from": "referral_status", "to": "referral_status"},
     "data_erased": {"by": "erasure_cause"},

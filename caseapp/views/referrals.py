@@ -13,6 +13,7 @@ from caseapp.services.errors import ServiceError
 from caseapp.web.i18n import translate_error
 from caseapp.web.input_guard import refuse
 from caseapp.web.int_params import bounded_int
+from caseapp.web.newcomer_texts import GERMAN, NewcomerTexts, newcomer_language, newcomer_languages
 from caseapp.web.request_context import svc
 
 bp = Blueprint("referrals", __name__)
@@ -98,6 +99,15 @@ def confirm(referral_id: int):
 @bp.get("/referrals/<int:referral_id>/slip")
 @login_required
 def slip(referral_id: int):
-    """The printable referral slip the person takes along to the course provider."""
-    return render_template("referrals/slip.html",
-                           slip=referral_slip.referral_slip(svc(), current_user, referral_id))
+    """The printable referral slip the person takes along to the course provider, in German
+    and the language asked for (``?lang=``), else the one recorded in the interview."""
+    asked = request.args.get("lang", "")
+    if asked not in ("", GERMAN) and newcomer_language(asked) is None:
+        refuse(_("The slip cannot be printed in this language. Please choose one of the "
+                 "languages offered."))
+    issued = referral_slip.referral_slip(svc(), current_user, referral_id)
+    code = asked or issued.written_language
+    them = newcomer_language(code) if code != GERMAN else None
+    return render_template("referrals/slip.html", slip=issued, referral_id=referral_id,
+                           de=NewcomerTexts(GERMAN), nt=NewcomerTexts(GERMAN), them=them,
+                           languages_offered=newcomer_languages()[1:])
