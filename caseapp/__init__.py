@@ -15,8 +15,9 @@ def create_app(config: object | None = None, **overrides) -> Flask:
     if config is None:
         config = config_from_environment()
     app.config.from_object(config)
-    app.config.setdefault("BPMN_DIR", str(files("bpmn")))
     app.config.update(overrides)
+    if not app.config.get("BPMN_DIR"):
+        app.config["BPMN_DIR"] = str(files("bpmn"))
 
     from . import cli, composition, logs
     from .views import BLUEPRINTS

@@ -16,9 +16,10 @@ import click
 from flask import Flask
 
 from domain.vocabulary import ROLES
+from workflows import ProcessDefinitionError
 
 from . import backup
-from .composition import Runtime
+from .composition import Runtime, load_process_folder
 from .migrate import upgrade
 from .services import (
     cases,
@@ -26,6 +27,7 @@ from .services import (
     checkpoints,
     erasure,
     network_offers,
+    process_versions,
     referrals,
     retention,
     special_category,
@@ -50,7 +52,10 @@ def init_app(app: Flask) -> None:
         upgrade(rt.db)
         with rt.sessions() as session:
             checkpoints.write_checkpoint(rt.context(session), first=True)
+            process_versions.store_folder_version(rt.context(session))
         click.echo("Database is at the newest schema.")
+        if rt.process_error is not None:
+            click.echo(f"The process folder cannot be loaded: {rt.process_error}", err=True)
 
     @app.cli.command("seed")
     @click.option("--if-empty", is_flag=True, help="Only seed a database without users.")
@@ -99,6 +104,37 @@ def init_app(app: Flask) -> None:
             except ServiceError as exc:
                 raise click.ClickException(exc.message) from None
         click.echo(f"Password of {username} set; every session of theirs has ended.")
+
+    process_group = click.Group("process", help="Process files: check and deploy a folder.")
+    app.cli.add_command(process_group)
+
+    def checked_folder(directory: str):
+        """The folder's library, or its refusal printed and exit code 1."""
+        try:
+            return load_process_folder(app.config, directory)
+        except ProcessDefinitionError as exc:
+            click.echo(f"refused: {exc}", err=True)
+            sys.exit(1)
+
+    @process_group.command("validate")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def validate_process(directory):
+        """Check a folder of BPMN and DMN files as at start-up; exit 1 with the refusal."""
+        library = checked_folder(directory)
+        click.echo(f"valid: version {library.version}, files {', '.join(library.sources)}")
+
+    @process_group.command("deploy")
+    @click.argument("directory", type=click.Path(file_okay=False))
+    def deploy_process(directory):
+        """Check a folder and store it as the newest version: new cases start on it, running
+        cases keep theirs."""
+        library = checked_folder(directory)
+        with rt.sessions() as session:
+            deployed = process_versions.deploy(rt.context(session), library)
+        click.echo(f"deployed: version {deployed.version}"
+                   f"{'' if deployed.new else ' (stored before, the newest again)'}, "
+                   f"files {', '.join(library.sources)}; new cases start on it, running "
+                   "cases keep theirs.")
 
     audit_group = click.Group("audit", help="Audit trail commands.")
     app.cli.add_command(audit_group)
@@ -280,6 +316,9 @@ def init_app(app: Flask) -> None:
             signal.signal(sig, lambda *_: stop.set())
         seal_every = app.config["AUDIT_CHECKPOINT_SECONDS"]
         click.echo(f"Timer worker running (every {interval:g} s).")
+        if rt.process_error is not None:
+            log.error("worker: the process folder cannot be loaded (%s); running cases go on "
+                      "on their stored versions", rt.process_error)
         sealed_at = 0.0
         retained_on = None  # the office's day of the last nightly retention round
         while not stop.is_set():

@@ -7,6 +7,7 @@ context the same way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from domain.vocabulary import LANE_ROLES
 from forms import TASK_FORMS
-from workflows import ProcessEngine, load_library, period
+from workflows import ProcessDefinitionError, ProcessEngine, ProcessLibrary, load_library, period
 
 from .config import ConfigurationError, development_data_keys
 from .db import make_engine, make_sessionmaker
@@ -28,6 +29,8 @@ from .services.context import Office, ProcessSettings, ServiceContext, system_cl
 from .services.retention import parse_years
 from .services.special_category import DataKeyError, DataKeys
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Runtime:
@@ -36,6 +39,8 @@ class Runtime:
     engine: ProcessEngine
     settings: ProcessSettings
     clock: Callable[[], datetime] = field(default=system_clock)
+    # Why the process folder did not load (the app runs on, on the stored versions).
+    process_error: ProcessDefinitionError | None = None
 
     def context(self, session: Session) -> ServiceContext:
         return ServiceContext(session=session, engine=self.engine, settings=self.settings,
@@ -46,8 +51,13 @@ def build_runtime(config) -> Runtime:
     db = make_engine(config["SQLALCHEMY_URL"])
     sessions = make_sessionmaker(db)
     audit.configure(sessions, config["AUDIT_KEY"])
-    library = load_library(Path(config["BPMN_DIR"]), main_process=config["MAIN_PROCESS"],
-                           form_keys=TASK_FORMS, lanes=LANE_ROLES)
+    try:
+        library, process_error = load_process_folder(config, config["BPMN_DIR"]), None
+    except ProcessDefinitionError as exc:
+        # Timers of running cases, the audit and new cases on the newest stored version
+        # go on; /readyz answers 503 with this reason.
+        library, process_error = None, exc
+        log.error("the process folder %s cannot be loaded: %s", config["BPMN_DIR"], exc)
 
     def stored_spec(version: str) -> str:
         with sessions() as session:
@@ -73,8 +83,15 @@ def build_runtime(config) -> Runtime:
         data_keys=_data_keys(config),
         retention_years=_retention_years(config),
     )
-    return Runtime(db=db, sessions=sessions, engine=ProcessEngine(library, stored_spec=stored_spec),
-                   settings=settings)
+    engine = ProcessEngine(library, stored_spec=stored_spec, main_process=config["MAIN_PROCESS"])
+    return Runtime(db=db, sessions=sessions, engine=engine, settings=settings,
+                   process_error=process_error)
+
+
+def load_process_folder(config, directory: Path | str) -> ProcessLibrary:
+    """A folder of BPMN and DMN files, checked as at start-up (forms, lanes, sandbox)."""
+    return load_library(Path(directory), main_process=config["MAIN_PROCESS"],
+                        form_keys=TASK_FORMS, lanes=LANE_ROLES)
 
 
 def _data_keys(config) -> DataKeys:

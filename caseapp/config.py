@@ -112,6 +112,8 @@ class Config:
     # The office's time zone: every time a page or message shows is in it.
     BABEL_DEFAULT_TIMEZONE = _time_zone("ANKOMMEN_TIME_ZONE", "Europe/Berlin")
     LANGUAGES = ("de", "en")
+    # The folder of BPMN and DMN files loaded at start-up (default: the package bpmn/).
+    BPMN_DIR = os.environ.get("ANKOMMEN_BPMN_DIR", "").strip() or None
     # The newcomers' languages of the referral slip and the public offers, besides German.
     # (checked at start-up: parse_newcomer_languages)
     NEWCOMER_LANGUAGES = os.environ.get("ANKOMMEN_NEWCOMER_LANGUAGES", "").strip() or \

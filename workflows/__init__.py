@@ -6,7 +6,7 @@ and get back plain data.
 """
 
 from .engine import ProcessEngine, ProcessRun, ReadyTask, Step, TaskNotReady
-from .errors import ProcessDefinitionError, ScriptRefused
+from .errors import ProcessDefinitionError, ScriptRefused, ScriptStopped
 from .library import ProcessLibrary, load_library
 from .periods import period
 
@@ -17,6 +17,7 @@ __all__ = [
     "ProcessLibrary",
     "ProcessRun",
     "ScriptRefused",
+    "ScriptStopped",
     "Step",
     "TaskNotReady",
     "load_library",

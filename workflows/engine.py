@@ -22,7 +22,6 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -42,7 +41,7 @@ from .compat import (
     reset_to_task,
 )
 from .library import FORM_KEY_PROPERTY, ProcessLibrary
-from .sandbox import SandboxEnvironment
+from .sandbox import SandboxEnvironment, SandboxScriptEngine
 from .timers import engine_time, with_engine_timers
 
 
@@ -110,6 +109,16 @@ def spiff_serializer(config: Mapping | None = None) -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(registry)
 
 
+def library_spec_json(library: ProcessLibrary) -> str:
+    """A version's specs as JSON, as they are stored once per version."""
+    registry = spiff_serializer().registry
+    return json.dumps({
+        "spec": registry.convert(library.spec),
+        "subprocess_specs": {name: registry.convert(spec)
+                             for name, spec in library.subprocess_specs.items()},
+    })
+
+
 def _instance_serializer() -> BpmnWorkflowSerializer:
     """Instances without their specs, each task's data stored once (workflows/compat.py)."""
     config = dict(with_engine_timers(SPIFF_CONFIG))
@@ -122,46 +131,49 @@ def _instance_serializer() -> BpmnWorkflowSerializer:
 class ProcessEngine:
     """Runs the instances of every process version this deployment has seen.
 
-    ``stored_spec(version)`` returns the spec JSON of an older version (the
-    application keeps it in its database); the current version comes from the
-    library loaded at start-up.
+    ``stored_spec(version)`` returns the spec JSON of a stored version (the application
+    keeps them in its database); ``library`` is the version loaded from the process folder
+    at start-up, or None when that folder cannot be loaded (stored versions still run).
     """
 
-    def __init__(self, library: ProcessLibrary, *,
+    def __init__(self, library: ProcessLibrary | None, *,
                  stored_spec: Callable[[str], str] | None = None,
-                 helpers: Mapping[str, Callable[..., Any]] | None = None):
+                 helpers: Mapping[str, Callable[..., Any]] | None = None,
+                 main_process: str | None = None):
         self.library = library
+        self.main_process = library.main_process if library is not None else main_process
         self._spec_serializer, self._serializer = spiff_serializer(), _instance_serializer()
         self._json_encoder = create_encoder(self._serializer.registry)
-        self._script_engine = PythonScriptEngine(environment=SandboxEnvironment(helpers))
+        self._script_engine = SandboxScriptEngine(SandboxEnvironment(helpers))
         self._stored_spec = stored_spec
-        self._specs = {library.version: (library.spec, library.subprocess_specs)}
+        self._specs = {} if library is None else \
+            {library.version: (library.spec, library.subprocess_specs)}
         self._outlines: dict[str, list[Step]] = {}
         self._specs_lock = threading.Lock()
 
     @property
-    def version(self) -> str:
-        return self.library.version
+    def version(self) -> str | None:
+        """The version of the process folder loaded at start-up (None: it did not load)."""
+        return self.library.version if self.library is not None else None
 
     def spec_json(self) -> str:
         """The current version's specs as JSON, to be stored once per version."""
-        registry = self._spec_serializer.registry
-        return json.dumps({
-            "spec": registry.convert(self.library.spec),
-            "subprocess_specs": {name: registry.convert(spec)
-                                 for name, spec in self.library.subprocess_specs.items()},
-        })
+        return library_spec_json(self.library)
 
     def start(self, data: Mapping[str, Any] | None = None, *,
-              now: datetime | None = None) -> ProcessRun:
-        """Start an instance of the current version and run it to its first wait."""
-        workflow = BpmnWorkflow(self.library.spec, self.library.subprocess_specs,
-                                script_engine=self._script_engine)
+              now: datetime | None = None, version: str | None = None) -> ProcessRun:
+        """Start an instance of ``version`` (by default the folder's) and run it to its
+        first wait."""
+        version = version or self.version
+        if version is None:
+            raise KeyError("no process version to start: the process folder did not load")
+        spec, subprocess_specs = self._specs_of(version)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self._script_engine)
         if data:
             workflow.task_tree.data.update(data)
             for task in workflow.get_tasks(state=TaskState.READY):
                 task.data.update(data)
-        run = ProcessRun(self, self.version, workflow)
+        run = ProcessRun(self, version, workflow)
         run.advance(now)
         return run
 

@@ -77,8 +77,16 @@ def load_library(directory: Path | str, *, main_process: str,
                  ) -> ProcessLibrary:
     """Parse and validate every ``*.bpmn`` and ``*.dmn`` file in ``directory``."""
     directory = Path(directory)
-    files = {p.name: p.read_bytes() for p in sorted(directory.iterdir())
-             if p.suffix in (".bpmn", ".dmn")}
+    if not directory.is_dir():
+        raise ProcessDefinitionError(f"no such folder: {directory}")
+    files = {}
+    for path in sorted(directory.iterdir()):
+        if path.suffix in (".bpmn", ".dmn"):
+            try:
+                files[path.name] = path.read_bytes()
+            except OSError as exc:
+                raise ProcessDefinitionError(f"cannot be read: {exc.strerror}",
+                                             file=path.name) from None
     return parse_library(files, main_process=main_process, form_keys=form_keys, lanes=lanes)
 
 
@@ -94,6 +102,7 @@ def parse_library(files: dict[str, bytes], *, main_process: str,
         raise ProcessDefinitionError("no BPMN file found")
     parser = _ProcessFileParser(validator=VALIDATOR)
     for name, content in files.items():
+        _require_utf8(name, content)
         root = _parse_xml(name, content)
         try:
             if name.endswith(".dmn"):
@@ -123,6 +132,16 @@ def parse_library(files: dict[str, bytes], *, main_process: str,
     for process_spec in library.all_specs():
         _check_process(process_spec, set(form_keys), None if lanes is None else set(lanes))
     return library
+
+
+def _require_utf8(name: str, content: bytes) -> None:
+    """Process files are UTF-8 (their sources are stored and shown as text)."""
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProcessDefinitionError(
+            f"not UTF-8: byte 0x{content[exc.start]:02x} cannot be read", file=name,
+            line=content[:exc.start].count(b"\n") + 1) from None
 
 
 def _parse_xml(name: str, content: bytes):

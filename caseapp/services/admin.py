@@ -12,6 +12,7 @@ from domain.vocabulary import Role
 from .actor import Actor
 from .authz import require_role
 from .context import ServiceContext
+from .process_versions import newest_version
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class AdminOverview:
     users: list[User]
     teams: dict[int, str]
     versions: list[ProcessVersion]
-    current_version: str
+    current_version: str | None  # what new cases start on
 
 
 def admin_overview(ctx: ServiceContext, actor: Actor) -> AdminOverview:
@@ -32,5 +33,5 @@ def admin_overview(ctx: ServiceContext, actor: Actor) -> AdminOverview:
         users=list(s.scalars(select(User).order_by(User.role, User.username))),
         teams=dict(s.execute(select(Team.id, Team.name)).all()),
         versions=list(s.scalars(select(ProcessVersion).order_by(ProcessVersion.deployed_at.desc()))),
-        current_version=ctx.engine.version,
+        current_version=newest_version(s) or ctx.engine.version,
     )

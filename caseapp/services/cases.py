@@ -12,15 +12,17 @@ from caseapp.models import Case, HumanTask, NameWord, Person, ProcessInstance, R
 from domain.vocabulary import CaseStatus, Role, TaskState, lane_role
 from forms.control_characters import nfc
 from forms.validators import parse_day
-from workflows import Step
+from workflows import ScriptStopped, Step
 
 from . import audit, follow_up, process_state
 from .actor import Actor
 from .authz import require_case_readable, require_role, require_writer
 from .context import ServiceContext
-from .errors import Conflict, InvalidInput
+from .errors import Conflict, InvalidInput, ProcessUnavailable
 from .locking import lock_case
 from .name_matching import fold_name, name_words, similar
+from .process_versions import newest_version
+from .script_stops import process_stopped
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,16 @@ def find_duplicates(ctx: ServiceContext, actor: Actor, given_names: str, family_
 
 
 def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
-    """A writer's intake, audited: the case is theirs and their team's, on the current process."""
+    """A writer's intake, audited: the case is theirs and their team's, on the newest
+    deployed process version (services/process_versions.py)."""
     require_writer(actor)
     now = ctx.now()
     with ctx.transaction() as session:
         process_state.ensure_version_stored(session, ctx.engine, now)
+        version = newest_version(session)
+        if version is None:
+            raise ProcessUnavailable("New cases cannot be opened: the process files could not "
+                                     "be loaded. Please tell an admin.")
         person = Person(given_names=nfc(new.given_names).strip(),
                         family_name=nfc(new.family_name).strip(),
                         family_key=fold_name(new.family_name)[:200], birth_date=new.birth_date,
@@ -91,16 +98,19 @@ def open_case(ctx: ServiceContext, actor: Actor, new: NewCase) -> Case:
         session.add(case)
         session.flush()
         case.number = f"{now.year}-{case.id:05d}"
-        run = ctx.engine.start({
-            # The current process times the follow-up by the date the referral step sets
-            # (services/follow_up.py); a version that waits a duration reads this period.
-            "follow_up_period": ctx.settings.follow_up_period,
-            "follow_up_grace_period": ctx.settings.follow_up_grace_period,
-            # An age, not the birth date: the referral rules need no more than that.
-            "age_at_intake": _age(new.birth_date, now.date()),
-            # The rules count the years since arrival up to this day (MBE: three years).
-            "intake_date": now.date(),
-        }, now=now)
+        try:
+            run = ctx.engine.start({
+                # The current process times the follow-up by the date the referral step sets
+                # (services/follow_up.py); a version that waits a duration reads this period.
+                "follow_up_period": ctx.settings.follow_up_period,
+                "follow_up_grace_period": ctx.settings.follow_up_grace_period,
+                # An age, not the birth date: the referral rules need no more than that.
+                "age_at_intake": _age(new.birth_date, now.date()),
+                # The rules count the years since arrival up to this day (MBE: three years).
+                "intake_date": now.date(),
+            }, now=now, version=version)
+        except ScriptStopped as exc:
+            raise process_stopped(exc) from None
         instance = ProcessInstance(case_id=case.id, version=run.version, state_json="")
         session.add(instance)
         process_state.sync(session, case, instance, run, now, actor.id)

@@ -11,6 +11,7 @@ case's lock.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -18,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from caseapp.models import Case, HumanTask, ProcessInstance, Referral
 from domain.vocabulary import Outcome, ReferralKind, SeatStatus, TaskState
-from workflows import ProcessRun
+from workflows import ProcessRun, ScriptStopped
 
 from . import audit, follow_up, process_state
 from .context import ServiceContext
+
+log = logging.getLogger(__name__)
 
 FOLLOW_UP_STEP = "Task_follow_up"  # the BPMN id of "Follow-up: did the course start?"
 
@@ -37,11 +40,24 @@ def confirmed_start(session: Session, case_id: int) -> Referral | None:
 def answer_now(ctx: ServiceContext, session: Session, case: Case, actor_id: int | None,
                now: datetime) -> bool:
     """After a provider confirmed a start: bring the waiting follow-up due now and answer
-    it, or answer the open one. True when the follow-up was answered."""
+    it, or answer the open one. True when the follow-up was answered. Should the process
+    stop one of its scripts on the way, the confirmation stands and the follow-up is left
+    as it was (the counsellor is asked when it comes due; the log names the case)."""
     instance = session.scalars(select(ProcessInstance)
                                .where(ProcessInstance.case_id == case.id)).one_or_none()
     if instance is None or instance.finished:
         return False
+    try:
+        with session.begin_nested():
+            return _answer_now(ctx, session, case, instance, actor_id, now)
+    except ScriptStopped:
+        log.warning("case %s: the process stopped a script; its follow-up was not answered "
+                    "by the confirmed start", case.number)
+        return False
+
+
+def _answer_now(ctx: ServiceContext, session: Session, case: Case, instance: ProcessInstance,
+                actor_id: int | None, now: datetime) -> bool:
     run = ctx.engine.load(instance.version, instance.state_json)
     if run.move_timer(follow_up.FOLLOW_UP_TIMER, now):
         # SpiffWorkflow fires a timer once its time has passed: just after now

@@ -31,7 +31,7 @@ def case_picture(ctx: ServiceContext, actor: Actor, case_id: int,
     version = session.get(ProcessVersion, instance.version) if instance is not None else None
     if instance is None or version is None:
         raise NotFound("This case has no process.")
-    source = main_source(json.loads(version.sources_json), ctx.engine.library.main_process)
+    source = main_source(json.loads(version.sources_json), ctx.engine.main_process)
     if source is None:
         raise NotFound("The process of this case has no diagram.")
     run = ctx.engine.load(instance.version, instance.state_json)

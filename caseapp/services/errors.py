@@ -43,3 +43,16 @@ class InvalidInput(ServiceError):
                  **params):
         super().__init__(template, **params)
         self.field_errors = field_errors or {}
+
+
+class ProcessStopped(ServiceError):
+    """A script of the process went over its budget: nothing was saved (422); the process
+    file needs correcting, the input is shown again."""
+
+    status = 422
+
+
+class ProcessUnavailable(ServiceError):
+    """No process version can be started: the folder did not load and none is stored."""
+
+    status = 503

@@ -49,7 +49,10 @@ CONTEXT_KEYS = ("recommended_offers", "recommendation_rules", "next_steps",
 
 
 def ensure_version_stored(session: Session, engine: ProcessEngine, now: datetime) -> None:
-    """Store the current process version once, so cases started on it can always load."""
+    """Store the process folder's version once (it is then deployed, see
+    services/process_versions.py), so cases started on it can always load."""
+    if engine.version is None:  # the folder did not load: the stored versions serve
+        return
     stored = select(ProcessVersion.version).where(ProcessVersion.version == engine.version)
     if session.scalar(stored) is None:  # (not the spec itself: it is large)
         try:

@@ -14,7 +14,7 @@ from caseapp.models import Case, HumanTask, ProcessInstance, User
 from domain.vocabulary import Role, TaskState
 from forms import SPECIAL_CATEGORY_FIELDS, TASK_FORMS
 from forms.draft_limits import draft_refusal
-from workflows import TaskNotReady
+from workflows import ScriptStopped, TaskNotReady
 
 from . import audit, follow_up, process_state, special_category
 from .actor import Actor
@@ -22,6 +22,7 @@ from .authz import require_case_readable, require_task_workable, require_writer
 from .context import ServiceContext
 from .errors import Conflict, InvalidInput, NotFound
 from .locking import lock_case, lock_task
+from .script_stops import process_stopped
 from .step_rules import check_step
 
 
@@ -81,6 +82,8 @@ def complete_task(ctx: ServiceContext, actor: Actor, case_id: int, task_row_id: 
             run.complete(task.engine_task_id, {**sealed, **process_data}, now=now)
         except TaskNotReady:
             raise _conflict(session, task) from None
+        except ScriptStopped as exc:
+            raise process_stopped(exc) from None
         follow_up.keep_timed(run, process_data)
         task.state, task.completed_at, task.completed_by_id = TaskState.COMPLETED, now, actor.id
         task.data_json = _as_json(sealed)

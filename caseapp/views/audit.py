@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "case_viewed": _l("Viewed"),
     "timer_fired": _l("Timer fired"),
     "timer_failed": _l("Timer failed"),
+    "process_deployed": _l("Process version deployed"),
     "follow_up_moved": _l("Follow-up moved"),
     "seat_booked": _l("Seat booked"),
     "waiting_listed": _l("Put on waiting list"),

@@ -9,7 +9,13 @@ from werkzeug.datastructures import MultiDict
 
 from caseapp.services import cases, erasure, tasks
 from caseapp.services.case_page import case_page
-from caseapp.services.errors import Conflict, InvalidInput, ServiceError
+from caseapp.services.errors import (
+    Conflict,
+    InvalidInput,
+    ProcessStopped,
+    ProcessUnavailable,
+    ServiceError,
+)
 from caseapp.web.i18n import field_errors_onto, format_when, translate_error
 from caseapp.web.input_guard import autosave_request, fields_checked_by
 from caseapp.web.int_params import bounded_int
@@ -35,10 +41,14 @@ def new():
         duplicates = cases.find_duplicates(svc(), current_user, form.given_names.data,
                                            form.family_name.data, form.birth_date.data)
         if not duplicates or request.form.get("confirm_new") == "1":
-            case = cases.open_case(svc(), current_user, cases.NewCase(
-                given_names=form.given_names.data, family_name=form.family_name.data,
-                birth_date=form.birth_date.data, municipality=form.municipality.data,
-                phone=form.phone.data, email=form.email.data))
+            try:
+                case = cases.open_case(svc(), current_user, cases.NewCase(
+                    given_names=form.given_names.data, family_name=form.family_name.data,
+                    birth_date=form.birth_date.data, municipality=form.municipality.data,
+                    phone=form.phone.data, email=form.email.data))
+            except (ProcessStopped, ProcessUnavailable) as exc:
+                flash(translate_error(exc), "error")
+                return render_template("cases/new.html", form=form, duplicates=[]), exc.status
             flash(_("Case %(number)s opened.", number=case.number), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
     status = 422 if request.method == "POST" and form.errors else 200
@@ -150,6 +160,12 @@ def submit(case_id: int, task_id: int):
         field_errors_onto(form, exc)
         return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
                             error=translate_error(exc), status=422)
+    except ProcessStopped as exc:
+        error = translate_error(exc)
+        if _kept_as_draft(case_id, task_id):
+            error += " " + _("Your input is kept as a draft meanwhile.")
+        return _render_case(case_id, task_id=task_id, form=form, row_version=row_version,
+                            error=error, status=exc.status)
     if not result.already_done:
         flash(_("Step saved."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))

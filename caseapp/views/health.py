@@ -18,10 +18,14 @@ def alive():
 
 @bp.get("/readyz")
 def ready():
-    """The process can serve: database reachable, schema current, process versions load."""
-    report = readiness.check(current_runtime().db, current_runtime().engine)
-    return _probe({"status": "ready" if report.ready else "unavailable",
-                   "checks": report.checks}, 200 if report.ready else 503)
+    """The process can serve: database reachable, schema current, process files and
+    versions load (if the folder did not, the reason is given)."""
+    runtime = current_runtime()
+    report = readiness.check(runtime.db, runtime.engine, runtime.process_error)
+    body = {"status": "ready" if report.ready else "unavailable", "checks": report.checks}
+    if report.reason:
+        body["reason"] = report.reason
+    return _probe(body, 200 if report.ready else 503)
 
 
 def _probe(body: dict, status: int):
