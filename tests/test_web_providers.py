@@ -62,7 +62,7 @@ def test_a_provider_sees_nothing_beyond_its_seats_and_the_agreed_fields(app, ctx
     client = login(petra)
     ids = {"case_id": district["own_case"], "referral_id": district["own_seat"],
            "course_id": district["vhs"], "task_id": 1, "user_id": people["anna"].id,
-           "team_id": people["anna"].team_id, "grant_id": 1}
+           "team_id": people["anna"].team_id, "grant_id": 1, "indicator": "intakes"}
 
     course_page = client.get(f"/provider/courses/{district['vhs']}")
     assert course_page.status_code == 200
@@ -183,6 +183,7 @@ def test_an_admin_creates_a_providers_account_on_the_users_page(app, ctx, login,
                        follow_redirects=True)
     assert made.status_code == 200 and "User kurs.vhs created." in made.text
     provider_home = app.test_client()
+    provider_home.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     login_page = provider_home.get("/login")
     response = provider_home.post("/login", data={
         "username": "kurs.vhs", "password": "provider-pass-1",

@@ -8,6 +8,7 @@ from . import (
     diagram,
     health,
     home,
+    monitoring,
     provider,
     referrals,
     site_files,
@@ -16,4 +17,5 @@ from . import (
 )
 
 BLUEPRINTS = [module.bp for module in (auth, home, cases, subject_access, audit, referrals,
-                                       admin, team, provider, diagram, health, site_files)]
+                                       admin, team, provider, monitoring, diagram, health,
+                                       site_files)]
