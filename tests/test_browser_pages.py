@@ -31,6 +31,7 @@ PAGES = {
     "adam": ["/", "/admin/users", "/admin/users/{anna}", "/admin/catalogue"],
     "petra": ["/", "/provider/courses/{course}", "/provider/referrals/{booked}",
               "/provider/courses/new", "/provider/demand"],
+    "miriam": ["/", "/monitoring/report", "/monitoring/?team=all&municipality=Hildesheim"],
 }
 
 
@@ -51,6 +52,8 @@ def data(ctx, people, places):
     users.create_user(ctx, SYSTEM, username="petra", display_name="Petra Lange",
                       password=PASSWORD, role="provider", team_name=None,
                       provider_id=places["vhs"])
+    users.create_user(ctx, SYSTEM, username="miriam", display_name="Miriam Schulte",
+                      password=PASSWORD, role="coordination", team_name=None)
     return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id,
             "course": course}
 
