@@ -20,7 +20,7 @@ from caseapp.services.errors import Forbidden, InvalidInput
 from caseapp.services.suppression import Hidden, suppressed_cells
 from tests.conftest import PASSWORD
 from tests.factories import posted
-from tests.helpers import add_course, at_referral, complete, open_case
+from tests.helpers import add_course, at_referral, complete, full_scans, open_case, query_plans
 from tests.test_providers import staff_of
 from tests.test_read_only import WRITE_METHODS, fingerprint
 from tests.test_web_providers import ALLOWED, url_of
@@ -320,3 +320,12 @@ def test_the_coordination_opens_no_case_url_and_sees_no_person(app, ctx, login, 
                 assert response.status_code in (403, 404), f"{method} {url}"
     assert opened >= 20 and refused >= 15
     assert fingerprint(ctx) == before
+
+
+def test_every_figure_is_read_along_an_index(ctx, people, district):
+    """No statement of the dashboard reads all of cases, referrals or human tasks (at
+    100,000 cases a full scan is what makes a page slow); no workflow is loaded."""
+    coordination = coordinator(ctx)
+    plans = query_plans(ctx, lambda: monitoring.dashboard(ctx, coordination, PERIOD))
+    assert plans and not any("process_instances" in statement for statement, _ in plans)
+    assert full_scans(plans, "cases", "referrals", "human_tasks") == []
