@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral, Team
@@ -462,55 +462,41 @@ class _Reader:
                                              total)}
 
     def referral_cohort(self) -> _Cohort:
-        """Who was first referred to a course in the period: one row per course referral
-        of theirs (confirmations may sit on a later one), and their follow-up's answer day."""
-        first, earlier = aliased(Referral), aliased(Referral)
-        cohort = self._of_cases(
-            select(first.case_id).join(Case, Case.id == first.case_id)
-            .where(first.kind == ReferralKind.COURSE, first.created_at >= self.since,
-                   first.created_at < self.until,
-                   ~exists().where(earlier.case_id == first.case_id,
-                                   earlier.kind == ReferralKind.COURSE,
-                                   earlier.created_at < first.created_at))).subquery()
-        rows = self.session.execute(
+        """Who was first referred to a course in the period: that referral with what its
+        provider confirmed, and the day the follow-up was answered where it said "started".
+        One pass along the referrals of the period, one row per person."""
+        earlier = aliased(Referral)
+        answered = select(func.max(HumanTask.completed_at)).where(
+            HumanTask.case_id == Referral.case_id, HumanTask.state == TaskState.COMPLETED,
+            HumanTask.form_key == FOLLOW_UP_FORM).scalar_subquery()
+        rows = self.session.execute(self._of_cases(
             select(Referral.case_id, Referral.created_at, Referral.offer,
                    Referral.registered_on, Referral.started_on, Referral.dropped_out_on,
                    Referral.drop_out_reason, Referral.dtz_result, Referral.civic_test_result,
-                   Case.opened_at, Case.referral_outcome)
+                   Case.opened_at, Case.referral_outcome,
+                   case((and_(Referral.started_on.is_(None),
+                              Case.referral_outcome == Outcome.STARTED), answered)))
             .join(Case, Case.id == Referral.case_id)
-            .where(Referral.kind == ReferralKind.COURSE,
-                   Referral.case_id.in_(select(cohort.c.case_id)))
-            .order_by(Referral.case_id, Referral.created_at, Referral.id))
-        answered = dict(self.session.execute(
-            select(HumanTask.case_id, func.max(HumanTask.completed_at))
-            .where(HumanTask.case_id.in_(select(cohort.c.case_id)),
-                   HumanTask.state == TaskState.COMPLETED,
-                   HumanTask.form_key == FOLLOW_UP_FORM)
-            .group_by(HumanTask.case_id)).all())
+            .where(Referral.kind == ReferralKind.COURSE, Referral.created_at >= self.since,
+                   Referral.created_at < self.until,
+                   ~exists().where(earlier.case_id == Referral.case_id,
+                                   earlier.kind == ReferralKind.COURSE,
+                                   earlier.created_at < Referral.created_at))))
         people: dict[int, dict] = {}
+        day = self._day
         for (case_id, created, offer, registered, started, dropped, reason, dtz, civic,
-             opened, outcome) in rows:
-            person = people.get(case_id)
-            if person is None:
-                person = people[case_id] = {
-                    "offer": offer, "referred": self._day(created),
-                    "opened": self._day(opened), "outcome": outcome, "registered": None,
-                    "start": None, "start_confirmed": False, "drop_out_reason": None,
-                    "dtz": None, "civic": None}
-            person["registered"] = _earliest(person["registered"], registered)
-            if started is not None:
-                person["start"] = _earliest(person["start"], started)
-                person["start_confirmed"] = True
-            if dropped is not None:
-                person["drop_out_reason"] = reason or "unknown"
-            person["dtz"] = dtz or person["dtz"]
-            person["civic"] = civic or person["civic"]
-        for case_id, person in people.items():
-            done = answered.get(case_id)
-            if person["start"] is None and person["outcome"] == Outcome.STARTED and done:
-                person["start"] = self._day(done)
-            if person["drop_out_reason"] is None and person["outcome"] == Outcome.DROPPED_OUT:
-                person["drop_out_reason"] = FOLLOW_UP_DROPPED
+             opened, outcome, done) in rows:
+            if case_id in people:  # two first referrals at the same moment: one counts
+                continue
+            start = started if started is not None else \
+                day(done) if done is not None else None
+            people[case_id] = {
+                "offer": offer, "referred": day(created), "opened": day(opened),
+                "registered": registered, "start": start,
+                "start_confirmed": started is not None,
+                "drop_out_reason": (reason or "unknown") if dropped is not None
+                else FOLLOW_UP_DROPPED if outcome == Outcome.DROPPED_OUT else None,
+                "dtz": dtz, "civic": civic}
         return _Cohort(list(people.values()))
 
     def seats_and_demand(self) -> Table:
@@ -613,10 +599,6 @@ class _Reader:
             "other-offers", ("offer",), (*(s.value for s in statuses), "total"),
             ("people",) * (len(statuses) + 1), rows,
             _row_lines(rows, range(len(statuses)), len(statuses)), chart=(len(statuses),))
-
-
-def _earliest(known: date | None, value: date | None) -> date | None:
-    return value if known is None or (value is not None and value < known) else known
 
 
 def _aware(moment: datetime) -> datetime:
