@@ -72,6 +72,7 @@ def build_runtime(config) -> Runtime:
                       phone=config["OFFICE_PHONE"], email=config["OFFICE_EMAIL"]),
         data_keys=_data_keys(config),
         retention_years=_retention_years(config),
+        monitoring_cache=timedelta(seconds=config["MONITORING_CACHE_SECONDS"]),
     )
     return Runtime(db=db, sessions=sessions, engine=ProcessEngine(library, stored_spec=stored_spec),
                    settings=settings)

@@ -329,3 +329,22 @@ def test_every_figure_is_read_along_an_index(ctx, people, district):
     plans = query_plans(ctx, lambda: monitoring.dashboard(ctx, coordination, PERIOD))
     assert plans and not any("process_instances" in statement for statement, _ in plans)
     assert full_scans(plans, "cases", "referrals", "human_tasks") == []
+
+
+def test_figures_are_computed_at_most_as_often_as_the_setting_says(ctx, people, places,
+                                                                   clock):
+    """ANKOMMEN_MONITORING_CACHE_SECONDS (300): the same filters within five minutes show
+    the figures as computed (with that moment), later ones computed anew."""
+    adam = people["adam"]
+    for n in range(5):
+        open_case(ctx, people["anna"], family_name=f"Erst{n}")
+    first = monitoring.dashboard(ctx, adam, monitoring.Query())
+    open_case(ctx, people["anna"], family_name="Danach")
+    clock.advance(seconds=299)
+    again = monitoring.dashboard(ctx, adam, monitoring.Query())
+    assert again.generated_at == first.generated_at
+    assert cells(again.tables["intakes"], ("total",)) == (5,)
+    clock.advance(seconds=1)
+    later = monitoring.dashboard(ctx, adam, monitoring.Query())
+    assert later.generated_at == clock.current
+    assert cells(later.tables["intakes"], ("total",)) == (6,)

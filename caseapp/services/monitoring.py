@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 import statistics
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, distinct, exists, func, or_, select
@@ -210,19 +212,8 @@ def dashboard(ctx: ServiceContext, actor: Actor, query: Query, *,
     filters, choices = checked_filters(ctx, actor, query)
     if exported is not None and exported not in INDICATORS:
         raise InvalidInput("There is no such indicator.")
-    zone = _zone(ctx)
     now = ctx.now()
-    since = datetime.combine(filters.start, time(), zone).astimezone(UTC)
-    until = datetime.combine(filters.end + timedelta(days=1), time(), zone).astimezone(UTC)
-    reader = _Reader(ctx, filters, zone, since, min(until, now), until)
-    tables: dict[str, Table] = {}
-    tables.update(reader.intake_tables())
-    cohort = reader.referral_cohort()
-    tables.update(cohort.tables(ctx.settings.course_start_target.days))
-    tables["seats-demand"] = reader.seats_and_demand()
-    tables["waiting-list"] = reader.waiting_list()
-    tables["follow-ups"] = reader.follow_ups()
-    tables["other-offers"] = reader.other_offers()
+    computed, tables = _cached(ctx, filters, now)
     ctx.session.rollback()
     with ctx.transaction() as session:
         details = {"start": filters.start, "end": filters.end, "team": filters.team_id,
@@ -232,7 +223,50 @@ def dashboard(ctx: ServiceContext, actor: Actor, query: Query, *,
         audit.append(session, type_="monitoring_exported" if exported else "monitoring_viewed",
                      at=now, actor_id=actor.id, details=details)
     return Dashboard(filters, choices, _key_figures(tables), tables,
-                     ctx.settings.course_start_target.days, now)
+                     ctx.settings.course_start_target.days, computed)
+
+
+# Figures computed lately, per running application (its engine) and set of filters: at
+# 100,000 cases the referred group of a year is tens of thousands of rows, and the steering
+# figures need not be newer than ``monitoring_cache`` (the page says when they were computed).
+_COMPUTED: WeakKeyDictionary = WeakKeyDictionary()
+_COMPUTED_LOCK = threading.Lock()
+
+
+def _cached(ctx: ServiceContext, filters: Filters, now: datetime
+            ) -> tuple[datetime, dict[str, Table]]:
+    """The tables for ``filters`` and when they were computed: anew once they are older
+    than the setting allows (never kept when it is zero)."""
+    key = (filters.start, filters.end, filters.team_id, filters.municipality)
+    keep = ctx.settings.monitoring_cache
+    with _COMPUTED_LOCK:
+        known = _COMPUTED.get(ctx.engine, {})
+        entry = known.get(key)
+    if entry is not None and timedelta(0) <= now - entry[0] < keep:
+        return entry
+    entry = (now, _tables(ctx, filters, now))
+    if keep > timedelta(0):
+        with _COMPUTED_LOCK:
+            known = _COMPUTED.setdefault(ctx.engine, {})
+            for stale in [k for k, (at, _) in known.items() if now - at >= keep]:
+                del known[stale]
+            known[key] = entry
+    return entry
+
+
+def _tables(ctx: ServiceContext, filters: Filters, now: datetime) -> dict[str, Table]:
+    zone = _zone(ctx)
+    since = datetime.combine(filters.start, time(), zone).astimezone(UTC)
+    until = datetime.combine(filters.end + timedelta(days=1), time(), zone).astimezone(UTC)
+    reader = _Reader(ctx, filters, zone, since, min(until, now), until)
+    tables: dict[str, Table] = {}
+    tables.update(reader.intake_tables())
+    tables.update(reader.referral_cohort().tables(ctx.settings.course_start_target.days))
+    tables["seats-demand"] = reader.seats_and_demand()
+    tables["waiting-list"] = reader.waiting_list()
+    tables["follow-ups"] = reader.follow_ups()
+    tables["other-offers"] = reader.other_offers()
+    return tables
 
 
 def _total(table: Table, column: int = 0):
@@ -403,7 +437,6 @@ class _Reader:
                  since: datetime, until_now: datetime, until: datetime):
         self.session, self.filters, self.zone = ctx.session, filters, zone
         self.since, self.until, self.until_now = since, until, until_now
-        self.now = ctx.now()
 
     def _of_cases(self, stmt):
         if self.filters.team_id is not None:
