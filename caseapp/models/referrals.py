@@ -23,8 +23,9 @@ class Referral(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN {tuple(k.value for k in ReferralKind)!r}", name="kind_known"),
         Index("ix_referrals_status_offer", "status", "offer"),
-        # The monitoring: referrals made in a period.
+        # The monitoring: referrals made in a period, and whether one is a case's first.
         Index("ix_referrals_kind_created_at", "kind", "created_at"),
+        Index("ix_referrals_case_id_kind_created_at", "case_id", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -41,6 +41,8 @@ def upgrade() -> None:
                                    nullable=True))
         batch.create_index(op.f('ix_referrals_left_waiting_at'), ['left_waiting_at'])
         batch.create_index('ix_referrals_kind_created_at', ['kind', 'created_at'])
+        batch.create_index('ix_referrals_case_id_kind_created_at',
+                           ['case_id', 'kind', 'created_at'])
     op.create_index('ix_cases_opened_at', 'cases', ['opened_at'])
     op.create_index('ix_cases_status_recommended_course_type_municipality', 'cases',
                     ['status', 'recommended_course_type', 'municipality'])
@@ -52,6 +54,7 @@ def downgrade() -> None:
     op.drop_index('ix_cases_status_recommended_course_type_municipality', table_name='cases')
     op.drop_index('ix_cases_opened_at', table_name='cases')
     with op.batch_alter_table('referrals', recreate='never') as batch:
+        batch.drop_index('ix_referrals_case_id_kind_created_at')
         batch.drop_index('ix_referrals_kind_created_at')
         batch.drop_index(op.f('ix_referrals_left_waiting_at'))
         batch.drop_column('left_waiting_at')
