@@ -107,12 +107,8 @@ class Table:
 
 
 def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def shown_number(value) -> bool:
     """Whether a cell shows a number (not suppressed, not empty)."""
-    return _number(value)
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -131,6 +127,8 @@ class KeyFigures:
 
 @dataclass(frozen=True)
 class Dashboard:
+    """Every indicator for the filters, with when its figures were computed."""
+
     filters: Filters
     choices: Choices
     key_figures: KeyFigures
