@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import statistics
 import threading
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, exists, func, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, select
 from sqlalchemy.orm import aliased
 
 from caseapp.models import Case, Course, HumanTask, Municipality, Provider, Referral, Team
@@ -581,19 +582,27 @@ class _Reader:
 
     def waiting_list(self) -> Table:
         """People on a waiting list at the end of each month of the period."""
-        still = Referral.status == SeatStatus.WAITING
-        stmt = self._of_cases(
-            select(Referral.case_id, Referral.created_at, Referral.left_waiting_at, still)
-            .join(Case, Case.id == Referral.case_id)
-            .where(Referral.kind == ReferralKind.COURSE, Referral.created_at < self.until,
-                   or_(still, Referral.left_waiting_at >= self.since)))
-        places = [(case_id, created, None if waits else left)
-                  for case_id, created, left, waits in self.session.execute(stmt)]
-        rows = []
-        for first, ends in self._months():
-            people = {case_id for case_id, created, left in places
-                      if _aware(created) <= ends and (left is None or _aware(left) > ends)}
-            rows.append(((first,), [len(people)], False))
+        # Who waits now, and who stopped waiting since the period began, each along its own
+        # index (only course referrals wait); made before the period's end, as checked below.
+        places = [(still, self._of_cases(
+            select(Referral.case_id, Referral.created_at, Referral.left_waiting_at)
+            .join(Case, Case.id == Referral.case_id).where(condition)))
+            for still, condition in ((True, Referral.status == SeatStatus.WAITING),
+                                     (False, and_(Referral.left_waiting_at >= self.since,
+                                                  Referral.status != SeatStatus.WAITING)))]
+        months = self._months()
+        ends = [moment for _, moment in months]
+        people: list[set[int]] = [set() for _ in months]
+        for still, stmt in places:
+            for case_id, created, left in self.session.execute(stmt):
+                if created >= self.until:
+                    continue
+                # the month ends from the moment it was made on, before the moment it left
+                last = len(ends) if still else bisect_left(ends, left)
+                for index in range(bisect_left(ends, created), last):
+                    people[index].add(case_id)
+        rows = [((day,), [len(seen)], False) for (day, _), seen in zip(months, people,
+                                                                         strict=True)]
         return suppressed_table("waiting-list", ("month_end",), ("people",), ("people",),
                                 rows, [])
 
@@ -630,9 +639,3 @@ class _Reader:
             "other-offers", ("offer",), (*(s.value for s in statuses), "total"),
             ("people",) * (len(statuses) + 1), rows,
             _row_lines(rows, range(len(statuses)), len(statuses)), chart=(len(statuses),))
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
