@@ -82,6 +82,7 @@ def build_runtime(config) -> Runtime:
                       phone=config["OFFICE_PHONE"], email=config["OFFICE_EMAIL"]),
         data_keys=_data_keys(config),
         retention_years=_retention_years(config),
+        monitoring_cache=timedelta(seconds=config["MONITORING_CACHE_SECONDS"]),
     )
     engine = ProcessEngine(library, stored_spec=stored_spec, main_process=config["MAIN_PROCESS"])
     return Runtime(db=db, sessions=sessions, engine=engine, settings=settings,

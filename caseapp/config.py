@@ -126,6 +126,8 @@ class Config:
     FOLLOW_UP_AFTER_START = os.environ.get("ANKOMMEN_FOLLOW_UP_AFTER_START", "P7D")
     FOLLOW_UP_GRACE_PERIOD = os.environ.get("ANKOMMEN_FOLLOW_UP_GRACE_PERIOD", "P7D")
     COURSE_START_TARGET = os.environ.get("ANKOMMEN_COURSE_START_TARGET", "P42D")
+    # The monitoring's figures for one set of filters are computed at most this often.
+    MONITORING_CACHE_SECONDS = _whole_number("ANKOMMEN_MONITORING_CACHE_SECONDS", 300)
     # The issuing office printed on every referral slip; a line left empty is not printed.
     OFFICE_NAME = os.environ.get("ANKOMMEN_OFFICE_NAME", "").strip() or "Migrationszentrum"
     OFFICE_ADDRESS = os.environ.get("ANKOMMEN_OFFICE_ADDRESS", "").strip()

@@ -20,18 +20,23 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
     PROVIDER = "provider"  # a course provider's staff (Kursträger): its own courses only
+    COORDINATION = "coordination"  # the district's education coordination: aggregates only
 
 
 ROLES = tuple(role.value for role in Role)
 ROLE_LABELS = {Role.COUNSELLOR: N_("counsellor"), Role.TEAM_LEAD: N_("team lead"),
                Role.AUDITOR: N_("auditor"), Role.ADMIN: N_("admin"),
-               Role.PROVIDER: N_("course provider")}
+               Role.PROVIDER: N_("course provider"),
+               Role.COORDINATION: N_("education coordination")}
 # They work cases, so they belong to a team.
 TEAM_ROLES = (Role.COUNSELLOR.value, Role.TEAM_LEAD.value)
-# Granting these (and reactivating any account) takes a second admin's confirmation.
+# Granting these (and reactivating any account) takes a second admin's confirmation
+# (not coordination: it reads aggregates only, never a case).
 PRIVILEGED_ROLES = (Role.TEAM_LEAD.value, Role.AUDITOR.value, Role.ADMIN.value)
 # The command line and seeding act as this; no account has it.
 SYSTEM_ROLE = "system"
+# They read the monitoring's aggregates (a team lead's default is the own team).
+MONITORING_ROLES = (Role.TEAM_LEAD.value, Role.ADMIN.value, Role.COORDINATION.value)
 
 
 class Lane(StrEnum):

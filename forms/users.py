@@ -20,7 +20,8 @@ from .i18n import lazy_gettext as _l
 
 ROLE_CHOICES = options(("counsellor", _l("Counsellor")), ("team_lead", _l("Team lead")),
                        ("auditor", _l("Auditor")), ("admin", _l("Admin")),
-                       ("provider", _l("Course provider's staff")))
+                       ("provider", _l("Course provider's staff")),
+                       ("coordination", _l("Education coordination (aggregates only)")))
 # Beyond this form, pages name a role by its code with spaces, translated ("team lead").
 ROLE_NAMES = (N_("counsellor"), N_("team lead"), N_("auditor"), N_("admin"))
 TEAM_ROLES = ("counsellor", "team_lead")

@@ -32,6 +32,7 @@ PAGES = {
              "/admin/network-offers", "/admin/network-offers/{offer}"],
     "petra": ["/", "/provider/courses/{course}", "/provider/referrals/{booked}",
               "/provider/courses/new", "/provider/demand"],
+    "miriam": ["/", "/monitoring/report", "/monitoring/?team=all&municipality=Hildesheim"],
 }
 
 
@@ -56,6 +57,8 @@ def data(ctx, people, places):
     users.create_user(ctx, SYSTEM, username="petra", display_name="Petra Lange",
                       password=PASSWORD, role="provider", team_name=None,
                       provider_id=places["vhs"])
+    users.create_user(ctx, SYSTEM, username="miriam", display_name="Miriam Schulte",
+                      password=PASSWORD, role="coordination", team_name=None)
     return {"started": started, "at_referral": case, "booked": booked, "anna": anna.id,
             "offer": offer, "course": course}
 

@@ -35,10 +35,10 @@ def test_init_db_is_repeatable(app):
 def test_seed_is_idempotent_and_verifiable(app, ctx):
     first = invoke(app, "seed", "--if-empty")
     assert first.exit_code == 0, first.output
-    assert "Seeded 9 user(s) and 3 case(s)" in first.output
+    assert "Seeded 10 user(s) and 3 case(s)" in first.output
     assert "not seeding" in invoke(app, "seed", "--if-empty").output
     assert "Seeded 0 user(s)" in invoke(app, "seed").output
-    assert (count(ctx, User), count(ctx, Case)) == (9, 3)
+    assert (count(ctx, User), count(ctx, Case)) == (10, 3)
     roles = set(ctx.session.scalars(select(User.role)))
     assert roles == set(ROLES)  # a demo login for every role
     provider_staff = ctx.session.scalars(select(User).where(User.role == "provider")).one()
@@ -52,7 +52,8 @@ def test_seed_is_idempotent_and_verifiable(app, ctx):
 DEMO_GIVEN_NAMES = {"Jonas": "berater", "Mehmet": "berater",
                     "Aylin": "beraterin", "Lena": "beraterin"}
 README_ROLES = {"counsellor": "counsellor", "team lead": "team_lead",
-                "auditor": "auditor", "admin": "admin", "course provider": "provider"}
+                "auditor": "auditor", "admin": "admin", "course provider": "provider",
+                "education coordination": "coordination"}
 
 
 def test_demo_counsellors_are_named_as_their_logins_say(app, ctx):

@@ -97,6 +97,7 @@ def test_no_route_answers_5xx_or_commits_a_refusal(app, login, ctx, people, plac
     id_sets = [{"case_id": case_id, "task_id": ready_task(ctx, case_id).id,
                 "referral_id": referral.id, "course_id": course, "user_id": spare,
                 "grant_id": grant.id, "offer_id": offer, "filename": "app.css",
+                "indicator": "intakes",
                 "form_key": ready_task(ctx, case_id).form_key,
                 "real": {name: str(value) for name, value in
                          {**real, "case_id": case_id, **chosen}.items()}}

@@ -62,7 +62,8 @@ def test_a_provider_sees_nothing_beyond_its_seats_and_the_agreed_fields(app, ctx
     client = login(petra)
     ids = {"case_id": district["own_case"], "referral_id": district["own_seat"],
            "course_id": district["vhs"], "task_id": 1, "user_id": people["anna"].id,
-           "team_id": people["anna"].team_id, "grant_id": 1, "offer_id": 1}
+           "team_id": people["anna"].team_id, "grant_id": 1, "offer_id": 1,
+           "indicator": "intakes"}
 
     course_page = client.get(f"/provider/courses/{district['vhs']}")
     assert course_page.status_code == 200

@@ -73,6 +73,10 @@ class Case(Base):
               postgresql_where=text("transfer_to_team_id IS NOT NULL")),
         # A person's cases (duplicate check, search), with what the search filters and sorts by.
         Index("ix_cases_person_id_team_id_updated_at", "person_id", "team_id", "updated_at"),
+        # The monitoring: intakes of a period, and open cases' recommendations by place.
+        Index("ix_cases_opened_at", "opened_at"),
+        Index("ix_cases_status_recommended_course_type_municipality", "status",
+              "recommended_course_type", "municipality"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

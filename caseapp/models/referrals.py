@@ -23,6 +23,9 @@ class Referral(Base):
     __table_args__ = (
         CheckConstraint(f"kind IN {tuple(k.value for k in ReferralKind)!r}", name="kind_known"),
         Index("ix_referrals_status_offer", "status", "offer"),
+        # The monitoring: referrals made in a period, and whether one is a case's first.
+        Index("ix_referrals_kind_created_at", "kind", "created_at"),
+        Index("ix_referrals_case_id_kind_created_at", "case_id", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -45,6 +48,9 @@ class Referral(Base):
     dtz_result: Mapped[str | None] = mapped_column(String(10))  # CourseResult
     civic_test_result: Mapped[str | None] = mapped_column(String(12))  # CivicTestResult
     provider_updated_at: Mapped[datetime | None]
+    # When a waiting place stopped waiting (offered a seat, cancelled, its case closed):
+    # the monitoring counts who waited at the end of each month.
+    left_waiting_at: Mapped[datetime | None] = mapped_column(index=True)
 
     course: Mapped[Course | None] = relationship(lazy="joined")
     provider: Mapped[Provider | None] = relationship(lazy="joined")

@@ -27,7 +27,8 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES!r}", name="role_known"),
-        CheckConstraint("role IN ('auditor', 'admin', 'provider') OR team_id IS NOT NULL",
+        CheckConstraint("role IN ('auditor', 'admin', 'provider', 'coordination') "
+                        "OR team_id IS NOT NULL",
                         name="team_members_have_team"),
         CheckConstraint("(role = 'provider') = (provider_id IS NOT NULL)",
                         name="providers_staff_have_provider"),

@@ -65,6 +65,8 @@ class ProcessSettings:
     data_keys: DataKeys
     # whole years after closing, per outcome ("none": closed without one), until erasure
     retention_years: dict[str, int]
+    # the monitoring computes the figures of one set of filters at most this often
+    monitoring_cache: timedelta = timedelta(0)
 
 
 def system_clock() -> datetime:

@@ -14,8 +14,7 @@ from domain.vocabulary import CaseStatus, ReferralKind, SeatStatus
 from .actor import Actor
 from .authz import require_provider
 from .context import ServiceContext
-
-SMALL_CELL = 5  # counts below this are suppressed
+from .suppression import SMALL_CELL
 
 
 @dataclass(frozen=True)

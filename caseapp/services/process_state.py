@@ -83,6 +83,8 @@ def release_places(session: Session, case: Case, now: datetime) -> None:
     for referral in places:
         if referral.status != SeatStatus.WAITING and referral.course_id:
             give_back_seat(session, referral.course_id)
+        if referral.status == SeatStatus.WAITING:
+            referral.left_waiting_at = now
         referral.status, referral.updated_at = SeatStatus.CANCELLED, now
     if started_in is not None:  # the audit chain last
         audit.append(session, type_="seat_booked", at=now, actor_id=None, case_id=case.id,

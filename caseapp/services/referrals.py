@@ -139,6 +139,8 @@ def cancel_seat(ctx: ServiceContext, actor: Actor, referral_id: int, reason: str
             raise Conflict("This referral is no longer active.")
         if referral.status in (SeatStatus.BOOKED, SeatStatus.OFFERED) and referral.course_id:
             give_back_seat(session, referral.course_id)
+        if referral.status == SeatStatus.WAITING:
+            referral.left_waiting_at = now
         referral.status, referral.note = SeatStatus.CANCELLED, reason.strip()
         referral.updated_at = now
         follow_up.move_with_seats(ctx, session, session.get(Case, referral.case_id), actor.id, now)
@@ -206,7 +208,7 @@ def offer_free_seats(ctx: ServiceContext, course_id: int) -> int:
             if not _take_seat(session, course.id):
                 return offered
             referral.status, referral.course_id = SeatStatus.OFFERED, course.id
-            referral.updated_at = now
+            referral.updated_at = referral.left_waiting_at = now
             follow_up.move_with_seats(ctx, session, case, None, now)
             audit.append(session, type_="seat_offered", at=now, actor_id=None,
                          case_id=referral.case_id,

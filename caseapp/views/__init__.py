@@ -8,6 +8,7 @@ from . import (
     diagram,
     health,
     home,
+    monitoring,
     network_offers,
     offers,
     provider,
@@ -18,5 +19,5 @@ from . import (
 )
 
 BLUEPRINTS = [module.bp for module in (auth, home, cases, subject_access, audit, referrals,
-                                       admin, network_offers, team, provider, diagram, health,
-                                       site_files, offers)]
+                                       admin, network_offers, team, provider, monitoring,
+                                       diagram, health, site_files, offers)]

@@ -16,8 +16,8 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    """The first page, by role: own work, the team board, a provider's courses, every case
-    (auditors), admin figures."""
+    """The first page, by role: own work, the team board, a provider's courses, the
+    monitoring (coordination), every case (auditors), admin figures."""
     role = current_user.role
     if role == Role.COUNSELLOR:
         return render_template("home/counsellor.html", home=home_page.home(svc(), current_user))
@@ -26,6 +26,8 @@ def index():
                                board=team.board(svc(), current_user, team.BoardFilters()))
     if role == Role.PROVIDER:  # a course provider's staff: their courses
         return redirect(url_for("provider.courses"))
+    if role == Role.COORDINATION:  # the education coordination: the monitoring
+        return redirect(url_for("monitoring.dashboard"))
     if role == Role.AUDITOR:
         return render_template("home/auditor.html", cases=home_page.all_cases(svc(), current_user))
     return render_template("home/admin.html", overview=admin_overview(svc(), current_user))
