@@ -26,6 +26,7 @@ from .services import (
     catalogue,
     checkpoints,
     erasure,
+    monitoring,
     network_offers,
     process_versions,
     referrals,
@@ -309,7 +310,8 @@ def init_app(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Fire what is due now, then stop.")
     def worker(interval, once):
         """Fire due timers, offer freed seats, seal the audit trail and check what was
-        appended to it, until stopped (SIGTERM or Ctrl-C stop it cleanly)."""
+        appended to it, keep the monitoring's default views fresh, until stopped (SIGTERM
+        or Ctrl-C stop it cleanly)."""
         interval = interval or app.config["WORKER_INTERVAL_SECONDS"]
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -325,7 +327,7 @@ def init_app(app: Flask) -> None:
             seal = once or time.monotonic() - sealed_at >= seal_every
             for job in (timers.fire_due_timers, referrals.offer_all_free_seats,
                         checkpoints.seal_and_keep if seal else None,
-                        checkpoints.verify_new_events):
+                        checkpoints.verify_new_events, monitoring.keep_default_views):
                 if job is None:
                     continue
                 # each job on its own: one that fails (a database hiccup) stops no other

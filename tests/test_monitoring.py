@@ -11,14 +11,15 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from caseapp.models import AuditEvent, Course, Referral
+from caseapp import create_app
+from caseapp.models import AuditEvent, Course, Referral, Team
 from caseapp.services import monitoring, provider_referrals, referrals, timers, users
 from caseapp.services.actor import SYSTEM, Actor
 from caseapp.services.errors import Forbidden, InvalidInput
 from caseapp.services.suppression import Hidden, suppressed_cells
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, TestConfig
 from tests.factories import posted
 from tests.helpers import add_course, at_referral, complete, full_scans, open_case, query_plans
 from tests.test_providers import staff_of
@@ -332,3 +333,50 @@ def test_figures_are_computed_at_most_as_often_as_the_setting_says(ctx, people, 
     later = monitoring.dashboard(ctx, adam, monitoring.Query())
     assert later.generated_at == clock.current
     assert cells(later.tables["intakes"], ("total",)) == (6,)
+
+
+@pytest.fixture
+def other_worker(db_url, clock, tmp_path):
+    """A second web worker on the same database (its own process memory, so its own
+    figures kept in memory): a context of it."""
+    other = create_app(TestConfig(), SQLALCHEMY_URL=db_url, INSTANCE_DIR=tmp_path)
+    runtime = other.extensions["ankommen"]
+    runtime.clock = clock
+    session = runtime.sessions()
+    yield runtime.context(session)
+    session.close()
+    runtime.db.dispose()
+
+
+def test_another_web_worker_shows_the_figures_one_computed(ctx, people, district, clock,
+                                                            other_worker):
+    """Figures computed by one web worker are kept in the database: another shows them,
+    exactly (suppressed cells, days, shares), with the moment they were computed."""
+    adam = people["adam"]
+    first = monitoring.dashboard(ctx, adam, PERIOD)
+    clock.advance(seconds=60)
+    again = monitoring.dashboard(other_worker, adam, PERIOD)
+    assert again.generated_at == first.generated_at
+    assert again.tables == first.tables
+    assert any(isinstance(c, Hidden) for t in again.tables.values() for r in t.rows
+               for c in r.cells)  # the fixture's small cells came back hidden
+
+
+def test_the_timer_worker_keeps_the_default_views_fresh(ctx, people, district, clock,
+                                                         other_worker):
+    """Each round computes the district's and each team's last twelve months once half of
+    the setting has passed; a reader then finds them computed, nobody waits."""
+    teams = ctx.session.scalar(select(func.count()).select_from(Team))
+    assert monitoring.keep_default_views(ctx) == 1 + teams
+    kept_at = clock.current
+    assert monitoring.keep_default_views(ctx) == 0  # fresh: nothing to do
+    clock.advance(seconds=100)
+    for reader in (people["adam"], people["lea"]):  # the district, a team lead's own team
+        shown = monitoring.dashboard(other_worker, reader, monitoring.Query())
+        assert shown.generated_at == kept_at
+    clock.advance(seconds=50)  # half of the 300 s: computed again
+    assert monitoring.keep_default_views(ctx) == 1 + teams
+    # a web worker that has not shown them yet shows the new ones (one that has keeps
+    # what it showed until the setting's five minutes are over)
+    shown = monitoring.dashboard(ctx, people["lea"], monitoring.Query())
+    assert shown.generated_at == clock.current

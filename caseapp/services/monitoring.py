@@ -5,6 +5,7 @@ from the indexed columns of cases, referrals, human tasks and courses: never a w
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 import threading
@@ -33,7 +34,7 @@ from domain.vocabulary import (
 )
 from forms.validators import parse_day
 
-from . import audit
+from . import audit, monitoring_store
 from .actor import Actor
 from .authz import require_role
 from .context import ServiceContext
@@ -212,9 +213,11 @@ def dashboard(ctx: ServiceContext, actor: Actor, query: Query, *,
     if exported is not None and exported not in INDICATORS:
         raise InvalidInput("There is no such indicator.")
     now = ctx.now()
-    computed, tables = _cached(ctx, filters, now)
+    computed, tables, anew = _cached(ctx, filters, now)
     ctx.session.rollback()
     with ctx.transaction() as session:
+        if anew and ctx.settings.monitoring_cache > timedelta(0):  # for every web worker
+            monitoring_store.save(session, _key(filters), computed, _encoded(tables))
         details = {"start": filters.start, "end": filters.end, "team": filters.team_id,
                    "municipality": filters.municipality}
         if exported is not None:
@@ -225,32 +228,94 @@ def dashboard(ctx: ServiceContext, actor: Actor, query: Query, *,
                      ctx.settings.course_start_target.days, computed)
 
 
-# Figures computed lately, per running application (its engine) and set of filters: at
-# 100,000 cases the referred group of a year is tens of thousands of rows, and the steering
-# figures need not be newer than ``monitoring_cache`` (the page says when they were computed).
+# Figures computed lately, per running application (its engine) and set of filters, and
+# in the database for every web worker (``monitoring_figures``; the timer worker keeps the
+# default views fresh there): at 100,000 cases the referred group of a year is tens of
+# thousands of rows, and the steering figures need not be newer than ``monitoring_cache``
+# (the page says when they were computed).
 _COMPUTED: WeakKeyDictionary = WeakKeyDictionary()
 _COMPUTED_LOCK = threading.Lock()
 
 
+def _key(filters: Filters) -> str:
+    return "|".join(str(part) if part is not None else "" for part in (
+        filters.start, filters.end, filters.team_id, filters.municipality))
+
+
 def _cached(ctx: ServiceContext, filters: Filters, now: datetime
-            ) -> tuple[datetime, dict[str, Table]]:
-    """The tables for ``filters`` and when they were computed: anew once they are older
-    than the setting allows (never kept when it is zero)."""
-    key = (filters.start, filters.end, filters.team_id, filters.municipality)
+            ) -> tuple[datetime, dict[str, Table], bool]:
+    """The tables for ``filters``, when they were computed, and whether just now: kept ones
+    while younger than the setting allows (in this worker, else in the database), else
+    computed anew (never kept when the setting is zero)."""
+    key = _key(filters)
     keep = ctx.settings.monitoring_cache
     with _COMPUTED_LOCK:
-        known = _COMPUTED.get(ctx.engine, {})
-        entry = known.get(key)
+        entry = _COMPUTED.get(ctx.engine, {}).get(key)
     if entry is not None and timedelta(0) <= now - entry[0] < keep:
-        return entry
-    entry = (now, _tables(ctx, filters, now))
+        return (*entry, False)
+    kept = monitoring_store.load(ctx.session, key, now - keep) \
+        if keep > timedelta(0) else None
+    entry = (kept[0], _decoded(kept[1])) if kept else (now, _tables(ctx, filters, now))
     if keep > timedelta(0):
         with _COMPUTED_LOCK:
             known = _COMPUTED.setdefault(ctx.engine, {})
             for stale in [k for k, (at, _) in known.items() if now - at >= keep]:
                 del known[stale]
             known[key] = entry
-    return entry
+    return (*entry, kept is None)
+
+
+def keep_default_views(ctx: ServiceContext) -> int:
+    """The timer worker's round: the default views (the last twelve months of the district
+    and of each team) computed anew once half of ``monitoring_cache`` has passed, so that a
+    reader finds them kept; returns how many were computed (none when nothing is kept)."""
+    keep = ctx.settings.monitoring_cache
+    if keep <= timedelta(0):
+        return 0
+    today = ctx.now().astimezone(_zone(ctx)).date()
+    views = [(None, None), *ctx.session.execute(select(Team.id, Team.name).order_by(Team.id))]
+    computed = 0
+    for team_id, team_name in views:
+        filters = Filters(_year_before(today), today, team_id, team_name, None)
+        now = ctx.now()
+        at = monitoring_store.computed_at(ctx.session, _key(filters))
+        if at is not None and timedelta(0) <= now - at < keep / 2:
+            continue
+        tables = _tables(ctx, filters, now)
+        ctx.session.rollback()
+        with ctx.transaction() as session:
+            monitoring_store.save(session, _key(filters), now, _encoded(tables))
+        computed += 1
+    ctx.session.rollback()
+    return computed
+
+
+def _encoded(tables: dict[str, Table]) -> str:
+    """The tables as JSON: days and hidden cells tagged, so they come back as they were."""
+    def value(v):
+        if isinstance(v, Hidden):
+            return {"hidden": v.value}
+        if isinstance(v, date):
+            return {"day": v.isoformat()}
+        return v
+    return json.dumps({name: {
+        "key": t.key, "headers": t.headers, "columns": t.columns, "kinds": t.kinds,
+        "chart": t.chart,
+        "rows": [{"key": [value(k) for k in r.key], "cells": [value(c) for c in r.cells],
+                  "total": r.total} for r in t.rows]} for name, t in tables.items()})
+
+
+def _decoded(text: str) -> dict[str, Table]:
+    def value(v):
+        if isinstance(v, dict):
+            return Hidden(v["hidden"]) if "hidden" in v else date.fromisoformat(v["day"])
+        return v
+    return {name: Table(t["key"], tuple(t["headers"]), tuple(t["columns"]),
+                        tuple(t["kinds"]), tuple(
+                            Row(tuple(value(k) for k in r["key"]),
+                                tuple(value(c) for c in r["cells"]), r["total"])
+                            for r in t["rows"]), tuple(t["chart"]))
+            for name, t in json.loads(text).items()}
 
 
 def _tables(ctx: ServiceContext, filters: Filters, now: datetime) -> dict[str, Table]:
