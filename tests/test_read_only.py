@@ -30,14 +30,15 @@ BUT_DRAFTS = "human_tasks but drafts"
 
 def fingerprint(ctx) -> dict[str, str]:
     """A digest of every row of every table but the audit trail (reads are audited), the
-    recent cases (a case read is among the reader's recent ones) and the rate counters
-    (every post is counted), and of the steps without their drafts (``BUT_DRAFTS``:
-    refused input is kept as a draft)."""
+    recent cases (a case read is among the reader's recent ones), the rate counters
+    (every post is counted) and the monitoring's kept figures (a reading computes them),
+    and of the steps without their drafts (``BUT_DRAFTS``: refused input is kept as a
+    draft)."""
     ctx.session.rollback()
     digests = {}
     for table in Base.metadata.sorted_tables:
         if table.name in ("audit_events", "audit_chains", "audit_changes", "recent_cases",
-                          "rate_counters"):
+                          "rate_counters", "monitoring_figures"):
             continue
         keys = [c.name for c in inspect(table).primary_key]
         rows = ctx.session.execute(table.select().order_by(*[table.c[k] for k in keys])).all()
