@@ -13,6 +13,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from domain.vocabulary import TEAM_ROLES, Role
+
 from .base import LocalizedForm
 from .choices import options
 from .i18n import N_
@@ -24,8 +26,6 @@ ROLE_CHOICES = options(("counsellor", _l("Counsellor")), ("team_lead", _l("Team 
                        ("coordination", _l("Education coordination (aggregates only)")))
 # Beyond this form, pages name a role by its code with spaces, translated ("team lead").
 ROLE_NAMES = (N_("counsellor"), N_("team lead"), N_("auditor"), N_("admin"))
-TEAM_ROLES = ("counsellor", "team_lead")
-PROVIDER_ROLE = "provider"
 NO_TEAM = SelectChoice("", _l("– none –"))
 MIN_PASSWORD = 10
 
@@ -66,7 +66,7 @@ class _TeamRule:
             raise ValidationError(_l("Counsellors and team leads belong to a team."))
 
     def validate_provider_id(self, field):
-        if self.role.data == PROVIDER_ROLE and field.data is None:
+        if self.role.data == Role.PROVIDER and field.data is None:
             raise ValidationError(_l("A course provider's staff belong to a provider: "
                                      "choose it."))
 

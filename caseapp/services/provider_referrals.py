@@ -51,6 +51,7 @@ class Participant:
 
     referral_id: int
     course_id: int
+    case_id: int
     case_number: str
     name: str | None  # None once the person's data were erased
     phone: str | None
@@ -93,39 +94,40 @@ def participants(ctx: ServiceContext, actor: Actor, course_id: int) -> list[Part
     reading personal data is audited (one access event per participant shown, in the
     access log and the case's history, as every read of a case is)."""
     course = own_course(ctx, actor, course_id)
-    now = ctx.now()
-    with ctx.transaction() as session:
-        rows = list(session.scalars(
-            select(Referral).where(Referral.course_id == course.id,
-                                   Referral.kind == ReferralKind.COURSE,
-                                   Referral.status == SeatStatus.BOOKED)
-            .order_by(Referral.created_at, Referral.id)))
-        shown = []
-        for referral in rows:
-            case = session.get(Case, referral.case_id)
-            shown.append(_participant(session, case, referral))
-            audit.append(session, type_="case_viewed", at=now, actor_id=actor.id,
-                         case_id=case.id, details={"view": PROVIDER_VIEW,
-                                                   "referral": referral.id})
+    session = ctx.session
+    shown = [_participant(session, session.get(Case, referral.case_id), referral)
+             for referral in session.scalars(
+                 select(Referral).where(Referral.course_id == course.id,
+                                        Referral.kind == ReferralKind.COURSE,
+                                        Referral.status == SeatStatus.BOOKED)
+                 .order_by(Referral.created_at, Referral.id))]
+    _audit_reads(ctx, actor, shown)
     return shown
 
 
 def participant(ctx: ServiceContext, actor: Actor, referral_id: int) -> Participant:
     """One booked seat in one of the provider's courses (its page); the read is audited."""
     require_provider(actor)
-    now = ctx.now()
-    with ctx.transaction() as session:
-        referral = session.get(Referral, referral_id)
-        if referral is None or referral.course is None \
-                or referral.course.provider_id != actor.provider_id \
-                or referral.status != SeatStatus.BOOKED:
-            raise NotFound("No such registration.")
-        case = session.get(Case, referral.case_id)
-        shown = _participant(session, case, referral)
-        audit.append(session, type_="case_viewed", at=now, actor_id=actor.id,
-                     case_id=case.id, details={"view": PROVIDER_VIEW,
-                                               "referral": referral.id})
+    referral = ctx.session.get(Referral, referral_id)
+    if referral is None or referral.course is None \
+            or referral.course.provider_id != actor.provider_id \
+            or referral.status != SeatStatus.BOOKED:
+        raise NotFound("No such registration.")
+    shown = _participant(ctx.session, ctx.session.get(Case, referral.case_id), referral)
+    _audit_reads(ctx, actor, [shown])
     return shown
+
+
+def _audit_reads(ctx: ServiceContext, actor: Actor, shown: list[Participant]) -> None:
+    """The access events of what was read (read first: the write transaction holds the
+    audit chains only)."""
+    now = ctx.now()
+    ctx.session.rollback()
+    with ctx.transaction() as session:
+        for seat in shown:
+            audit.append(session, type_="case_viewed", at=now, actor_id=actor.id,
+                         case_id=seat.case_id,
+                         details={"view": PROVIDER_VIEW, "referral": seat.referral_id})
 
 
 def _participant(session, case: Case, referral: Referral) -> Participant:
@@ -136,7 +138,8 @@ def _participant(session, case: Case, referral: Referral) -> Participant:
     name = None if erased else " ".join(
         part for part in (person.given_names, person.family_name) if part)
     return Participant(
-        referral_id=referral.id, course_id=referral.course_id, case_number=case.number,
+        referral_id=referral.id, course_id=referral.course_id, case_id=case.id,
+        case_number=case.number,
         name=name,
         phone=(answers.get("phone") or person.phone) or None if contact else None,
         email=(answers.get("email") or person.email) or None if contact else None,
