@@ -44,7 +44,11 @@ def network_offers(ctx: ServiceContext, actor: Actor) -> list[NetworkOffer]:
 
 def network_offer(ctx: ServiceContext, actor: Actor, offer_id: int) -> NetworkOffer:
     require_operator(actor)
-    offer = ctx.session.get(NetworkOffer, offer_id)
+    return _offer(ctx.session, offer_id)
+
+
+def _offer(session, offer_id: int) -> NetworkOffer:
+    offer = session.get(NetworkOffer, offer_id)
     if offer is None:
         raise NotFound("No such offer.")
     return offer
@@ -82,9 +86,7 @@ def update_network_offer(ctx: ServiceContext, actor: Actor, offer_id: int,
     require_operator(actor)
     now = ctx.now()
     with ctx.transaction() as session:
-        offer = session.get(NetworkOffer, offer_id)
-        if offer is None:
-            raise NotFound("No such offer.")
+        offer = _offer(session, offer_id)
         _checked(session, text)
         changed = sorted(name for name, value in asdict(text).items()
                          if getattr(offer, name) != value)
@@ -103,9 +105,7 @@ def set_network_offer_active(ctx: ServiceContext, actor: Actor, offer_id: int,
     require_operator(actor)
     now = ctx.now()
     with ctx.transaction() as session:
-        offer = session.get(NetworkOffer, offer_id)
-        if offer is None:
-            raise NotFound("No such offer.")
+        offer = _offer(session, offer_id)
         if offer.active == active:
             return offer
         offer.active = active
